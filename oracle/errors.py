@@ -1,0 +1,63 @@
+"""Exception hierarchy: one root, one base per domain, builtin-compatible where callers expect it."""
+
+from __future__ import annotations
+
+
+class OracleError(Exception):
+    """Root of every exception this package raises on purpose."""
+
+
+class ConfigError(OracleError, ValueError):
+    """A setting is missing, malformed or inconsistent."""
+
+
+class InputError(OracleError, ValueError):
+    """External input (hex, sizes, names, files) is malformed."""
+
+
+# --- crypto ---------------------------------------------------------------------------------------
+
+
+class CryptoError(OracleError):
+    """Base for the post-quantum crypto layer."""
+
+
+class UnknownAlgorithmError(CryptoError, ValueError):
+    """The algorithm name or identifier is not one this package supports."""
+
+
+class InvalidKeyError(CryptoError, ValueError):
+    """A public or private key is malformed (wrong length, bad encoding, wrong algorithm)."""
+
+
+class ContextTooLongError(CryptoError, ValueError):
+    """A FIPS 204 context string is longer than 255 bytes."""
+
+
+class BackendUnavailableError(CryptoError, RuntimeError):
+    """The requested crypto backend is not installed or cannot be loaded here."""
+
+
+class DecryptionError(CryptoError):
+    """An envelope or encrypted body failed to authenticate or decode."""
+
+
+# --- MAML documents --------------------------------------------------------------------------------
+
+
+class MamlError(OracleError, ValueError):
+    """Base for `.maml.md` document errors."""
+
+
+# --- chain -----------------------------------------------------------------------------------------
+
+
+class ChainError(OracleError):
+    """Base for errors talking to a node or a contract."""
+
+
+# --- store -----------------------------------------------------------------------------------------
+
+
+class StoreError(OracleError):
+    """Base for persistence errors."""
