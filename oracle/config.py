@@ -1,0 +1,35 @@
+"""One typed settings object, built once at an entry point and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from `PQORACLE_*` environment variables or an env file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PQORACLE_", env_file=None, extra="ignore", frozen=True
+    )
+
+    #: JSON-RPC endpoint (e.g. Anvil on http://127.0.0.1:8545); None means the embedded chain.
+    rpc_url: str | None = None
+    #: Hex private key of the account that signs transactions (oracle or deployer).
+    private_key: SecretStr | None = None
+    #: Address of a deployed SignatureVerifier.
+    verifier_address: str | None = None
+    #: SQLAlchemy URL of the daemon's store.
+    database_url: str = "sqlite:///pqoracle.db"
+    #: Blocks the daemon stays behind the head before it trusts a log.
+    confirmations: int = Field(default=0, ge=0, le=1000)
+    #: Largest block range asked for in one eth_getLogs call.
+    log_window: int = Field(default=500, ge=1, le=100_000)
+    #: Seconds between polling cycles of the daemon.
+    poll_interval: float = Field(default=1.0, gt=0, le=3600)
+    #: Crypto backend name, or "auto" for the best available one.
+    crypto_backend: str = "auto"
+    #: PEM file with the operator's ML-DSA private key (signs audit reports and documents).
+    signing_key_file: Path | None = None
