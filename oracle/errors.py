@@ -38,6 +38,10 @@ class BackendUnavailableError(CryptoError, RuntimeError):
     """The requested crypto backend is not installed or cannot be loaded here."""
 
 
+class BackendCapabilityError(CryptoError):
+    """The selected backend cannot perform this operation (e.g. it has no seed interface)."""
+
+
 class DecryptionError(CryptoError):
     """An envelope or encrypted body failed to authenticate or decode."""
 

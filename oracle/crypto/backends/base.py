@@ -1,0 +1,91 @@
+"""The interface every ML-DSA implementation is wrapped in."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from oracle.crypto.algorithms import Algorithm
+
+#: How a private key is held: the 32-byte FIPS 204 seed, or the expanded skEncode form.
+PrivateKeyFormat = Literal["seed", "expanded"]
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class PrivateKeyMaterial:
+    """A raw private key in one of the two FIPS 204 forms. Never printed."""
+
+    format: PrivateKeyFormat
+    data: bytes
+
+    def __repr__(self) -> str:
+        # Private key bytes must never reach a log line or a traceback.
+        return f"PrivateKeyMaterial(format={self.format!r}, data=<{len(self.data)} bytes>)"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    """A public key and the private key material that a backend produced for it."""
+
+    public_key: bytes
+    private_key: PrivateKeyMaterial
+
+
+class Backend(ABC):
+    """One ML-DSA implementation (pure FIPS 204 interface, with context strings).
+
+    The public functions in `oracle.crypto` validate names, key and context lengths before they
+    call a backend, so backends may assume a known algorithm, a public key of the right length
+    and a context of at most 255 bytes. Signing is always hedged (fresh randomness).
+    """
+
+    #: Registry name, e.g. "cryptography".
+    name: ClassVar[str]
+    #: The private key forms `sign` accepts; "seed" also means `keypair_from_seed` works.
+    private_key_formats: ClassVar[frozenset[PrivateKeyFormat]]
+
+    @property
+    def supports_seed(self) -> bool:
+        """Whether this backend derives key pairs from a FIPS 204 seed."""
+        return "seed" in self.private_key_formats
+
+    @abstractmethod
+    def verify(
+        self,
+        algorithm: Algorithm,
+        public_key: bytes,
+        message: bytes,
+        signature: bytes,
+        context: bytes,
+    ) -> bool:
+        """True when `signature` is a valid ML-DSA signature; False (never an error) otherwise."""
+
+    @abstractmethod
+    def generate(self, algorithm: Algorithm) -> KeyPair:
+        """A fresh key pair from the operating system's randomness."""
+
+    @abstractmethod
+    def keypair_from_seed(self, algorithm: Algorithm, seed: bytes) -> KeyPair:
+        """The deterministic key pair of a 32-byte seed.
+
+        Raises:
+            BackendCapabilityError: this backend has no seed interface.
+            InvalidKeyError: the seed is not 32 bytes.
+        """
+
+    @abstractmethod
+    def sign(
+        self,
+        algorithm: Algorithm,
+        private_key: PrivateKeyMaterial,
+        message: bytes,
+        context: bytes,
+    ) -> bytes:
+        """A hedged ML-DSA signature.
+
+        Raises:
+            BackendCapabilityError: this backend cannot use keys of that format.
+            InvalidKeyError: the private key is malformed.
+        """

@@ -1,0 +1,102 @@
+"""Backend on `pqcrypto` (PQClean's ML-DSA through Rust bindings): an independent implementation.
+
+PQClean exposes the FIPS 204 pure interface with context strings, but key generation only from
+its own randomness: there is no seed interface, so its private keys are the expanded encoding.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol, cast
+
+from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
+from oracle.errors import BackendCapabilityError, BackendUnavailableError, InvalidKeyError
+
+if TYPE_CHECKING:
+    from oracle.crypto.algorithms import Algorithm
+
+
+class _Module(Protocol):
+    def keygen(self) -> tuple[bytes, bytes]: ...
+    def sign(self, sk: bytes, msg: bytes, context: bytes | None = None) -> bytes: ...
+    def verify(self, pk: bytes, msg: bytes, sig: bytes, context: bytes | None = None) -> None: ...
+
+
+_MODULES: Final = {"ML-DSA-44": "ml_dsa_44", "ML-DSA-65": "ml_dsa_65", "ML-DSA-87": "ml_dsa_87"}
+
+
+class PqcryptoBackend(Backend):
+    """ML-DSA through `pqcrypto.sign.ml_dsa_*`; keys are expanded FIPS 204 private keys."""
+
+    name: ClassVar[str] = "pqcrypto"
+    private_key_formats: ClassVar[frozenset[PrivateKeyFormat]] = frozenset({"expanded"})
+
+    def __init__(self) -> None:
+        """Load the ML-DSA modules.
+
+        Raises:
+            BackendUnavailableError: pqcrypto is not installed or lacks ML-DSA.
+        """
+        try:
+            pqcrypto = import_module("pqcrypto")
+            self._modules: Final = {
+                name: cast("_Module", import_module(f"pqcrypto.sign.{module}"))
+                for name, module in _MODULES.items()
+            }
+        except ImportError as err:
+            raise BackendUnavailableError(
+                "pqcrypto is not installed; `pip install pqcrypto` (or the [pqcrypto] extra)"
+            ) from err
+        self._invalid_signature: Final[type[Exception]] = pqcrypto.InvalidSignatureError
+
+    def verify(
+        self,
+        algorithm: Algorithm,
+        public_key: bytes,
+        message: bytes,
+        signature: bytes,
+        context: bytes,
+    ) -> bool:
+        """True when the signature verifies."""
+        module = self._modules[algorithm.name]
+        try:
+            module.verify(bytes(public_key), bytes(message), bytes(signature), bytes(context))
+        except self._invalid_signature:
+            return False
+        except ValueError:
+            # Raised for a signature of the wrong length; lengths of the key were checked before.
+            return False
+        return True
+
+    def generate(self, algorithm: Algorithm) -> KeyPair:
+        """A fresh key pair from PQClean's randomness."""
+        public_key, secret_key = self._modules[algorithm.name].keygen()
+        return KeyPair(bytes(public_key), PrivateKeyMaterial("expanded", bytes(secret_key)))
+
+    def keypair_from_seed(self, algorithm: Algorithm, seed: bytes) -> KeyPair:
+        """Not available: PQClean has no seed interface."""
+        raise BackendCapabilityError(
+            "the pqcrypto backend cannot derive a key pair from a seed; use the cryptography "
+            "backend for seed keys"
+        )
+
+    def sign(
+        self,
+        algorithm: Algorithm,
+        private_key: PrivateKeyMaterial,
+        message: bytes,
+        context: bytes,
+    ) -> bytes:
+        """A hedged signature with an expanded private key."""
+        if private_key.format != "expanded":
+            raise BackendCapabilityError(
+                "the pqcrypto backend signs with expanded private keys only"
+            )
+        if len(private_key.data) != algorithm.private_key_size:
+            raise InvalidKeyError(
+                f"an expanded {algorithm.name} private key is {algorithm.private_key_size} bytes, "
+                f"got {len(private_key.data)}"
+            )
+        return bytes(
+            self._modules[algorithm.name].sign(private_key.data, bytes(message), bytes(context))
+        )
