@@ -242,9 +242,7 @@ class SigningKey:
             # cryptography signals "encrypted but no password" and the reverse with TypeError.
             raise InvalidKeyError(f"cannot read the private key: {err}") from err
         except ValueError as err:
-            raise InvalidKeyError(
-                "not a PEM PKCS#8 private key, or the password is wrong"
-            ) from err
+            raise InvalidKeyError("not a PEM PKCS#8 private key, or the password is wrong") from err
         except Exception as err:  # UnsupportedAlgorithm for unknown key types
             raise InvalidKeyError("unsupported private key algorithm; expected ML-DSA") from err
         for cls_, algorithm in _PRIVATE_CLASSES:

@@ -49,9 +49,15 @@ def test_algorithm_is_found_by_any_common_spelling_id_or_oid(
 
 @pytest.mark.parametrize(
     ("round3", "successor"),
-    [("Dilithium2", "ML-DSA-44"), ("dilithium3", "ML-DSA-65"), ("CRYSTALS-Dilithium5", "ML-DSA-87")],
+    [
+        ("Dilithium2", "ML-DSA-44"),
+        ("dilithium3", "ML-DSA-65"),
+        ("CRYSTALS-Dilithium5", "ML-DSA-87"),
+    ],
 )
-def test_round3_dilithium_names_are_refused_with_an_explanation(round3: str, successor: str) -> None:
+def test_round3_dilithium_names_are_refused_with_an_explanation(
+    round3: str, successor: str
+) -> None:
     with pytest.raises(UnknownAlgorithmError, match="round-3") as raised:
         get_algorithm(round3)
     assert successor in str(raised.value)

@@ -81,8 +81,10 @@ def test_public_key_pem_round_trip_keeps_algorithm_and_key_id() -> None:
 
 
 def test_public_key_of_another_type_or_garbage_is_refused() -> None:
-    other = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    other = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     with pytest.raises(InvalidKeyError):
         load_public_key(other)
@@ -105,7 +107,9 @@ def test_expanded_keys_sign_on_pqcrypto_and_verify_on_cryptography() -> None:
     key = SigningKey.generate("ML-DSA-44", backend="pqcrypto")
     assert not key.has_seed
     signature = key.sign(b"cross-check", b"ctx")
-    assert verify("ML-DSA-44", key.public_key, b"cross-check", signature, b"ctx", backend="cryptography")
+    assert verify(
+        "ML-DSA-44", key.public_key, b"cross-check", signature, b"ctx", backend="cryptography"
+    )
     with pytest.raises(BackendCapabilityError, match="expanded form"):
         key.to_pem()
 
