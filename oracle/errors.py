@@ -65,3 +65,7 @@ class ChainError(OracleError):
 
 class StoreError(OracleError):
     """Base for persistence errors."""
+
+
+class StoreMismatchError(StoreError, ValueError):
+    """The store belongs to another deployment (chain id or contract address)."""
