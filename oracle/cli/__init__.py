@@ -1,4 +1,4 @@
-"""`pqoracle` command line: exit 0 success/valid, 1 invalid/check failed, 2 bad input, 3 runtime error."""
+"""`pqoracle` command line: exit 0 ok or valid, 1 invalid, 2 bad input, 3 runtime failure."""
 
 from __future__ import annotations
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import click
 
 
 def all_commands() -> list[click.Command]:
     """Every top-level `pqoracle` command, in help order."""
-    commands: list[click.Command] = []
+    from oracle.cli import keys
+
+    commands: list[click.Command] = [keys.keygen, keys.sign, keys.verify_command]
     return commands
