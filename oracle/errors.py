@@ -46,6 +46,38 @@ class DecryptionError(CryptoError):
     """An envelope or encrypted body failed to authenticate or decode."""
 
 
+class NotARecipientError(DecryptionError):
+    """The envelope holds no wrapped key for this private key."""
+
+
+class EnvelopeSignatureError(DecryptionError):
+    """An envelope's sender signature does not verify."""
+
+
+class SenderMismatchError(EnvelopeSignatureError):
+    """A sender was required but the envelope is unsigned or signed by another key."""
+
+
+class EnvelopeFormatError(CryptoError, ValueError):
+    """An encrypted envelope is malformed (magic, lengths, encoding, trailing bytes)."""
+
+
+class UnsupportedEnvelopeVersionError(EnvelopeFormatError):
+    """The envelope's format version is not one this package reads."""
+
+
+class UnsupportedEnvelopeSuiteError(EnvelopeFormatError):
+    """The envelope's cipher suite is not one this package implements."""
+
+
+class EnvelopeLimitError(EnvelopeFormatError):
+    """An envelope exceeds a size limit (recipients, plaintext, total size)."""
+
+
+class InvalidCiphertextError(CryptoError, ValueError):
+    """A KEM ciphertext is malformed (wrong length for the parameter set)."""
+
+
 # --- MAML documents --------------------------------------------------------------------------------
 
 
