@@ -1,0 +1,395 @@
+"""Front matter YAML restricted to the JSON data model: a strict reader and a stable writer.
+
+The reader consumes parser events (libyaml when present) and builds the value itself, so it sees
+every anchor, alias and tag before anything is constructed, holds an explicit stack (no recursion,
+so nesting is bounded by a limit, not by the interpreter), and resolves plain scalars by rules
+that mean the same in YAML 1.1 and 1.2: a plain scalar that the two versions read differently
+(`yes`, `012`, `1e5`, `.5`, `1_000`, `<<`, ...) is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import rfc8785
+import yaml
+
+from oracle.maml.errors import (
+    MamlAnchorError,
+    MamlDuplicateKeyError,
+    MamlKeyTypeError,
+    MamlLimitError,
+    MamlScalarError,
+    MamlSyntaxError,
+    MamlTagError,
+    MamlTimestampError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from oracle.maml._policy import Policy
+    from oracle.maml.model import PlainJson
+
+Path = tuple[str | int, ...]
+Locations = dict[Path, tuple[int, int]]
+
+#: Largest integer magnitude JSON (IEEE 754 double) carries exactly; RFC 8785 refuses larger ones.
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+# libyaml's parser is an order of magnitude faster on long base64 signature values; both emit the
+# same events, and the pure-Python one is the fallback where PyYAML was built without libyaml.
+_EventLoader: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML11: Final = yaml.resolver.Resolver()
+
+_NULL: Final = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE: Final = frozenset({"true", "True", "TRUE"})
+_FALSE: Final = frozenset({"false", "False", "FALSE"})
+_INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+# A fraction is mandatory and an exponent signed: the float form YAML 1.1 and 1.2 agree on.
+_FLOAT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
+# YAML 1.2 core schema numbers, to catch strings 1.2 would read as numbers.
+_CORE_INT: Final = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT: Final = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_TAG_KIND: Final = {
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:timestamp": "timestamp",
+}
+
+
+def _kind(text: str) -> str:
+    """The JSON type this profile gives a plain scalar (str when none of the others)."""
+    if text in _NULL:
+        return "null"
+    if text in _TRUE or text in _FALSE:
+        return "bool"
+    if _INT.fullmatch(text):
+        return "int"
+    if _FLOAT.fullmatch(text):
+        return "float"
+    return "str"
+
+
+def _core_kind(text: str) -> str:
+    """The type the YAML 1.2 core schema gives a plain scalar."""
+    if text in _NULL:
+        return "null"
+    if text in _TRUE or text in _FALSE:
+        return "bool"
+    if _CORE_INT.fullmatch(text):
+        return "int"
+    if _CORE_FLOAT.fullmatch(text):
+        return "float"
+    return "str"
+
+
+def _yaml11_kind(text: str) -> str:
+    """The type PyYAML (YAML 1.1) gives a plain scalar ("merge", "value" and others included)."""
+    tag: str = _YAML11.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return _TAG_KIND.get(tag, tag)
+
+
+def plain_scalar_kind(text: str) -> str:
+    """How a plain scalar reads: null/bool/int/float/str, "timestamp", or "ambiguous"."""
+    ours = _kind(text)
+    old = _yaml11_kind(text)
+    if old == "timestamp":
+        return "timestamp"
+    if old != ours or _core_kind(text) != ours:
+        return "ambiguous"
+    return ours
+
+
+def plain_reads_as_string(text: str) -> bool:
+    """Whether `text` written as a plain scalar reads back as the same string here."""
+    return plain_scalar_kind(text) == "str"
+
+
+@dataclass(slots=True)
+class _Frame:
+    container: dict[str, PlainJson] | list[PlainJson]
+    path: Path
+    key: str | None = None
+
+
+def _located(first_line: int, mark: Any) -> tuple[int, int]:
+    if mark is None:
+        return first_line, 1
+    return first_line + int(mark.line), int(mark.column) + 1
+
+
+def _scalar(event: Any, path: Path, first_line: int, policy: Policy) -> PlainJson:
+    line, column = _located(first_line, event.start_mark)
+    text: str = event.value
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MamlScalarError(
+            "string holds a lone surrogate (not valid Unicode)", line=line, column=column
+        ) from None
+    if event.style not in (None, ""):
+        return text
+    kind = plain_scalar_kind(text)
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text in _TRUE
+    if kind == "int":
+        number = int(text)
+        if abs(number) > MAX_SAFE_INTEGER:
+            raise MamlScalarError(
+                f"integer {text} is outside the exact JSON range ±(2**53 - 1); quote it",
+                line=line,
+                column=column,
+            )
+        return number
+    if kind == "float":
+        real = float(text)
+        if math.isinf(real) or math.isnan(real):
+            raise MamlScalarError(
+                f"number {text} overflows to infinity; JSON has no infinities",
+                line=line,
+                column=column,
+            )
+        return real
+    if kind == "timestamp":
+        policy.tolerate(
+            MamlTimestampError(
+                f"unquoted timestamp {text!r}: YAML 1.1 loaders read a datetime; "
+                f'write it as a quoted RFC 3339 string, "{text}"',
+                line=line,
+                column=column,
+            )
+        )
+        return text
+    if kind == "ambiguous":
+        if text in {".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN"}:
+            raise MamlScalarError(
+                f"{text} is not a JSON number (no NaN or infinity)", line=line, column=column
+            )
+        policy.tolerate(
+            MamlScalarError(
+                f"plain scalar {text!r} reads differently in YAML 1.1 ({_yaml11_kind(text)}) "
+                f"and YAML 1.2 ({_core_kind(text)}); quote it if it is a string",
+                line=line,
+                column=column,
+            )
+        )
+        return text
+    return text
+
+
+def _key(event: Any, first_line: int) -> str:
+    line, column = _located(first_line, event.start_mark)
+    text: str = event.value
+    if event.style in (None, ""):
+        kind = plain_scalar_kind(text)
+        if kind != "str":
+            if text == "<<":
+                reason = "merge key '<<' refused (no merges: JSON data model)"
+            else:
+                reason = (
+                    f"mapping key {text!r} is not a string ({kind}); keys must be strings, "
+                    "quote it if it is meant as one"
+                )
+            raise MamlKeyTypeError(reason, line=line, column=column)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MamlKeyTypeError(
+            "mapping key holds a lone surrogate", line=line, column=column
+        ) from None
+    return text
+
+
+def _events(text: str) -> Iterator[Any]:
+    loader = _EventLoader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = getattr(err, "problem", None)
+    context = getattr(err, "context", None)
+    if problem:
+        reason = f"{context}: {problem}" if context else str(problem)
+    else:
+        reason = " ".join(str(err).split())
+    if mark is None:
+        return MamlSyntaxError(f"YAML: {reason}", line=first_line)
+    line, column = _located(first_line, mark)
+    return MamlSyntaxError(f"YAML: {reason}", line=line, column=column)
+
+
+def load_mapping(
+    text: str, *, first_line: int, max_depth: int, policy: Policy
+) -> tuple[dict[str, PlainJson], Locations]:
+    """Read the front matter YAML into a JSON mapping and the location of every value.
+
+    `first_line` is the document line number of the first YAML line.
+
+    Raises:
+        MamlSyntaxError: malformed YAML, several documents, or a top level that is not a mapping.
+        MamlAnchorError, MamlTagError, MamlDuplicateKeyError, MamlKeyTypeError, MamlScalarError:
+            a construct outside the JSON data model.
+        MamlTimestampError: an unquoted timestamp (strict mode).
+        MamlLimitError: nesting deeper than `max_depth`.
+    """
+    root: PlainJson = None
+    have_root = False
+    stack: list[_Frame] = []
+    locations: Locations = {}
+    documents = 0
+    try:
+        for event in _events(text):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    line, column = _located(first_line, event.start_mark)
+                    raise MamlSyntaxError(
+                        "the front matter holds more than one YAML document",
+                        line=line,
+                        column=column,
+                    )
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                line, column = _located(first_line, event.start_mark)
+                raise MamlAnchorError(
+                    f"YAML alias *{event.anchor} refused (no anchors or aliases: JSON data model)",
+                    line=line,
+                    column=column,
+                )
+            if isinstance(event, yaml.NodeEvent):
+                line, column = _located(first_line, event.start_mark)
+                if event.anchor is not None:
+                    raise MamlAnchorError(
+                        f"YAML anchor &{event.anchor} refused (no anchors or aliases)",
+                        line=line,
+                        column=column,
+                    )
+                tag = getattr(event, "tag", None)
+                if tag is not None:
+                    raise MamlTagError(
+                        f"explicit YAML tag {tag!r} refused (JSON data model only)",
+                        line=line,
+                        column=column,
+                    )
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                stack.pop()
+                continue
+            if not isinstance(
+                event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent
+            ):
+                continue
+            # A node: a mapping key, or a value to attach to the top frame (or the root).
+            frame = stack[-1] if stack else None
+            if frame is not None and isinstance(frame.container, dict) and frame.key is None:
+                if not isinstance(event, yaml.ScalarEvent):
+                    line, column = _located(first_line, event.start_mark)
+                    raise MamlKeyTypeError(
+                        "mapping key is a collection; keys must be strings",
+                        line=line,
+                        column=column,
+                    )
+                key = _key(event, first_line)
+                if key in frame.container:
+                    line, column = _located(first_line, event.start_mark)
+                    first = locations.get((*frame.path, key), (line, column))[0]
+                    raise MamlDuplicateKeyError(
+                        f"duplicate key {key!r} (first at line {first})",
+                        line=line,
+                        column=column,
+                    )
+                frame.key = key
+                continue
+            if frame is None:
+                path: Path = ()
+            elif isinstance(frame.container, dict):
+                assert frame.key is not None
+                path = (*frame.path, frame.key)
+            else:
+                path = (*frame.path, len(frame.container))
+            locations[path] = _located(first_line, event.start_mark)
+            value: PlainJson
+            if isinstance(event, yaml.ScalarEvent):
+                value = _scalar(event, path, first_line, policy)
+            elif isinstance(event, yaml.MappingStartEvent):
+                value = {}
+            else:
+                value = []
+            if frame is None:
+                root, have_root = value, True
+            elif isinstance(frame.container, dict):
+                assert frame.key is not None
+                frame.container[frame.key] = value
+                frame.key = None
+            else:
+                frame.container.append(value)
+            if isinstance(value, dict | list):
+                if len(stack) >= max_depth:
+                    line, column = locations[path]
+                    raise MamlLimitError(
+                        f"front matter nests deeper than {max_depth} levels",
+                        line=line,
+                        column=column,
+                    )
+                stack.append(_Frame(value, path))
+    except yaml.YAMLError as err:
+        raise _syntax_error(err, first_line) from None
+    if not have_root or not isinstance(root, dict):
+        raise MamlSyntaxError(
+            "the front matter must be a YAML mapping (key: value lines)", line=first_line
+        )
+    return root, locations
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's pure-Python emitter: the same output with or without libyaml installed."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # The emitter already quotes what YAML 1.1 would misread; this adds what 1.2 would (`1e5`).
+    style = None if plain_reads_as_string(data) else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+#: Emitter line width: long strings with spaces are folded here; base64 values never fold.
+_WIDTH: Final = 100
+
+
+def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy) -> str:
+    """Stable YAML for a JSON mapping, checked to read back to the same canonical JSON.
+
+    Raises:
+        MamlSyntaxError: the emitted text would not read back identically (a bug guard).
+    """
+    text = yaml.dump(
+        value,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=_WIDTH,
+        indent=2,
+    )
+    reread, _ = load_mapping(text, first_line=2, max_depth=max_depth, policy=policy)
+    if rfc8785.dumps(reread) != rfc8785.dumps(value) or any(
+        line == "---" for line in text.split("\n")
+    ):
+        raise MamlSyntaxError("front matter cannot be written back unchanged as YAML")
+    return text

@@ -1,0 +1,159 @@
+"""The bytes that are signed, hashed and bound: one definition each (see docs/maml.md).
+
+canonical = "MAML-SIG-v1" 0x00 ‖ u64be(len(F)) ‖ F ‖ u64be(len(B)) ‖ B
+F = RFC 8785 (JCS) of the front matter mapping without `signatures`
+B = UTF-8 of the LF-normalised body before the `## History` heading, ending in one LF
+digest = SHA-256(canonical); an ML-DSA document signature signs the 32-byte digest with the
+FIPS 204 context "maml-v1".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from typing import TYPE_CHECKING, Final
+
+import rfc8785
+
+from oracle.maml.errors import MamlEncryptionError, MamlHistoryError
+from oracle.maml.model import MamlDocument, thaw
+from oracle.maml.parser import HISTORY_SECTION, parse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from oracle.maml.model import JsonValue
+
+#: Domain separation prefixes: no byte string is ever both a document, a history and an AAD input.
+SIGNATURE_DOMAIN: Final = b"MAML-SIG-v1\x00"
+HISTORY_DOMAIN: Final = b"MAML-HIST-v1\x00"
+ENCRYPTION_DOMAIN: Final = b"MAML-ENC-v1\x00"
+#: FIPS 204 context strings (ML-DSA's own domain separation) for the two kinds of signature.
+DOCUMENT_CONTEXT: Final = "maml-v1"
+HISTORY_CONTEXT: Final = "maml-v1-history"
+#: What a first history entry chains to.
+GENESIS: Final = bytes(32)
+
+
+def as_document(document: str | bytes | MamlDocument, *, lenient: bool = False) -> MamlDocument:
+    """`document` itself, or the result of parsing it.
+
+    Raises:
+        MamlDocumentError: the text is not a valid document.
+    """
+    if isinstance(document, MamlDocument):
+        return document
+    return parse(document, lenient=lenient)
+
+
+def _u64(value: int) -> bytes:
+    return struct.pack(">Q", value)
+
+
+def jcs(value: Mapping[str, JsonValue]) -> bytes:
+    """RFC 8785 canonical JSON of a (frozen) mapping."""
+    return rfc8785.dumps(thaw(value))
+
+
+def canonical_front_matter(document: str | bytes | MamlDocument) -> bytes:
+    """JCS of the front matter without `signatures` (F in the canonical bytes).
+
+    Raises:
+        MamlDocumentError: `document` does not parse.
+    """
+    doc = as_document(document)
+    unsigned = {name: value for name, value in doc.front_matter.items() if name != "signatures"}
+    return jcs(unsigned)
+
+
+def signed_body(document: str | bytes | MamlDocument) -> str:
+    """The signed body: everything before `## History`, with a final LF added when it has none.
+
+    Raises:
+        MamlEncryptionError: the document is encrypted (sign and verify the plaintext).
+        MamlDocumentError: `document` does not parse.
+    """
+    doc = as_document(document)
+    if doc.is_encrypted:
+        raise MamlEncryptionError(
+            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
+            line=doc.body_line,
+        )
+    history = doc.section(HISTORY_SECTION)
+    body = doc.body if history is None else doc.body[: history.start]
+    # A History section is added as a new line after the body; the implied final LF makes the
+    # signed bytes of "text" and of "text\n## History ..." the same.
+    return body if body == "" or body.endswith("\n") else body + "\n"
+
+
+def canonical_bytes(document: str | bytes | MamlDocument) -> bytes:
+    """The domain-separated encoding of front matter and body that document signatures cover.
+
+    Raises:
+        MamlEncryptionError: the document is encrypted.
+        MamlDocumentError: `document` does not parse.
+    """
+    doc = as_document(document)
+    body = signed_body(doc).encode("utf-8")
+    front = canonical_front_matter(doc)
+    return b"".join((SIGNATURE_DOMAIN, _u64(len(front)), front, _u64(len(body)), body))
+
+
+def document_digest(document: str | bytes | MamlDocument) -> bytes:
+    """SHA-256 of the canonical bytes: the 32-byte message every document signature signs.
+
+    Raises:
+        MamlEncryptionError: the document is encrypted.
+        MamlDocumentError: `document` does not parse.
+    """
+    return hashlib.sha256(canonical_bytes(document)).digest()
+
+
+def history_entry_bytes(timestamp: str, actor: str, action: str, alg: str, key_id: bytes) -> bytes:
+    """JCS of the entry's fields: {"action", "actor", "alg", "key_id" (0x hex), "timestamp"}."""
+    return rfc8785.dumps(
+        {
+            "action": action,
+            "actor": actor,
+            "alg": alg,
+            "key_id": "0x" + bytes(key_id).hex(),
+            "timestamp": timestamp,
+        }
+    )
+
+
+def previous_link(previous_line: str | None) -> bytes:
+    """SHA-256 of the previous entry's line (UTF-8, no LF), or 32 zero bytes for the first entry."""
+    if previous_line is None:
+        return GENESIS
+    return hashlib.sha256(previous_line.encode("utf-8")).digest()
+
+
+def history_message(digest: bytes, previous_line: str | None, entry: bytes) -> bytes:
+    """`MAML-HIST-v1` 0x00 ‖ document digest ‖ link to the previous entry ‖ u64be(len) ‖ entry.
+
+    Raises:
+        MamlHistoryError: `digest` is not 32 bytes.
+    """
+    if len(digest) != 32:
+        raise MamlHistoryError(f"a document digest is 32 bytes, got {len(digest)}")
+    return b"".join((HISTORY_DOMAIN, digest, previous_link(previous_line), _u64(len(entry)), entry))
+
+
+def history_digest(digest: bytes, previous_line: str | None, entry: bytes) -> bytes:
+    """SHA-256 of `history_message`: what a history signature signs (context "maml-v1-history").
+
+    Raises:
+        MamlHistoryError: `digest` is not 32 bytes.
+    """
+    return hashlib.sha256(history_message(digest, previous_line, entry)).digest()
+
+
+def encryption_aad(front_matter: Mapping[str, JsonValue]) -> bytes:
+    """`MAML-ENC-v1` 0x00 ‖ JCS(front matter without `signatures`, `encryption` included).
+
+    Signatures stay outside so a plaintext signed before encryption can be co-signed after
+    decryption; every other field, and the encryption parameters, are authenticated.
+    """
+    unsigned = {name: value for name, value in front_matter.items() if name != "signatures"}
+    return ENCRYPTION_DOMAIN + jcs(unsigned)

@@ -1,0 +1,67 @@
+"""Text forms used in documents: base64url without padding, `0x` key ids, RFC 3339 timestamps."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+from typing import Final
+
+from oracle.types import KeyId
+
+_B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
+_KEY_ID: Final = re.compile(r"0x[0-9a-f]{64}")
+_RFC3339: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url (RFC 4648 §5) without `=` padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes | None:
+    """The bytes of canonical unpadded base64url text, or None when it is not exactly that.
+
+    Canonical means re-encoding gives the same text, so one byte string has one text form.
+    """
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        return None
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return data if b64url_encode(data) == text else None
+
+
+def key_id_text(key_id: bytes) -> str:
+    """`0x` + 64 lowercase hex digits."""
+    return "0x" + bytes(key_id).hex()
+
+
+def parse_key_id(text: str) -> KeyId | None:
+    """The 32 bytes of a `0x` + 64 lowercase hex key id, or None."""
+    if not isinstance(text, str) or not _KEY_ID.fullmatch(text):
+        return None
+    return KeyId(bytes.fromhex(text[2:]))
+
+
+def is_rfc3339(text: str) -> bool:
+    """Whether `text` is an RFC 3339 date-time (`2026-11-24T10:00:00Z`, offsets allowed)."""
+    if not isinstance(text, str):
+        return False
+    match = _RFC3339.fullmatch(text)
+    if not match:
+        return False
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    offset = match.group(8)
+    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
+        return False
+    try:
+        # RFC 3339 allows a leap second (60); datetime does not, so check the rest with 59.
+        datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return False
+    return second <= 60

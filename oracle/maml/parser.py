@@ -1,0 +1,660 @@
+"""`parse`: bytes or text → a validated `MamlDocument`, or a `MamlDocumentError` with its line."""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+from oracle.crypto import get_algorithm
+from oracle.errors import UnknownAlgorithmError
+from oracle.maml import _markdown
+from oracle.maml._policy import Policy
+from oracle.maml._yaml import load_mapping
+from oracle.maml.encoding import b64url_decode, is_rfc3339, parse_key_id
+from oracle.maml.errors import (
+    MamlBomError,
+    MamlDuplicateSectionError,
+    MamlEncodingError,
+    MamlEncryptionError,
+    MamlFieldError,
+    MamlFileNameError,
+    MamlHistoryError,
+    MamlLegacyEncryptionLabelError,
+    MamlLegacyExtensionError,
+    MamlLegacySectionError,
+    MamlLegacySignatureLabelError,
+    MamlLimitError,
+    MamlMissingSectionError,
+    MamlSectionOrderError,
+    MamlSignatureError,
+    MamlSyntaxError,
+)
+from oracle.maml.model import (
+    CodeBlock,
+    EncryptionInfo,
+    Finding,
+    Header,
+    HistoryEntry,
+    JsonValue,
+    MamlDocument,
+    Permissions,
+    PlainJson,
+    Section,
+    SignatureEntry,
+    freeze,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from oracle.maml._yaml import Locations
+
+#: Largest document accepted, in UTF-8 bytes (checked before anything else is read).
+MAX_DOCUMENT_BYTES: Final = 8 * 1024 * 1024
+#: Largest front matter accepted, in UTF-8 bytes. Signatures live there: 256 KiB holds about
+#: forty ML-DSA-87 co-signatures (6.2 KB each in base64url) beside the other fields.
+MAX_FRONT_MATTER_BYTES: Final = 256 * 1024
+#: Deepest nesting of YAML collections in the front matter.
+MAX_YAML_DEPTH: Final = 32
+#: Longest `actor` and `action` of a history entry, in characters.
+MAX_HISTORY_FIELD: Final = 1024
+
+REQUIRED_SECTIONS: Final = ("Intent", "Context")
+OPTIONAL_SECTIONS: Final = ("Content", "Code_Blocks", "Input_Schema", "Output_Schema", "History")
+KNOWN_SECTIONS: Final = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+HISTORY_SECTION: Final = "History"
+#: Legacy spellings (a space for the underscore) and the name lenient mode reads them as.
+LEGACY_SECTION_NAMES: Final = MappingProxyType(
+    {name.replace("_", " "): name for name in KNOWN_SECTIONS if "_" in name}
+)
+
+REQUIRED_FIELDS: Final = ("maml_version", "id", "type", "origin")
+PROFILE_FIELDS: Final = (
+    *REQUIRED_FIELDS,
+    "created_at",
+    "permissions",
+    "requires",
+    "verification",
+    "signatures",
+    "encryption",
+)
+SIGNATURE_FIELDS: Final = ("alg", "key_id", "context", "value")
+PERMISSION_KINDS: Final = ("read", "write", "execute")
+
+#: `encryption.scheme` of the profile's encrypted form, and its fixed primitives.
+ENCRYPTION_SCHEME: Final = "MAML-ENC-v1"
+ENCRYPTION_KEM: Final = "ML-KEM-768"
+ENCRYPTION_AEAD: Final = "AES-256-GCM"
+#: Info string of the fenced block that holds the envelope in an encrypted document.
+ENVELOPE_FENCE_INFO: Final = "maml-envelope"
+
+_VERSION: Final = re.compile(r"[0-9]+(?:\.[0-9]+){1,2}(?:-[0-9A-Za-z.-]+)?")
+_UUID_URN: Final = re.compile(
+    r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_TYPE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_URI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")
+_LEGACY_SIGNATURE_KEY: Final = re.compile(r"(?:.*_)?signature(?:s|_algorithm|_alg)?", re.IGNORECASE)
+_HISTORY_LINE: Final = re.compile(
+    r"- (?P<timestamp>\S+) \| (?P<actor>[^|]+?) \| (?P<action>[^|]+?) \| "
+    r"sig=(?P<alg>[A-Za-z0-9-]+):(?P<key_id>\S+?):(?P<value>\S+)"
+)
+_ENVELOPE_BODY: Final = re.compile(
+    r"```" + ENVELOPE_FENCE_INFO + r"\n((?:[A-Za-z0-9_-]{1,76}\n)+)```\n"
+)
+
+
+def _field_error(locations: Locations, path: tuple[str | int, ...], reason: str) -> MamlFieldError:
+    line, column = locations.get(path, (1, 1))
+    name = ".".join(str(part) for part in path)
+    return MamlFieldError(name, reason, line=line, column=column)
+
+
+def _decode(data: str | bytes) -> str:
+    """Size check, BOM check, UTF-8 decoding, CRLF → LF, NUL and bare CR refusal."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise MamlLimitError(
+                f"document is {len(raw)} bytes; the limit is {MAX_DOCUMENT_BYTES}", line=1
+            )
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raise MamlBomError(
+                "UTF-8 byte order mark: save the file as UTF-8 without BOM", line=1, column=1
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = raw.count(b"\n", 0, err.start) + 1
+            column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+            raise MamlEncodingError(
+                f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}",
+                line=line,
+                column=column,
+            ) from None
+    elif isinstance(data, str):
+        text = data
+        # A str never has fewer code points than UTF-8 bytes, so this bound is safe and cheap.
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise MamlLimitError(f"document exceeds {MAX_DOCUMENT_BYTES} bytes", line=1)
+        if text.startswith("\ufeff"):
+            raise MamlBomError(
+                "byte order mark (U+FEFF) at the start of the document", line=1, column=1
+            )
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError as err:
+            line = text.count("\n", 0, err.start) + 1
+            raise MamlEncodingError(
+                "text holds a lone surrogate (not valid Unicode)", line=line
+            ) from None
+        if size > MAX_DOCUMENT_BYTES:
+            raise MamlLimitError(
+                f"document is {size} bytes; the limit is {MAX_DOCUMENT_BYTES}", line=1
+            )
+    else:
+        raise MamlEncodingError(f"a document is str or bytes, not {type(data).__name__}")
+    text = text.replace("\r\n", "\n")
+    for char, name in (
+        ("\x00", "a NUL character"),
+        ("\r", "a carriage return not followed by a line feed"),
+    ):
+        at = text.find(char)
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
+            column = at - (text.rfind("\n", 0, at) + 1) + 1
+            raise MamlEncodingError(f"document holds {name}", line=line, column=column)
+    return text
+
+
+_CLOSING: Final = re.compile(r"^---$", re.MULTILINE)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """(front matter YAML, body, offset of the body) of LF-normalised text.
+
+    Raises:
+        MamlSyntaxError: no opening `---` line, or no closing one.
+        MamlLimitError: the front matter is larger than `MAX_FRONT_MATTER_BYTES`.
+    """
+    if not text.startswith("---\n"):
+        raise MamlSyntaxError(
+            "a document starts with a line '---' that opens the YAML front matter",
+            line=1,
+            column=1,
+        )
+    closing = _CLOSING.search(text, 4)
+    if closing is None:
+        raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
+    front = text[4 : closing.start()]
+    if len(front) > MAX_FRONT_MATTER_BYTES or len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
+    body_offset = min(closing.end() + 1, len(text))
+    return front, text[body_offset:], body_offset
+
+
+def _string_list(
+    value: PlainJson, locations: Locations, path: tuple[str | int, ...]
+) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _field_error(locations, path, "must be a list of strings")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise _field_error(locations, (*path, index), "must be a non-empty string")
+    return tuple(value)  # type: ignore[arg-type]
+
+
+def _string(
+    mapping: Mapping[str, PlainJson],
+    name: str,
+    locations: Locations,
+    pattern: re.Pattern[str] | None,
+    what: str,
+) -> str:
+    value = mapping[name]
+    if not isinstance(value, str):
+        kind = (
+            "number"
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else type(value).__name__
+        )
+        raise _field_error(locations, (name,), f"must be a string ({what}), got {kind}; quote it")
+    if pattern is not None and not pattern.fullmatch(value):
+        raise _field_error(locations, (name,), f"must be {what}, got {value!r}")
+    return value
+
+
+def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry, ...]:
+    if not isinstance(value, list):
+        line, column = locations.get(("signatures",), (1, 1))
+        raise MamlSignatureError("signatures must be a list of entries", line=line, column=column)
+    entries: list[SignatureEntry] = []
+    seen: dict[bytes, int] = {}
+    for index, item in enumerate(value):
+        line, column = locations.get(("signatures", index), (1, 1))
+        if not isinstance(item, dict):
+            raise MamlSignatureError(
+                "a signature entry is a mapping {alg, key_id, context, value}",
+                line=line,
+                column=column,
+            )
+        names = set(item)
+        if names != set(SIGNATURE_FIELDS):
+            missing = [name for name in SIGNATURE_FIELDS if name not in names]
+            extra = sorted(names - set(SIGNATURE_FIELDS))
+            detail = "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unexpected {', '.join(extra)}" if extra else "",
+                )
+                if part
+            )
+            raise MamlSignatureError(
+                f"signature entry {index}: {detail} (fields are alg, key_id, context, value)",
+                line=line,
+                column=column,
+            )
+
+        def at(
+            name: str, _index: int = index, _where: tuple[int, int] = (line, column)
+        ) -> tuple[int, int]:
+            return locations.get(("signatures", _index, name), _where)
+
+        alg = item["alg"]
+        try:
+            params = get_algorithm(alg) if isinstance(alg, str) else None
+        except UnknownAlgorithmError as err:
+            raise MamlSignatureError(
+                f"signature entry {index}: {err}", line=at("alg")[0], column=at("alg")[1]
+            ) from None
+        if params is None or params.name != alg:
+            hint = f"; write {params.name!r}" if params is not None else ""
+            raise MamlSignatureError(
+                f"signature entry {index}: alg must be ML-DSA-44, ML-DSA-65 or ML-DSA-87{hint}",
+                line=at("alg")[0],
+                column=at("alg")[1],
+            )
+        key_id = parse_key_id(item["key_id"])  # type: ignore[arg-type]
+        if key_id is None:
+            raise MamlSignatureError(
+                f"signature entry {index}: key_id must be '0x' and 64 lowercase hex digits",
+                line=at("key_id")[0],
+                column=at("key_id")[1],
+            )
+        if key_id in seen:
+            raise MamlSignatureError(
+                f"signature entry {index}: key {item['key_id']} already signed "
+                f"(entry {seen[key_id]})",
+                line=at("key_id")[0],
+                column=at("key_id")[1],
+            )
+        seen[key_id] = index
+        context = item["context"]
+        if not isinstance(context, str) or len(context.encode("utf-8")) > 255:
+            raise MamlSignatureError(
+                f"signature entry {index}: context must be a string of at most 255 UTF-8 bytes",
+                line=at("context")[0],
+                column=at("context")[1],
+            )
+        raw = b64url_decode(item["value"])  # type: ignore[arg-type]
+        if raw is None:
+            raise MamlSignatureError(
+                f"signature entry {index}: value must be unpadded base64url",
+                line=at("value")[0],
+                column=at("value")[1],
+            )
+        if len(raw) != params.signature_size:
+            raise MamlSignatureError(
+                f"signature entry {index}: an {params.name} signature is {params.signature_size} "
+                f"bytes, got {len(raw)}",
+                line=at("value")[0],
+                column=at("value")[1],
+            )
+        entries.append(SignatureEntry(params.name, key_id, context, raw, line))
+    return tuple(entries)
+
+
+def _encryption(value: PlainJson, locations: Locations, policy: Policy) -> EncryptionInfo | None:
+    line, column = locations.get(("encryption",), (1, 1))
+    if isinstance(value, str):
+        policy.tolerate(
+            MamlLegacyEncryptionLabelError(
+                f"encryption: {value!r} is a label, not an encrypted body; the profile encrypts "
+                f"with {ENCRYPTION_KEM} + {ENCRYPTION_AEAD} (AES-256 keeps 128-bit security "
+                "against Grover's algorithm; 'AES-2048' does not exist)",
+                line=line,
+                column=column,
+            )
+        )
+        return None
+    if not isinstance(value, dict):
+        raise MamlEncryptionError("encryption must be a mapping", line=line, column=column)
+    expected = {"scheme": ENCRYPTION_SCHEME, "kem": ENCRYPTION_KEM, "aead": ENCRYPTION_AEAD}
+    for name, wanted in expected.items():
+        if value.get(name) != wanted:
+            where = locations.get(("encryption", name), (line, column))
+            raise MamlEncryptionError(
+                f"encryption.{name} must be {wanted!r}, got {value.get(name)!r}",
+                line=where[0],
+                column=where[1],
+            )
+    fields = freeze(value)
+    assert isinstance(fields, MappingProxyType)
+    return EncryptionInfo(ENCRYPTION_SCHEME, ENCRYPTION_KEM, ENCRYPTION_AEAD, fields, line)
+
+
+def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy) -> Header:
+    for name in REQUIRED_FIELDS:
+        if name not in mapping:
+            raise MamlFieldError(name, "required field is missing", line=2)
+    version = _string(mapping, "maml_version", locations, _VERSION, 'a version such as "1.0.0"')
+    doc_id = _string(mapping, "id", locations, _UUID_URN, "'urn:uuid:' followed by a UUID")
+    doc_type = _string(mapping, "type", locations, _TYPE, 'a short type name such as "workflow"')
+    origin = _string(mapping, "origin", locations, _URI, 'a URI such as "agent://name"')
+    created_at: str | None = None
+    if "created_at" in mapping:
+        created_at = _string(mapping, "created_at", locations, None, "an RFC 3339 date-time")
+        if not is_rfc3339(created_at):
+            raise _field_error(
+                locations,
+                ("created_at",),
+                f'must be an RFC 3339 date-time such as "2026-11-24T10:00:00Z", got {created_at!r}',
+            )
+    permissions: Permissions | None = None
+    if "permissions" in mapping:
+        value = mapping["permissions"]
+        if not isinstance(value, dict):
+            raise _field_error(
+                locations, ("permissions",), "must be a mapping of read/write/execute"
+            )
+        unknown = [name for name in value if name not in PERMISSION_KINDS]
+        if unknown:
+            raise _field_error(
+                locations,
+                ("permissions", unknown[0]),
+                f"unknown permission {unknown[0]!r} (read, write, execute)",
+            )
+        lists = {
+            name: _string_list(value[name], locations, ("permissions", name))
+            for name in PERMISSION_KINDS
+            if name in value
+        }
+        permissions = Permissions(**lists)
+    requires = mapping.get("requires")
+    if "requires" in mapping:
+        if isinstance(requires, dict):
+            for name, item in requires.items():
+                _string_list(item, locations, ("requires", name))
+        else:
+            _string_list(requires, locations, ("requires",))
+    verification = mapping.get("verification")
+    if "verification" in mapping:
+        if not isinstance(verification, dict):
+            raise _field_error(locations, ("verification",), "must be a mapping")
+        for name, item in verification.items():
+            if _LEGACY_SIGNATURE_KEY.fullmatch(name):
+                line, column = locations.get(("verification", name), (1, 1))
+                policy.tolerate(
+                    MamlLegacySignatureLabelError(
+                        f"verification.{name}: {item!r} names an algorithm but is not a signature; "
+                        "signatures live in the 'signatures:' list (ML-DSA, FIPS 204)",
+                        line=line,
+                        column=column,
+                    )
+                )
+    extra = {name: freeze(value) for name, value in mapping.items() if name not in PROFILE_FIELDS}
+    return Header(
+        maml_version=version,
+        id=doc_id,
+        type=doc_type,
+        origin=origin,
+        created_at=created_at,
+        permissions=permissions,
+        requires=freeze(requires),
+        verification=freeze(verification),
+        extra=MappingProxyType(extra),
+    )
+
+
+def parse_history_line(line: str, line_no: int) -> HistoryEntry:
+    """One `## History` entry line.
+
+    Raises:
+        MamlHistoryError: the line is not
+            `- <RFC 3339> | <actor> | <action> | sig=<alg>:<key_id>:<b64>`.
+    """
+    match = _HISTORY_LINE.fullmatch(line)
+    if match is None:
+        raise MamlHistoryError(
+            "a History line is '- <RFC 3339 time> | <actor> | <action> | "
+            "sig=<alg>:<key_id>:<base64url>' (or blank)",
+            line=line_no,
+            column=1,
+        )
+    timestamp, actor, action = match.group("timestamp", "actor", "action")
+    if not is_rfc3339(timestamp):
+        raise MamlHistoryError(
+            f"history time {timestamp!r} is not RFC 3339", line=line_no, column=3
+        )
+    for what, value in (("actor", actor), ("action", action)):
+        if value != value.strip() or len(value) > MAX_HISTORY_FIELD:
+            raise MamlHistoryError(
+                f"history {what} has surrounding blanks or exceeds {MAX_HISTORY_FIELD} characters",
+                line=line_no,
+                column=line.find(value) + 1,
+            )
+    alg_name = match.group("alg")
+    try:
+        params = get_algorithm(alg_name)
+    except UnknownAlgorithmError as err:
+        raise MamlHistoryError(
+            f"history entry: {err}", line=line_no, column=match.start("alg") + 1
+        ) from None
+    if params.name != alg_name:
+        raise MamlHistoryError(
+            f"history entry algorithm must be written {params.name!r}",
+            line=line_no,
+            column=match.start("alg") + 1,
+        )
+    key_id = parse_key_id(match.group("key_id"))
+    if key_id is None:
+        raise MamlHistoryError(
+            "history key_id must be '0x' and 64 lowercase hex digits",
+            line=line_no,
+            column=match.start("key_id") + 1,
+        )
+    signature = b64url_decode(match.group("value"))
+    if signature is None or len(signature) != params.signature_size:
+        raise MamlHistoryError(
+            f"history signature must be {params.signature_size} bytes of unpadded base64url",
+            line=line_no,
+            column=match.start("value") + 1,
+        )
+    return HistoryEntry(timestamp, actor, action, params.name, key_id, signature, line_no, line)
+
+
+def _history(section: Section, policy: Policy) -> tuple[HistoryEntry, ...]:
+    entries: list[HistoryEntry] = []
+    for index, line in enumerate(section.content.split("\n")):
+        if not line.strip():
+            continue
+        line_no = section.heading_line + 1 + index
+        try:
+            entries.append(parse_history_line(line, line_no))
+        except MamlHistoryError as err:
+            policy.tolerate(err)
+    return tuple(entries)
+
+
+def _sections(
+    body: str, body_line: int, policy: Policy
+) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...], tuple[HistoryEntry, ...]]:
+    found = _markdown.scan(body, body_line)
+    sections: list[Section] = []
+    seen: dict[str, int] = {}
+    history_at: int | None = None
+    for index, heading in enumerate(found.headings):
+        name = heading.name
+        if name in LEGACY_SECTION_NAMES:
+            policy.tolerate(
+                MamlLegacySectionError(
+                    f"'## {name}' is the legacy spelling of '## {LEGACY_SECTION_NAMES[name]}'",
+                    line=heading.line,
+                    column=4,
+                )
+            )
+            name = LEGACY_SECTION_NAMES[name]
+        if name in seen:
+            raise MamlDuplicateSectionError(
+                f"section '## {name}' appears twice (first at line {seen[name]})",
+                line=heading.line,
+                column=1,
+            )
+        if history_at is not None:
+            raise MamlSectionOrderError(
+                f"section '## {name}' follows '## History' (line {history_at}); History is the "
+                "last section, because it is outside the signed bytes",
+                line=heading.line,
+                column=1,
+            )
+        seen[name] = heading.line
+        if name == HISTORY_SECTION:
+            history_at = heading.line
+        end = found.headings[index + 1].start if index + 1 < len(found.headings) else len(body)
+        sections.append(
+            Section(
+                name,
+                heading.text,
+                heading.line,
+                heading.start,
+                heading.after,
+                end,
+                body[heading.after : end],
+            )
+        )
+    for required in REQUIRED_SECTIONS:
+        if required not in seen:
+            near = [h.name for h in found.headings if h.name.lower() == required.lower()]
+            hint = f" ('## {near[0]}' differs in case)" if near else ""
+            last_line = body_line + body.count("\n")
+            raise MamlMissingSectionError(
+                f"required section '## {required}' is missing{hint}", line=last_line
+            )
+    owner = [(section.start, section.name) for section in sections]
+    blocks: list[CodeBlock] = []
+    for fence in found.fences:
+        section_name = ""
+        for start, name in owner:
+            if start <= fence.start:
+                section_name = name
+        blocks.append(CodeBlock(fence.info, fence.content, fence.line, section_name, fence.closed))
+    history: tuple[HistoryEntry, ...] = ()
+    if history_at is not None:
+        history = _history(sections[-1], policy)
+    return tuple(sections), tuple(blocks), history
+
+
+def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
+    """Parse and validate a `.maml.md` document (strict profile unless `lenient`).
+
+    Lenient mode reads the legacy shapes (unquoted timestamps, `## Code Blocks`, signature and
+    encryption labels, plain scalars YAML 1.1 and 1.2 read differently, malformed History lines)
+    and lists them in `warnings`; everything else is checked the same way.
+
+    Raises:
+        MamlDocumentError: the first rule the document breaks (a subclass named after the rule,
+            with `line` and `column`).
+    """
+    return parse_with(document, Policy(lenient=lenient))
+
+
+def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
+    """`parse` under a caller's policy, whose findings survive an exception (used by `lint`).
+
+    Raises:
+        MamlDocumentError: the first rule the document breaks that `policy` does not tolerate.
+    """
+    lenient = policy.lenient
+    text = _decode(document)
+    front, body, body_offset = split_front_matter(text)
+    body_line = text.count("\n", 0, body_offset) + 1
+    mapping, locations = load_mapping(front, first_line=2, max_depth=MAX_YAML_DEPTH, policy=policy)
+    header = _header(mapping, locations, policy)
+    signatures = _signatures(mapping["signatures"], locations) if "signatures" in mapping else ()
+    encryption = (
+        _encryption(mapping["encryption"], locations, policy) if "encryption" in mapping else None
+    )
+    sections: tuple[Section, ...] = ()
+    blocks: tuple[CodeBlock, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+    if encryption is not None:
+        if _ENVELOPE_BODY.fullmatch(body) is None:
+            raise MamlEncryptionError(
+                f"an encrypted document's body is one '```{ENVELOPE_FENCE_INFO}' block of "
+                "base64url lines (at most 76 characters each)",
+                line=body_line,
+                column=1,
+            )
+    else:
+        sections, blocks, history = _sections(body, body_line, policy)
+    frozen = freeze(mapping)
+    assert isinstance(frozen, MappingProxyType)
+    return MamlDocument(
+        text=text,
+        front_matter_text=front,
+        front_matter=frozen,
+        header=header,
+        body=body,
+        body_line=body_line,
+        sections=sections,
+        code_blocks=blocks,
+        signatures=signatures,
+        history=history,
+        encryption=encryption,
+        warnings=tuple(policy.findings),
+        lenient=lenient,
+        locations=MappingProxyType(dict(locations)),
+    )
+
+
+def check_filename(name: str, *, lenient: bool = False) -> tuple[Finding, ...]:
+    """Check a document's file name: `*.maml.md` is the profile's; returns lenient-mode notes.
+
+    Raises:
+        MamlLegacyExtensionError: `*.maml.markdown` in strict mode.
+        MamlFileNameError: any other name in strict mode.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    if base.endswith(".maml.md") and len(base) > len(".maml.md"):
+        return ()
+    error: MamlLegacyExtensionError | MamlFileNameError
+    if base.lower().endswith(".maml.markdown"):
+        error = MamlLegacyExtensionError(
+            f"{base!r}: '.maml.markdown' is the legacy extension; rename it to "
+            f"{base[: -len('.markdown')]}.md"
+        )
+    else:
+        error = MamlFileNameError(f"{base!r}: a MAML document is named '<name>.maml.md'")
+    policy = Policy(lenient=lenient)
+    policy.tolerate(error)
+    return tuple(policy.findings)
+
+
+__all__ = [
+    "ENCRYPTION_AEAD",
+    "ENCRYPTION_KEM",
+    "ENCRYPTION_SCHEME",
+    "ENVELOPE_FENCE_INFO",
+    "KNOWN_SECTIONS",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_FRONT_MATTER_BYTES",
+    "MAX_YAML_DEPTH",
+    "REQUIRED_SECTIONS",
+    "JsonValue",
+    "check_filename",
+    "parse",
+    "parse_history_line",
+    "split_front_matter",
+]
