@@ -21,6 +21,7 @@ from oracle.maml.canonical import (
     history_message,
     signed_body,
 )
+from oracle.maml.encryption import decrypt, encrypt, envelope_of
 from oracle.maml.errors import (
     MamlAnchorError,
     MamlBomError,
@@ -138,8 +139,11 @@ __all__ = [
     "canonical_front_matter",
     "check_filename",
     "cosign",
+    "decrypt",
     "document_digest",
+    "encrypt",
     "encryption_aad",
+    "envelope_of",
     "history_digest",
     "history_entry_bytes",
     "history_message",

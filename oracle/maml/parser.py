@@ -340,6 +340,18 @@ def _encryption(value: PlainJson, locations: Locations, policy: Policy) -> Encry
                 line=where[0],
                 column=where[1],
             )
+    recipients = value.get("recipients")
+    if "recipients" in value and (
+        not isinstance(recipients, list)
+        or not recipients
+        or any(not isinstance(item, str) or parse_key_id(item) is None for item in recipients)
+    ):
+        where = locations.get(("encryption", "recipients"), (line, column))
+        raise MamlEncryptionError(
+            "encryption.recipients must be a non-empty list of '0x' + 64 hex key ids",
+            line=where[0],
+            column=where[1],
+        )
     fields = freeze(value)
     assert isinstance(fields, MappingProxyType)
     return EncryptionInfo(ENCRYPTION_SCHEME, ENCRYPTION_KEM, ENCRYPTION_AEAD, fields, line)

@@ -71,7 +71,14 @@ def render(front_matter: Mapping[str, JsonValue] | dict[str, PlainJson], body: s
     return document
 
 
-def _writable(document: str | bytes | MamlDocument, action: str) -> MamlDocument:
+def writable_document(document: str | bytes | MamlDocument, action: str) -> MamlDocument:
+    """The parsed document, if it may be changed (`action` names the change in errors).
+
+    Raises:
+        MamlLegacyError: it was read leniently and has legacy shapes.
+        MamlEncryptionError: it is encrypted.
+        MamlDocumentError: it does not parse.
+    """
     doc = as_document(document)
     if doc.warnings:
         first = doc.warnings[0]
@@ -118,7 +125,7 @@ def sign(document: str | bytes | MamlDocument, signing_key: SigningKey) -> str:
         MamlLegacyError: the document was read leniently.
         MamlDocumentError: the document does not parse.
     """
-    doc = _writable(document, "sign")
+    doc = writable_document(document, "sign")
     if doc.signatures:
         raise MamlSignatureError(
             f"the document already has {len(doc.signatures)} signature(s); add yours with cosign",
@@ -136,7 +143,7 @@ def cosign(document: str | bytes | MamlDocument, signing_key: SigningKey) -> str
         MamlLegacyError: the document was read leniently.
         MamlDocumentError: the document does not parse.
     """
-    doc = _writable(document, "co-sign")
+    doc = writable_document(document, "co-sign")
     if not doc.signatures:
         raise MamlSignatureError("the document has no signature to co-sign; use sign", line=2)
     return _add_signature(doc, signing_key)
@@ -182,7 +189,7 @@ def append_history(
         MamlLegacyError: the document was read leniently.
         MamlDocumentError: the document does not parse.
     """
-    doc = _writable(document, "append history to")
+    doc = writable_document(document, "append history to")
     who = actor if actor is not None else f"key:{key_id_text(signing_key.key_id)}"
     when = timestamp if timestamp is not None else utc_now()
     _check_history_text("text", entry_text)
