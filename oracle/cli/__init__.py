@@ -8,13 +8,23 @@ from typing import Any
 import click
 
 from oracle import __version__
-from oracle.errors import OracleError
+from oracle.errors import DecryptionError, OracleError
 
 
 class BadInput(click.ClickException):
     """Bad input: exit code 2 and a one-line reason."""
 
     exit_code = 2
+
+
+class CheckFailed(click.ClickException):
+    """Well-formed input that failed authentication (decryption, sender signature): exit 1."""
+
+    exit_code = 1
+
+
+#: Package exceptions that mean "the check failed" rather than "bad input" or "runtime failure".
+CHECK_FAILURES: tuple[type[OracleError], ...] = (DecryptionError,)
 
 
 class RuntimeFailure(click.ClickException):
@@ -31,6 +41,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except OracleError as err:
             message = " ".join(str(err).split()) or type(err).__name__
+            if isinstance(err, CHECK_FAILURES):
+                raise CheckFailed(message) from err
             if isinstance(err, ValueError):
                 raise BadInput(message) from err
             raise RuntimeFailure(message) from err

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 def all_commands() -> list[click.Command]:
     """Every top-level `pqoracle` command, in help order."""
     from oracle.cli import keys
+    from oracle.cli.envelope import envelope
 
     commands: list[click.Command] = [keys.keygen, keys.sign, keys.verify_command]
+    commands.append(envelope)
     return commands
