@@ -15,4 +15,7 @@ def all_commands() -> list[click.Command]:
 
     commands: list[click.Command] = [keys.keygen, keys.sign, keys.verify_command]
     commands.append(envelope)
+    from oracle.cli.maml import maml_group
+
+    commands.append(maml_group)
     return commands

@@ -1,0 +1,317 @@
+"""`pqoracle maml ...`: create, sign, co-sign, verify, extend, encrypt, decrypt and lint documents.
+
+Every command reads a file or standard input (`-`) and writes a file or standard output (`-`).
+Exit codes: 0 valid/ok, 1 invalid signature, failed decryption or lint errors, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from oracle import maml
+from oracle.cli.keys import load_signing_key, read_source
+from oracle.crypto import load_public_key
+from oracle.crypto.kem import KemPrivateKey, KemPublicKey
+from oracle.errors import InputError
+
+_SOURCE = click.argument("source", default="-")
+_OUT = click.option(
+    "--out", "-o", default="-", show_default=True, help="Output file ('-': stdout)."
+)
+
+
+def _read_document(source: str, *, lenient: bool = False) -> bytes:
+    """The document bytes; a file name is checked (`.maml.markdown` needs --lenient)."""
+    if source != "-":
+        # Any name is accepted here (`lint` reports unusual ones); only the legacy one is refused.
+        with contextlib.suppress(maml.MamlFileNameError):
+            maml.check_filename(source, lenient=lenient)
+    return read_source(source)
+
+
+def _write(path: str, text: str) -> None:
+    data = text.encode("utf-8")
+    if path == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    try:
+        Path(path).write_bytes(data)
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror}") from err
+
+
+def _fail(message: str) -> None:
+    """Exit 1 with a one-line reason on stderr (a check failed; the input was fine)."""
+    click.echo(" ".join(message.split()), err=True)
+    raise click.exceptions.Exit(1)
+
+
+@click.group(name="maml")
+def maml_group() -> None:
+    """Signed `.maml.md` documents (ML-DSA signatures, ML-KEM-768 encryption); docs/maml.md."""
+
+
+@maml_group.command()
+@click.option("--type", "doc_type", required=True, help="Document type, e.g. workflow.")
+@click.option("--origin", required=True, help="Origin URI, e.g. agent://alice.")
+@click.option("--intent", required=True, help="Text of the '## Intent' section.")
+@click.option("--context", "context_text", required=True, help="Text of the '## Context' section.")
+@click.option("--content", help="Text of an optional '## Content' section.")
+@click.option("--id", "doc_id", help="urn:uuid:... (default: a random UUID).")
+@click.option("--created-at", help="RFC 3339 time (default: now, UTC).")
+@_OUT
+def new(
+    doc_type: str,
+    origin: str,
+    intent: str,
+    context_text: str,
+    content: str | None,
+    doc_id: str | None,
+    created_at: str | None,
+    out: str,
+) -> None:
+    """Write a new unsigned document with the required fields and sections."""
+    text = maml.new_document(
+        doc_type=doc_type,
+        origin=origin,
+        intent=intent,
+        context=context_text,
+        content=content,
+        doc_id=doc_id,
+        created_at=created_at,
+    )
+    _write(out, text)
+
+
+_KEY = click.option("--key", "-k", "key_file", required=True, help="ML-DSA private key PEM.")
+_PASSWORD = click.option("--password-file", help="File holding the key's password.")
+
+
+@maml_group.command()
+@_SOURCE
+@_KEY
+@_PASSWORD
+@_OUT
+def sign(source: str, key_file: str, password_file: str | None, out: str) -> None:
+    """Add the first signature (use cosign to add more)."""
+    key = load_signing_key(key_file, password_file)
+    _write(out, maml.sign(_read_document(source), key))
+
+
+@maml_group.command()
+@_SOURCE
+@_KEY
+@_PASSWORD
+@_OUT
+def cosign(source: str, key_file: str, password_file: str | None, out: str) -> None:
+    """Add a signature to a signed document; the earlier ones stay valid."""
+    key = load_signing_key(key_file, password_file)
+    _write(out, maml.cosign(_read_document(source), key))
+
+
+def _report_json(report: maml.VerificationReport) -> dict[str, Any]:
+    return {
+        "valid": report.valid,
+        "require": report.require,
+        "digest": "0x" + report.digest.hex(),
+        "signatures": [
+            {
+                "index": check.index,
+                "line": check.line,
+                "alg": check.alg,
+                "key_id": check.key_id_hex,
+                "status": check.status,
+            }
+            for check in report.signatures
+        ],
+        "history": [
+            {
+                "index": check.index,
+                "line": check.line,
+                "timestamp": check.timestamp,
+                "actor": check.actor,
+                "action": check.action,
+                "key_id": check.key_id_hex,
+                "status": check.status,
+            }
+            for check in report.history
+        ],
+        "missing_keys": ["0x" + bytes(key).hex() for key in report.missing_keys],
+        "warnings": [str(item) for item in report.warnings],
+    }
+
+
+@maml_group.command()
+@_SOURCE
+@click.option(
+    "--public-key",
+    "-p",
+    "public_keys",
+    multiple=True,
+    required=True,
+    help="Signer's public key PEM (repeat for each).",
+)
+@click.option(
+    "--require",
+    type=click.Choice(["all", "any"]),
+    default="all",
+    show_default=True,
+    help="all: every signature valid and every key signed; any: one valid signature.",
+)
+@click.option("--lenient", is_flag=True, help="Read legacy shapes (listed as warnings).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code is the answer.")
+def verify(
+    source: str,
+    public_keys: tuple[str, ...],
+    require: Literal["all", "any"],
+    lenient: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Verify signatures and history: exit 0 valid, 1 invalid, 2 bad input."""
+    keys = [load_public_key(read_source(path)) for path in public_keys]
+    report = maml.verify(
+        _read_document(source, lenient=lenient), keys, require=require, lenient=lenient
+    )
+    if as_json:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    elif not quiet:
+        for sig in report.signatures:
+            click.echo(
+                f"signature {sig.index} (line {sig.line}) {sig.alg} {sig.key_id_hex}: {sig.status}"
+            )
+        for entry in report.history:
+            click.echo(
+                f"history {entry.index} (line {entry.line}) {entry.timestamp} {entry.actor}: "
+                f"{entry.status}"
+            )
+        for key_id in report.missing_keys:
+            click.echo(f"no valid signature by 0x{bytes(key_id).hex()}")
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}")
+        click.echo("valid" if report.valid else "invalid")
+    if not report.valid:
+        raise click.exceptions.Exit(1)
+
+
+@maml_group.command(name="append-history")
+@_SOURCE
+@_KEY
+@_PASSWORD
+@click.option("--text", "entry_text", required=True, help="What happened (no '|').")
+@click.option("--actor", help="Who (default: key:<key_id>).")
+@click.option("--timestamp", help="RFC 3339 time (default: now, UTC).")
+@_OUT
+def append_history(
+    source: str,
+    key_file: str,
+    password_file: str | None,
+    entry_text: str,
+    actor: str | None,
+    timestamp: str | None,
+    out: str,
+) -> None:
+    """Append a signed entry to '## History' (created if absent)."""
+    key = load_signing_key(key_file, password_file)
+    text = maml.append_history(
+        _read_document(source), entry_text, key, actor=actor, timestamp=timestamp
+    )
+    _write(out, text)
+
+
+@maml_group.command()
+@_SOURCE
+@click.option(
+    "--recipient",
+    "-r",
+    "recipients",
+    multiple=True,
+    required=True,
+    help="Recipient ML-KEM-768 public key PEM (repeat for each).",
+)
+@click.option("--sign-with", help="Sender ML-DSA private key PEM: sign the envelope.")
+@click.option("--sign-password-file", help="File holding the --sign-with key's password.")
+@_OUT
+def encrypt(
+    source: str,
+    recipients: tuple[str, ...],
+    sign_with: str | None,
+    sign_password_file: str | None,
+    out: str,
+) -> None:
+    """Encrypt the body to ML-KEM-768 recipients; the front matter stays readable."""
+    keys = [KemPublicKey.from_pem(read_source(path)) for path in recipients]
+    sender = load_signing_key(sign_with, sign_password_file) if sign_with else None
+    _write(out, maml.encrypt(_read_document(source), keys, sender=sender))
+
+
+@maml_group.command()
+@_SOURCE
+@click.option("--key", "-k", "key_file", required=True, help="Recipient ML-KEM private key PEM.")
+@_PASSWORD
+@click.option(
+    "--expected-sender", help="Require the envelope signed by this ML-DSA public key PEM."
+)
+@_OUT
+def decrypt(
+    source: str,
+    key_file: str,
+    password_file: str | None,
+    expected_sender: str | None,
+    out: str,
+) -> None:
+    """Decrypt the body: exit 1 when it does not authenticate for this key."""
+    password = read_source(password_file).rstrip(b"\r\n") if password_file else None
+    key = KemPrivateKey.from_pem(read_source(key_file), password=password)
+    sender = load_public_key(read_source(expected_sender)) if expected_sender else None
+    try:
+        text = maml.decrypt(_read_document(source), key, expected_sender=sender)
+    except maml.MamlDecryptionError as err:
+        _fail(f"cannot decrypt: {err}")
+        return
+    _write(out, text)
+
+
+@maml_group.command()
+@_SOURCE
+def digest(source: str) -> None:
+    """Print the document digest (0x hex): the message its ML-DSA signatures sign."""
+    click.echo("0x" + maml.document_digest(_read_document(source)).hex())
+
+
+@maml_group.command()
+@_SOURCE
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def lint(source: str, as_json: bool) -> None:
+    """Report every finding: exit 1 when there is an error, 0 otherwise."""
+    findings = maml.lint(read_source(source), filename=None if source == "-" else source)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "line": f.line,
+                        "column": f.column,
+                        "code": f.code,
+                        "severity": f.severity,
+                        "message": f.message,
+                    }
+                    for f in findings
+                ],
+                indent=2,
+            )
+        )
+    else:
+        name = "<stdin>" if source == "-" else source
+        for finding in findings:
+            click.echo(f"{name}:{finding}")
+    if any(f.severity == "error" for f in findings):
+        raise click.exceptions.Exit(1)
