@@ -45,6 +45,8 @@ class Backend(ABC):
     name: ClassVar[str]
     #: The private key forms `sign` accepts; "seed" also means `keypair_from_seed` works.
     private_key_formats: ClassVar[frozenset[PrivateKeyFormat]]
+    #: Longest context string the implementation handles (FIPS 204 allows 255 bytes).
+    max_context_length: int = 255
 
     @property
     def supports_seed(self) -> bool:
@@ -60,7 +62,11 @@ class Backend(ABC):
         signature: bytes,
         context: bytes,
     ) -> bool:
-        """True when `signature` is a valid ML-DSA signature; False (never an error) otherwise."""
+        """True when `signature` is a valid ML-DSA signature; False (never an error) otherwise.
+
+        Raises:
+            BackendCapabilityError: the context is longer than `max_context_length`.
+        """
 
     @abstractmethod
     def generate(self, algorithm: Algorithm) -> KeyPair:

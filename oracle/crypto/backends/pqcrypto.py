@@ -2,6 +2,10 @@
 
 PQClean exposes the FIPS 204 pure interface with context strings, but key generation only from
 its own randomness: there is no seed interface, so its private keys are the expanded encoding.
+
+pqcrypto 1.0.0 refuses contexts of 254 and 255 bytes when signing and rejects valid signatures
+made with them. Reporting such a signature as invalid would be a wrong verdict, so the backend
+measures the longest context it handles when it loads and refuses longer ones.
 """
 
 from __future__ import annotations
@@ -48,6 +52,25 @@ class PqcryptoBackend(Backend):
                 "pqcrypto is not installed; `pip install pqcrypto` (or the [pqcrypto] extra)"
             ) from err
         self._invalid_signature: Final[type[Exception]] = pqcrypto.InvalidSignatureError
+        self.max_context_length = self._longest_context()
+
+    def _longest_context(self) -> int:
+        module = self._modules["ML-DSA-44"]
+        _, secret_key = module.keygen()
+        for length in range(255, 0, -1):
+            try:
+                module.sign(secret_key, b"", b"\x00" * length)
+            except ValueError:
+                continue
+            return length
+        return 0
+
+    def _check_context(self, context: bytes) -> None:
+        if len(context) > self.max_context_length:
+            raise BackendCapabilityError(
+                f"the pqcrypto backend handles contexts up to {self.max_context_length} bytes, "
+                f"not {len(context)}; use the cryptography backend"
+            )
 
     def verify(
         self,
@@ -58,6 +81,7 @@ class PqcryptoBackend(Backend):
         context: bytes,
     ) -> bool:
         """True when the signature verifies."""
+        self._check_context(context)
         module = self._modules[algorithm.name]
         try:
             module.verify(bytes(public_key), bytes(message), bytes(signature), bytes(context))
@@ -88,6 +112,7 @@ class PqcryptoBackend(Backend):
         context: bytes,
     ) -> bytes:
         """A hedged signature with an expanded private key."""
+        self._check_context(context)
         if private_key.format != "expanded":
             raise BackendCapabilityError(
                 "the pqcrypto backend signs with expanded private keys only"

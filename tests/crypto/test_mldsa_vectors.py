@@ -1,0 +1,190 @@
+"""Every ML-DSA case of the NIST ACVP and Wycheproof vectors, on every backend present here.
+
+The pure interface is checked in full. Exact signature bytes cannot be compared: every backend
+signs hedged (fresh randomness) and none takes a caller's `rnd`, so signing cases check instead
+that the expected signature verifies under the key derived from the seed, and that a new
+signature over the same message and context verifies too. Pre-hash, internal and external-mu
+cases cannot run on a pure-only API; their valid signatures must not verify as pure signatures
+over the same bytes (domain separation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oracle.crypto import SigningKey, get_algorithm, verify
+from oracle.crypto.backends import BACKENDS, Backend, backend_status, get_backend
+from oracle.errors import (
+    BackendCapabilityError,
+    ContextTooLongError,
+    InvalidKeyError,
+    OracleError,
+)
+from tests.vectors import load_cases
+
+Case = dict[str, Any]
+
+
+def _backend_params() -> list[Any]:
+    params = []
+    for status in backend_status():
+        marks = () if status.available else pytest.mark.skip(reason=f"{status.reason}")
+        params.append(pytest.param(status.name, marks=marks, id=status.name))
+    return params
+
+
+@pytest.fixture(params=_backend_params())
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return get_backend(request.param)
+
+
+def _cases(filename: str) -> list[Any]:
+    cases = load_cases(filename)
+    return [pytest.param(case, id=case["id"]) for case in cases]
+
+
+def _hex(value: str | None) -> bytes:
+    return bytes.fromhex(value) if value else b""
+
+
+def _skip_beyond_backend_context(backend: Backend, context: bytes) -> None:
+    """Skip a case whose (FIPS 204-legal) context this backend cannot handle."""
+    if backend.max_context_length < len(context) <= 255:
+        pytest.skip(
+            f"{backend.name} handles contexts up to {backend.max_context_length} bytes; this case "
+            f"has {len(context)} (the backend refuses it rather than give a wrong verdict)"
+        )
+
+
+def _reference_public_key(case: Case) -> bytes:
+    """The case's public key, or (ACVP gives none) the one the default backend derives."""
+    if case.get("pk"):
+        return _hex(case["pk"])
+    return SigningKey.from_seed(case["parameter_set"], _hex(case["seed"])).public_key
+
+
+def test_every_backend_is_named_with_its_status() -> None:
+    statuses = {status.name: status for status in backend_status()}
+    assert set(statuses) == set(BACKENDS)
+    assert statuses["cryptography"].available
+    for status in statuses.values():
+        assert status.available or status.reason
+
+
+@pytest.mark.parametrize("case", _cases("mldsa_sigver.json"))
+def test_sigver_case(backend: Backend, case: Case) -> None:
+    _skip_beyond_backend_context(backend, _hex(case["context"]))
+    args = (
+        case["parameter_set"],
+        _hex(case["pk"]),
+        _hex(case["message"]),
+        _hex(case["signature"]),
+        _hex(case["context"]),
+    )
+    if case["valid"]:
+        assert verify(*args, backend=backend) is True
+    elif "IncorrectPublicKeyLength" in case["flags"]:
+        with pytest.raises(InvalidKeyError):
+            verify(*args, backend=backend)
+    elif "InvalidContext" in case["flags"]:
+        with pytest.raises(ContextTooLongError):
+            verify(*args, backend=backend)
+    else:
+        assert verify(*args, backend=backend) is False
+
+
+@pytest.mark.parametrize("case", _cases("mldsa_siggen.json"))
+def test_siggen_case(backend: Backend, case: Case) -> None:
+    algorithm = get_algorithm(case["parameter_set"])
+    seed, message, context = _hex(case["seed"]), _hex(case["message"]), _hex(case["context"])
+    _skip_beyond_backend_context(backend, context)
+    if not case["valid"]:
+        # Either the seed has the wrong length or the context is 256 bytes: both must be refused.
+        if len(seed) != 32:
+            with pytest.raises(InvalidKeyError):
+                SigningKey.from_seed(algorithm, seed, backend=backend)
+            return
+        key = (
+            SigningKey.from_seed(algorithm, seed, backend=backend)
+            if backend.supports_seed
+            else SigningKey.generate(algorithm, backend=backend)
+        )
+        with pytest.raises(ContextTooLongError):
+            key.sign(message, context)
+        return
+    if backend.supports_seed:
+        key = SigningKey.from_seed(algorithm, seed, backend=backend)
+        if case.get("pk"):
+            assert key.public_key == _hex(case["pk"])
+        public_key = key.public_key
+    else:
+        public_key = _reference_public_key(case)
+        key = SigningKey.generate(algorithm, backend=backend)
+    expected = _hex(case["signature"])
+    assert verify(algorithm, public_key, message, expected, context, backend=backend)
+    fresh = key.sign(message, context)
+    assert len(fresh) == algorithm.signature_size
+    assert verify(algorithm, key.public_key, message, fresh, context, backend=backend)
+    assert not verify(algorithm, key.public_key, message + b"\x00", fresh, context, backend=backend)
+
+
+@pytest.mark.parametrize("case", _cases("mldsa_keygen.json"))
+def test_keygen_case(backend: Backend, case: Case) -> None:
+    seed = _hex(case["seed"])
+    if not backend.supports_seed:
+        pytest.skip(
+            f"the {backend.name} backend has no seed interface (key generation from a seed)"
+        )
+    if not case["valid"]:
+        with pytest.raises(InvalidKeyError):
+            SigningKey.from_seed(case["parameter_set"], seed, backend=backend)
+        return
+    key = SigningKey.from_seed(case["parameter_set"], seed, backend=backend)
+    assert key.public_key == _hex(case["pk"])
+
+
+def _other_cases() -> list[Any]:
+    return _cases("mldsa_sigver_other.json") + _cases("mldsa_siggen_other.json")
+
+
+@pytest.mark.parametrize("case", _other_cases())
+def test_non_pure_signature_does_not_verify_as_pure(backend: Backend, case: Case) -> None:
+    signed_bytes = _hex(case["message"]) if case.get("message") else _hex(case["mu"])
+    _skip_beyond_backend_context(backend, _hex(case["context"]))
+    public_key = _reference_public_key(case)
+    signature = _hex(case["signature"])
+    assert signature, "every case in these files carries a signature"
+    assert (
+        verify(
+            case["parameter_set"],
+            public_key,
+            signed_bytes,
+            signature,
+            _hex(case["context"]),
+            backend=backend,
+        )
+        is False
+    )
+
+
+def test_vectors_cover_all_three_parameter_sets() -> None:
+    sets = {case["parameter_set"] for case in load_cases("mldsa_sigver.json")}
+    assert sets == {"ML-DSA-44", "ML-DSA-65", "ML-DSA-87"}
+
+
+def test_backend_refuses_a_legal_context_it_cannot_handle(backend: Backend) -> None:
+    if backend.max_context_length == 255:
+        pytest.skip(f"{backend.name} handles every FIPS 204 context length")
+    key = SigningKey.generate("ML-DSA-44")
+    context = b"c" * 255
+    signature = key.sign(b"m", context)
+    with pytest.raises(BackendCapabilityError, match="contexts up to"):
+        verify("ML-DSA-44", key.public_key, b"m", signature, context, backend=backend)
+
+
+def test_malformed_input_raises_only_package_errors(backend: Backend) -> None:
+    for bad_key in (b"", b"\x00" * 1311, b"\x00" * 1313):
+        with pytest.raises(OracleError):
+            verify("ML-DSA-44", bad_key, b"m", b"\x00" * 2420, backend=backend)
