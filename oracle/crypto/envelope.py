@@ -81,7 +81,7 @@ TAG_SIZE: Final = 16
 CONTENT_KEY_SIZE: Final = 32
 WRAPPED_KEY_SIZE: Final = CONTENT_KEY_SIZE + TAG_SIZE
 
-#: At most this many recipients per envelope (a 75 KiB header).
+#: At most this many recipients per envelope (at most 74 KiB of recipient entries).
 MAX_RECIPIENTS: Final = 64
 #: At most this many plaintext bytes: envelopes are built and opened in memory.
 MAX_PLAINTEXT_SIZE: Final = 64 * 1024 * 1024
