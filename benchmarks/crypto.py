@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 
 from oracle.crypto import ALGORITHMS, Algorithm, SigningKey, backend_status, verify
 
-RAW = {
+RAW: dict[str, type[mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey]] = {
     "ML-DSA-44": mldsa.MLDSA44PublicKey,
     "ML-DSA-65": mldsa.MLDSA65PublicKey,
     "ML-DSA-87": mldsa.MLDSA87PublicKey,
