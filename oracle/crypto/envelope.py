@@ -475,7 +475,7 @@ def seal(
 
     sender_algorithm = sender.algorithm if sender is not None else None
     sender_key = sender.public_key if sender is not None else b""
-    prefix = _PREFIX.pack(MAGIC, VERSION, suite.id, _algorithm_id(sender_algorithm), len(keys))
+    prefix = _encode_prefix(VERSION, suite.id, sender_algorithm, len(keys))
     # Single-use keys: the content key and every KEK are fresh for this envelope, so one random
     # nonce each can never repeat under the same key (docs/envelope.md, "Nonces").
     content_key = AESGCM.generate_key(bit_length=256)
@@ -491,11 +491,11 @@ def seal(
         VERSION, suite.id, entries, sender_algorithm, sender_key, nonce, len(content)
     )
     aad_digest = hashlib.sha256(associated).digest()
-    ciphertext = AESGCM(content_key).encrypt(nonce, content, header + aad_digest)
+    ciphertext = AESGCM(content_key).encrypt(nonce, content, _content_aad(header, aad_digest))
     signature = None
-    if sender is not None and sender_algorithm is not None:
-        signed = sender.sign(header + ciphertext + aad_digest, SIGNATURE_CONTEXT)
-        signature = SenderSignature(sender_algorithm, sender_key, signed)
+    if sender is not None:
+        signed = sender.sign(_signed_message(header, ciphertext, aad_digest), SIGNATURE_CONTEXT)
+        signature = SenderSignature(sender.algorithm, sender_key, signed)
     return Envelope(tuple(entries), nonce, ciphertext, signature, VERSION, suite.id)
 
 
@@ -557,7 +557,7 @@ def open_envelope(
     aad_digest = hashlib.sha256(associated).digest()
     try:
         plaintext = AESGCM(content_key).decrypt(
-            envelope.nonce, envelope.ciphertext, header + aad_digest
+            envelope.nonce, envelope.ciphertext, _content_aad(header, aad_digest)
         )
     except InvalidTag as err:
         raise DecryptionError(
@@ -566,7 +566,7 @@ def open_envelope(
             "was sealed"
         ) from err
     if envelope.sender is not None:
-        signed = header + envelope.ciphertext + aad_digest
+        signed = _signed_message(header, envelope.ciphertext, aad_digest)
         sender = envelope.sender
         if not verify(
             sender.algorithm, sender.public_key, signed, sender.signature, SIGNATURE_CONTEXT
@@ -623,8 +623,25 @@ def _check_plaintext_size(size: int) -> None:
         )
 
 
-def _algorithm_id(algorithm: Algorithm | None) -> int:
-    return 0 if algorithm is None else algorithm.id
+def _encode_prefix(
+    version: int, suite_id: int, sender_algorithm: Algorithm | None, count: int
+) -> bytes:
+    """The first 9 bytes: magic, version, suite, sender algorithm id (0: none), recipient count.
+
+    The key wrap binds these as its associated data.
+    """
+    algorithm_id = 0 if sender_algorithm is None else sender_algorithm.id
+    return _PREFIX.pack(MAGIC, version, suite_id, algorithm_id, count)
+
+
+def _content_aad(header: bytes, aad_digest: bytes) -> bytes:
+    """Associated data of the content AEAD: the whole header, then SHA-256 of the caller's AAD."""
+    return header + aad_digest
+
+
+def _signed_message(header: bytes, ciphertext: bytes, aad_digest: bytes) -> bytes:
+    """What the sender signs: header ‖ ciphertext ‖ tag ‖ SHA-256(AAD)."""
+    return header + ciphertext + aad_digest
 
 
 def _encode_header(
@@ -637,12 +654,9 @@ def _encode_header(
     plaintext_size: int,
 ) -> bytes:
     """Every byte before the ciphertext, in the order of `docs/envelope.md`."""
-    prefix = _PREFIX.pack(
-        MAGIC, version, suite_id, _algorithm_id(sender_algorithm), len(recipients)
-    )
     return b"".join(
         (
-            prefix,
+            _encode_prefix(version, suite_id, sender_algorithm, len(recipients)),
             *(entry.to_bytes() for entry in recipients),
             sender_key,
             nonce,

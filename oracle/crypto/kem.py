@@ -111,14 +111,6 @@ def _check_support() -> None:
         )
 
 
-def _algorithm_of(key: object) -> KemAlgorithm | None:
-    if isinstance(key, mlkem.MLKEM768PrivateKey | mlkem.MLKEM768PublicKey):
-        return ML_KEM_768
-    if isinstance(key, mlkem.MLKEM1024PrivateKey | mlkem.MLKEM1024PublicKey):
-        return ML_KEM_1024
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class KemPublicKey:
     """A checked ML-KEM encapsulation key (FIPS 203 §7.2) with its parameter set."""
@@ -182,12 +174,11 @@ class KemPublicKey:
             raise InvalidKeyError("not a PEM or DER SubjectPublicKeyInfo public key") from err
         except Exception as err:  # cryptography raises UnsupportedAlgorithm for unknown OIDs
             raise InvalidKeyError("unsupported public key algorithm; expected ML-KEM") from err
-        algorithm = _algorithm_of(key)
-        if algorithm is None or not isinstance(
-            key, mlkem.MLKEM768PublicKey | mlkem.MLKEM1024PublicKey
-        ):
-            raise InvalidKeyError(f"expected an ML-KEM public key, got {type(key).__name__}")
-        return cls(algorithm, key.public_bytes_raw())
+        if isinstance(key, mlkem.MLKEM768PublicKey):
+            return cls(ML_KEM_768, key.public_bytes_raw())
+        if isinstance(key, mlkem.MLKEM1024PublicKey):
+            return cls(ML_KEM_1024, key.public_bytes_raw())
+        raise InvalidKeyError(f"expected an ML-KEM public key, got {type(key).__name__}")
 
     def to_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM."""
@@ -286,12 +277,11 @@ class KemPrivateKey:
             raise InvalidKeyError("not a PKCS#8 private key, or the password is wrong") from err
         except Exception as err:  # UnsupportedAlgorithm for unknown key types
             raise InvalidKeyError("unsupported private key algorithm; expected ML-KEM") from err
-        algorithm = _algorithm_of(key)
-        if algorithm is None or not isinstance(
-            key, mlkem.MLKEM768PrivateKey | mlkem.MLKEM1024PrivateKey
-        ):
-            raise InvalidKeyError(f"expected an ML-KEM private key, got {type(key).__name__}")
-        return cls(algorithm, key.private_bytes_raw())
+        if isinstance(key, mlkem.MLKEM768PrivateKey):
+            return cls(ML_KEM_768, key.private_bytes_raw())
+        if isinstance(key, mlkem.MLKEM1024PrivateKey):
+            return cls(ML_KEM_1024, key.private_bytes_raw())
+        raise InvalidKeyError(f"expected an ML-KEM private key, got {type(key).__name__}")
 
     def to_pem(self, password: bytes | None = None) -> bytes:
         """PKCS#8 PEM of the seed, encrypted with `password` when one is given."""
