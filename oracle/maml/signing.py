@@ -282,7 +282,7 @@ class VerificationReport:
     require: Requirement
     signatures: tuple[SignatureCheck, ...]
     history: tuple[HistoryCheck, ...]
-    #: Supplied public keys that have no valid signature on the document.
+    #: Supplied public keys with no valid document signature and no valid history entry.
     missing_keys: tuple[KeyId, ...]
     #: Lenient-mode notes on legacy shapes (empty for strict documents).
     warnings: tuple[Finding, ...]
@@ -306,9 +306,12 @@ class VerificationReport:
 
     @property
     def valid(self) -> bool:
-        """The verdict: "all" needs every signature valid, every supplied key to have signed and
-        every history entry valid; "any" needs one valid signature and nothing failing under a
-        supplied key."""
+        """The verdict under `require`.
+
+        "all": at least one signature, every signature and history entry valid, and every
+        supplied key used by one of them. "any": one valid document signature, and no signature
+        or history entry failing under a supplied key (entries by unknown keys are unchecked).
+        """
         if self.require == "all":
             return self.all_valid and not self.missing_keys and self.history_valid
         return (
@@ -393,7 +396,9 @@ def verify(
             )
         )
         previous = item.text
+    # A supplied key counts as used when it made a valid document signature or history entry.
     signed_by = {bytes(check.key_id) for check in signatures if check.valid}
+    signed_by.update(bytes(check.key_id) for check in history if check.valid)
     missing = tuple(key.key_id for key_bytes, key in keys.items() if key_bytes not in signed_by)
     return VerificationReport(digest, require, signatures, tuple(history), missing, doc.warnings)
 
