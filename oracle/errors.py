@@ -1,4 +1,4 @@
-"""Exception hierarchy: one root, one base per domain, builtin-compatible where callers expect it."""
+"""Exception hierarchy: one root, one base per domain, builtin-compatible where callers expect."""
 
 from __future__ import annotations
 
@@ -78,21 +78,21 @@ class InvalidCiphertextError(CryptoError, ValueError):
     """A KEM ciphertext is malformed (wrong length for the parameter set)."""
 
 
-# --- MAML documents --------------------------------------------------------------------------------
+# --- MAML documents -------------------------------------------------------------------------------
 
 
 class MamlError(OracleError, ValueError):
     """Base for `.maml.md` document errors."""
 
 
-# --- chain -----------------------------------------------------------------------------------------
+# --- chain ----------------------------------------------------------------------------------------
 
 
 class ChainError(OracleError):
     """Base for errors talking to a node or a contract."""
 
 
-# --- store -----------------------------------------------------------------------------------------
+# --- store ----------------------------------------------------------------------------------------
 
 
 class StoreError(OracleError):
