@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from oracle.maml import _markdown
 from oracle.maml._policy import Policy
 from oracle.maml.canonical import DOCUMENT_CONTEXT
@@ -67,9 +69,13 @@ def _advice(doc: MamlDocument) -> list[Finding]:
         found.append(Finding(2, None, "unsigned", "the document carries no signature", "info"))
     if doc.header.created_at is None:
         found.append(Finding(2, None, "no-created-at", "no created_at field", "info"))
-    previous = ""
+    previous: datetime | None = None
     for item in doc.history:
-        if item.timestamp < previous:
+        try:
+            when = datetime.fromisoformat(item.timestamp)
+        except ValueError:  # a leap second (":60") is RFC 3339 but not a datetime
+            continue
+        if previous is not None and when < previous:
             found.append(
                 Finding(
                     item.line,
@@ -79,7 +85,7 @@ def _advice(doc: MamlDocument) -> list[Finding]:
                     "warning",
                 )
             )
-        previous = item.timestamp
+        previous = when
     return found
 
 
