@@ -30,7 +30,9 @@ def _read_document(source: str, *, lenient: bool = False) -> bytes:
     if source != "-":
         # Any name is accepted here (`lint` reports unusual ones); only the legacy one is refused.
         with contextlib.suppress(maml.MamlFileNameError):
-            maml.check_filename(source, lenient=lenient)
+            for note in maml.check_filename(source, lenient=lenient):
+                if note.code != maml.MamlFileNameError.code:
+                    click.echo(f"warning: {note.message}", err=True)
     return read_source(source)
 
 
