@@ -92,6 +92,81 @@ class ChainError(OracleError):
     """Base for errors talking to a node or a contract."""
 
 
+class ChainConnectionError(ChainError, ConnectionError):
+    """The node cannot be reached or did not answer in time (the message never holds secrets)."""
+
+
+class ReadOnlyChainError(ChainError):
+    """A transaction was asked of a connection that has no signing key."""
+
+
+class ArtifactError(ChainError):
+    """A committed contract artifact is missing or malformed."""
+
+
+class ContractNotFoundError(ChainError, LookupError):
+    """No contract code at the given address on this chain."""
+
+
+class TransactionRejectedError(ChainError):
+    """The node refused a signed transaction (funds, fees, nonce) after the bounded retries."""
+
+
+class TransactionTimeoutError(ChainError, TimeoutError):
+    """A sent transaction was not mined within the timeout; it may still be mined later."""
+
+    def __init__(self, message: str, *, tx_hash: bytes) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+
+
+class ContractRevertError(ChainError):
+    """A contract call or transaction reverted; carries the decoded custom error.
+
+    `error_name` is the Solidity error's name ("Error" and "Panic" for the built-in ones) or None
+    when the revert data matches no known error; `error_args` maps parameter names to values.
+    """
+
+    def __init__(
+        self,
+        contract: str,
+        error_name: str | None,
+        error_args: dict[str, object] | None = None,
+        *,
+        data: bytes = b"",
+        tx_hash: bytes | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.contract = contract
+        self.error_name = error_name
+        self.error_args: dict[str, object] = dict(error_args or {})
+        self.data = data
+        self.tx_hash = tx_hash
+        self.reason = reason
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        if self.error_name is not None:
+            shown = ", ".join(f"{k}={_show_value(v)}" for k, v in self.error_args.items())
+            what = f"{self.error_name}({shown})"
+        elif self.data:
+            what = f"unknown error 0x{self.data[:4].hex()} ({len(self.data)} bytes of revert data)"
+        elif self.reason:
+            what = self.reason
+        else:
+            what = "no reason given"
+        where = f" in transaction 0x{self.tx_hash.hex()}" if self.tx_hash else ""
+        return f"{self.contract} reverted{where}: {what}"
+
+
+def _show_value(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, str):
+        return value if value.startswith("0x") else repr(value)
+    return str(value)
+
+
 # --- store ----------------------------------------------------------------------------------------
 
 
