@@ -9,6 +9,7 @@ python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 # `npm install` honours package-lock.json; `npm ci` refuses a lock file that records only this
 # platform's Anvil binary, which is all the registry serves.
 npm install --no-audit --no-fund --loglevel=error
+bash scripts/setup-slither.sh
 
 python3 -m ruff check oracle tests benchmarks
 python3 -m mypy
