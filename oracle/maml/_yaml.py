@@ -360,9 +360,20 @@ class _Dumper(yaml.SafeDumper):
     """PyYAML's pure-Python emitter: the same output with or without libyaml installed."""
 
 
+#: Line breaks of YAML 1.1 beyond LF: PyYAML folds them to spaces in single-quoted output.
+_ODD_BREAKS: Final = frozenset("\x85\u2028\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    # The emitter already quotes what YAML 1.1 would misread; this adds what 1.2 would (`1e5`).
-    style = None if plain_reads_as_string(data) else "'"
+    # The emitter already quotes what YAML 1.1 would misread; this adds what 1.2 would (`1e5`),
+    # and double quotes (escapes) for the line breaks its single-quoted style would fold away.
+    style: str | None
+    if any(char in _ODD_BREAKS for char in data):
+        style = '"'
+    elif plain_reads_as_string(data):
+        style = None
+    else:
+        style = "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
