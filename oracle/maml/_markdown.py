@@ -21,6 +21,7 @@ _FENCE_CLOSE: Final = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 _HEADING: Final = re.compile(r"##(?:[ \t]+(.*?))?[ \t]*")
 _INDENTED_HEADING: Final = re.compile(r" {1,3}##(?:[ \t].*)?")
 _CLOSING_HASHES: Final = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_STARTERS: Final = frozenset(" `~#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,11 @@ def scan(body: str, first_line: int) -> Scan:
     for index, line in enumerate(lines):
         line_no = first_line + index
         next_offset = offset + len(line) + 1
+        # Only lines starting with a blank, a fence character or '#' can open, close or head
+        # anything: skip the rest without running the patterns (most lines of a large body).
+        if line[:1] not in _STARTERS:
+            offset = next_offset
+            continue
         if fence_char:
             close = _FENCE_CLOSE.fullmatch(line)
             if close and close.group(1)[0] == fence_char and len(close.group(1)) >= fence_len:
