@@ -176,3 +176,26 @@ class StoreError(OracleError):
 
 class StoreMismatchError(StoreError, ValueError):
     """The store belongs to another deployment (chain id or contract address)."""
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+class AuditError(OracleError):
+    """Base for `pqoracle audit` errors (running Slither, reading its output, writing the report)."""
+
+
+class SlitherNotFoundError(AuditError, ValueError):
+    """The Slither environment or its `solc` is missing (run scripts/setup-slither.sh)."""
+
+
+class SlitherOutputError(AuditError, ValueError):
+    """Slither's JSON output is malformed or not the shape this package reads."""
+
+
+class SlitherFailedError(AuditError, RuntimeError):
+    """Slither ran but failed (compilation error, crash, timeout) or reported an error."""
+
+
+class AuditSourceError(AuditError, ValueError):
+    """The contracts to audit are missing or outside the project, or git cannot describe them."""

@@ -18,4 +18,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.maml import maml_group
 
     commands.append(maml_group)
+    from oracle.cli.audit import audit
+
+    commands.append(audit)
     return commands
