@@ -1,0 +1,70 @@
+"""Everything that talks to a node: connections, the SignatureVerifier contract, transactions.
+
+The rest of the package reaches the chain only through this subpackage. Contracts are loaded from
+the committed artifacts (`oracle/chain/artifacts/`), so no compiler is needed at run time.
+"""
+
+from __future__ import annotations
+
+from oracle.chain.artifacts import Artifact, artifact_names, load_artifact
+from oracle.chain.connection import (
+    DEFAULT_FUNDING,
+    EMBEDDED,
+    Chain,
+    connect,
+    create_funded_account,
+    display_endpoint,
+    fund,
+)
+from oracle.chain.encoding import commitment, key_id
+from oracle.chain.events import (
+    KeyRegistered,
+    VerificationFulfilled,
+    VerificationRequested,
+    VerifierEvent,
+)
+from oracle.chain.revert import ErrorDecoder
+from oracle.chain.transactions import SentTransaction, dry_run, send, transact, wait
+from oracle.chain.verifier import (
+    CONTRACT_NAME,
+    MAX_LOG_WINDOW,
+    KeyRecord,
+    RequestRecord,
+    Role,
+    Status,
+    Verifier,
+    deploy_verifier,
+)
+
+__all__ = [
+    "CONTRACT_NAME",
+    "DEFAULT_FUNDING",
+    "EMBEDDED",
+    "MAX_LOG_WINDOW",
+    "Artifact",
+    "Chain",
+    "ErrorDecoder",
+    "KeyRecord",
+    "KeyRegistered",
+    "RequestRecord",
+    "Role",
+    "SentTransaction",
+    "Status",
+    "VerificationFulfilled",
+    "VerificationRequested",
+    "Verifier",
+    "VerifierEvent",
+    "artifact_names",
+    "commitment",
+    "connect",
+    "create_funded_account",
+    "deploy_verifier",
+    "display_endpoint",
+    "dry_run",
+    "fund",
+    "key_id",
+    "load_artifact",
+    "send",
+    "transact",
+    "wait",
+]

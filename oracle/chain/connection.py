@@ -1,0 +1,254 @@
+"""Connections to a chain: the embedded eth-tester chain or a JSON-RPC node such as Anvil."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from eth_account import Account
+from eth_utils.address import is_address, to_checksum_address
+from pydantic import SecretStr
+from web3 import EthereumTesterProvider, HTTPProvider, Web3
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+from oracle.chain.revert import ErrorDecoder
+from oracle.chain.transactions import NonceTracker, SentTransaction, transact
+from oracle.errors import ChainConnectionError, ConfigError, InputError, ReadOnlyChainError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+    from eth_typing import ChecksumAddress
+    from web3.types import RPCEndpoint, RPCResponse
+
+logger = logging.getLogger(__name__)
+
+#: How `Chain.endpoint` names the in-process eth-tester chain.
+EMBEDDED: Final = "embedded"
+#: Ether (in wei) `create_funded_account` gives a new account unless told otherwise.
+DEFAULT_FUNDING: Final = 10 * 10**18
+
+_TRANSFER_DECODER: Final = ErrorDecoder("transfer", [])
+
+
+def display_endpoint(rpc_url: str) -> str:
+    """`scheme://host:port` of an RPC URL: credentials, path and query (API keys) left out."""
+    parts = urlsplit(rpc_url)
+    host = parts.hostname or "?"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _describe_failure(exc: BaseException) -> str:
+    # Only the kind of failure: requests' own messages repeat the full URL, API key included.
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if status is not None:
+        return f"HTTP {status}"
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "no answer in time"
+    if "Connection" in name:
+        return "connection refused or host unreachable"
+    return name
+
+
+class _GuardedHTTPProvider(HTTPProvider):
+    """HTTPProvider whose transport failures become `ChainConnectionError` without the URL."""
+
+    def __init__(self, rpc_url: str, *, timeout: float) -> None:
+        super().__init__(
+            rpc_url,
+            request_kwargs={"timeout": timeout},
+            # Bounded: an unreachable node fails in about a second, not after web3's default.
+            exception_retry_configuration=ExceptionRetryConfiguration(
+                retries=2, backoff_factor=0.1
+            ),
+        )
+        self._display = display_endpoint(rpc_url)
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        """Send one JSON-RPC request.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached or did not answer in time.
+        """
+        try:
+            return super().make_request(method, params)
+        except OSError as exc:  # requests' exceptions are OSErrors
+            raise ChainConnectionError(
+                f"cannot reach the node at {self._display} ({method}): {_describe_failure(exc)}"
+            ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """A connection to one chain and the account that signs this connection's transactions."""
+
+    w3: Web3 = field(repr=False)
+    chain_id: int
+    #: "embedded", or the node's `scheme://host:port` (never its path, which may hold a key).
+    endpoint: str
+    account: LocalAccount | None = field(repr=False)
+    #: Seconds between receipt polls.
+    poll_latency: float = 0.1
+    #: Seconds `transact` waits for a receipt before raising `TransactionTimeoutError`.
+    receipt_timeout: float = 120.0
+    nonces: NonceTracker = field(default_factory=NonceTracker, repr=False)
+
+    def __repr__(self) -> str:
+        who = self.account.address if self.account is not None else "read-only"
+        return f"Chain(chain_id={self.chain_id}, endpoint={self.endpoint!r}, account={who})"
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether this is the in-process eth-tester chain."""
+        return self.endpoint == EMBEDDED
+
+    @property
+    def signer(self) -> LocalAccount:
+        """The signing account.
+
+        Raises:
+            ReadOnlyChainError: the connection was made without a private key.
+        """
+        if self.account is None:
+            raise ReadOnlyChainError(
+                f"the connection to {self.endpoint} has no private key; it can only read"
+            )
+        return self.account
+
+    @property
+    def address(self) -> ChecksumAddress:
+        """Address of the signing account.
+
+        Raises:
+            ReadOnlyChainError: the connection was made without a private key.
+        """
+        return self.signer.address
+
+    def with_account(self, account: LocalAccount) -> Chain:
+        """The same chain and node, signing with `account` (with its own nonce counter)."""
+        return replace(self, account=account, nonces=NonceTracker())
+
+    def block_number(self) -> int:
+        """Number of the latest block.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        return int(self.w3.eth.block_number)
+
+    def block_gas_limit(self) -> int:
+        """Gas limit of the latest block.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        return int(self.w3.eth.get_block("latest")["gasLimit"])
+
+    def balance(self, address: str) -> int:
+        """Balance of `address` in wei.
+
+        Raises:
+            InputError: `address` is not an address.
+            ChainConnectionError: the node cannot be reached.
+        """
+        return int(self.w3.eth.get_balance(_checksum(address)))
+
+
+def _checksum(address: str) -> ChecksumAddress:
+    if not isinstance(address, str) or not is_address(address):
+        raise InputError(f"not an address: {address!r}")
+    return to_checksum_address(address)
+
+
+def _load_account(private_key: SecretStr | str | bytes) -> LocalAccount:
+    raw = private_key.get_secret_value() if isinstance(private_key, SecretStr) else private_key
+    try:
+        account: LocalAccount = Account.from_key(raw)
+    except Exception:
+        # Never chain or echo the underlying error: its text may contain the key material.
+        raise ConfigError("the private key is not a valid 32-byte secp256k1 key") from None
+    return account
+
+
+def _first_funded_key(provider: EthereumTesterProvider) -> bytes:
+    """Private key of the embedded chain's first pre-funded account, from eth-tester's backend."""
+    tester: Any = provider.ethereum_tester
+    return bytes(tester.backend.account_keys[0].to_bytes())
+
+
+def connect(
+    rpc_url: str | None = None,
+    *,
+    private_key: SecretStr | str | None = None,
+    poll_latency: float = 0.1,
+    request_timeout: float = 10.0,
+    receipt_timeout: float = 120.0,
+) -> Chain:
+    """Connect to the node at `rpc_url` (http/https), or start an embedded chain when it is None.
+
+    The embedded chain (eth-tester on py-evm) signs with its first pre-funded account unless a
+    key is given. Against a node, no key means a read-only connection.
+
+    Raises:
+        ConfigError: the URL is not http(s), a timeout is not positive, or the key is malformed.
+        ChainConnectionError: the node cannot be reached.
+    """
+    if poll_latency <= 0 or request_timeout <= 0 or receipt_timeout <= 0:
+        raise ConfigError("poll_latency, request_timeout and receipt_timeout must be positive")
+    account = _load_account(private_key) if private_key is not None else None
+    if rpc_url is None:
+        provider = EthereumTesterProvider()
+        if account is None:
+            account = _load_account(_first_funded_key(provider))
+        w3 = Web3(provider)
+        endpoint = EMBEDDED
+    else:
+        scheme = urlsplit(rpc_url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ConfigError(
+                f"unsupported RPC URL scheme {scheme or '(none)'!r}: use http:// or https://"
+            )
+        w3 = Web3(_GuardedHTTPProvider(rpc_url, timeout=request_timeout))
+        endpoint = display_endpoint(rpc_url)
+    chain_id = int(w3.eth.chain_id)
+    logger.info("connected to chain %s at %s", chain_id, endpoint)
+    return Chain(
+        w3=w3,
+        chain_id=chain_id,
+        endpoint=endpoint,
+        account=account,
+        poll_latency=poll_latency,
+        receipt_timeout=receipt_timeout,
+    )
+
+
+def fund(chain: Chain, address: str, wei: int) -> SentTransaction:
+    """Send `wei` from the connection's account to `address`.
+
+    Raises:
+        InputError: not an address, or a negative amount.
+        TransactionRejectedError: the sender cannot afford it.
+        ChainConnectionError: the node cannot be reached.
+    """
+    if not isinstance(wei, int) or wei < 0:
+        raise InputError(f"amount must be a non-negative number of wei, got {wei!r}")
+    return transact(chain, to=_checksum(address), data=b"", value=wei, decoder=_TRANSFER_DECODER)
+
+
+def create_funded_account(chain: Chain, *, wei: int = DEFAULT_FUNDING) -> LocalAccount:
+    """A fresh random account funded with `wei` by the connection's account (tests, demos).
+
+    Raises:
+        TransactionRejectedError: the connection's account cannot afford it.
+        ChainConnectionError: the node cannot be reached.
+    """
+    account: LocalAccount = Account.create()
+    fund(chain, account.address, wei)
+    return account

@@ -1,0 +1,304 @@
+"""Every transaction this package sends: dry call, gas and fees, local signing, raw send, receipt.
+
+Transactions are always signed locally with the connection's account and sent with
+`eth_sendRawTransaction`, never `eth_sendTransaction`, so the same code runs against the embedded
+chain, Anvil, Ganache and a remote node holding no keys. Nodes such as Anvil answer before the
+transaction is mined, so `transact` always waits for the receipt, within a bounded time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from eth_utils.exceptions import ValidationError as EthValidationError
+from hexbytes import HexBytes
+from web3.exceptions import TimeExhausted, Web3RPCError
+
+from oracle.errors import (
+    ChainConnectionError,
+    ContractRevertError,
+    TransactionRejectedError,
+    TransactionTimeoutError,
+)
+
+if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
+    from web3.types import LogReceipt, TxParams, TxReceipt
+
+    from oracle.chain.connection import Chain
+    from oracle.chain.revert import ErrorDecoder
+
+logger = logging.getLogger(__name__)
+
+#: Gas headroom over the node's estimate: estimates are exact for the state they ran on, and the
+#: state can move (another request, a warm slot turning cold) before the transaction is mined.
+GAS_HEADROOM_PERCENT: Final = 20
+#: Flat addition on top of the percentage, for small transactions whose 20% is a few hundred gas.
+GAS_HEADROOM_FLAT: Final = 10_000
+#: EIP-7825 (Osaka) caps a transaction's gas limit at 2**24; older forks accept it as well.
+MAX_TRANSACTION_GAS: Final = 2**24
+#: Priority fee used when the node cannot suggest one.
+DEFAULT_PRIORITY_FEE: Final = 1_000_000_000
+#: Sends attempted with a resynchronised nonce before giving up.
+NONCE_ATTEMPTS: Final = 3
+
+_NONCE_ERRORS: Final = (
+    "nonce too low",
+    "nonce too high",
+    "invalid transaction nonce",
+    "correct nonce",
+    "replacement transaction underpriced",
+)
+_ALREADY_KNOWN: Final = ("already known", "already imported", "known transaction")
+
+
+@dataclass(frozen=True, slots=True)
+class SentTransaction:
+    """A mined, successful transaction: where it landed and what it cost."""
+
+    tx_hash: bytes
+    block_number: int
+    block_hash: bytes
+    gas_used: int
+    #: Wei paid per unit of gas (base fee + tip under EIP-1559).
+    effective_gas_price: int
+    #: Address of the contract the transaction created, if it created one.
+    contract_address: ChecksumAddress | None = None
+    logs: tuple[LogReceipt, ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def from_receipt(cls, receipt: TxReceipt) -> SentTransaction:
+        """Build from a web3 receipt."""
+        return cls(
+            tx_hash=bytes(receipt["transactionHash"]),
+            block_number=int(receipt["blockNumber"]),
+            block_hash=bytes(receipt["blockHash"]),
+            gas_used=int(receipt["gasUsed"]),
+            effective_gas_price=int(receipt.get("effectiveGasPrice", 0) or 0),
+            contract_address=receipt.get("contractAddress"),
+            logs=tuple(receipt["logs"]),
+        )
+
+
+class NonceTracker:
+    """Hands out one account's nonces in order under a lock; resynchronises from the node.
+
+    The node's pending count is read once and then counted locally, so a burst of transactions
+    from several threads gets consecutive nonces without a round trip each. Any send failure drops
+    the local count, and a nonce error triggers a resend with the node's count.
+    """
+
+    def __init__(self) -> None:
+        """Start unsynchronised; the first send reads the node's count."""
+        self.lock = threading.Lock()
+        self._next: int | None = None
+
+    def current(self, chain: Chain) -> int:
+        """The nonce the next transaction gets (call with `lock` held)."""
+        if self._next is None:
+            self._next = int(chain.w3.eth.get_transaction_count(chain.address, "pending"))
+        return self._next
+
+    def advance(self) -> None:
+        """The current nonce was used by a transaction the node accepted."""
+        if self._next is not None:
+            self._next += 1
+
+    def reset(self) -> None:
+        """Forget the local count; the next send asks the node."""
+        self._next = None
+
+
+def _revert_or_raise(chain: Chain, exc: Exception, decoder: ErrorDecoder) -> ContractRevertError:
+    decoded = decoder.from_exception(exc)
+    if decoded is not None:
+        return decoded
+    if isinstance(exc, Web3RPCError | ValueError | EthValidationError):
+        raise TransactionRejectedError(
+            f"the node at {chain.endpoint} refused to simulate the transaction: {_message_of(exc)}"
+        ) from exc
+    raise exc
+
+
+def _base_transaction(chain: Chain, to: str | None, data: bytes, value: int) -> TxParams:
+    tx: dict[str, Any] = {"from": chain.address, "data": HexBytes(data), "value": value}
+    if to is not None:
+        tx["to"] = to
+    return cast("TxParams", tx)
+
+
+def dry_run(
+    chain: Chain, *, to: str | None, data: bytes, value: int = 0, decoder: ErrorDecoder
+) -> int:
+    """Simulate the transaction and return its gas limit with headroom; nothing is spent.
+
+    Raises:
+        ContractRevertError: the transaction would revert (decoded against `decoder`'s ABI).
+        TransactionRejectedError: the node refuses to simulate it (e.g. insufficient funds).
+        ChainConnectionError: the node cannot be reached.
+    """
+    tx = _base_transaction(chain, to, data, value)
+    try:
+        # A contract creation has no callee to eth_call; its estimate runs the constructor.
+        if to is not None:
+            chain.w3.eth.call(tx)
+        estimate = int(chain.w3.eth.estimate_gas(tx))
+    except ChainConnectionError:
+        raise
+    except Exception as exc:
+        raise _revert_or_raise(chain, exc, decoder) from exc
+    padded = estimate + estimate * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FLAT
+    return max(estimate, min(padded, MAX_TRANSACTION_GAS, chain.block_gas_limit()))
+
+
+def _fees(chain: Chain) -> dict[str, int]:
+    block = chain.w3.eth.get_block("latest")
+    base_fee = block.get("baseFeePerGas")
+    if base_fee is None:
+        return {"gasPrice": int(chain.w3.eth.gas_price)}
+    try:
+        tip = int(chain.w3.eth.max_priority_fee)
+    except ChainConnectionError:
+        raise
+    except (Web3RPCError, ValueError):
+        tip = DEFAULT_PRIORITY_FEE
+    # Twice the base fee survives six full blocks of base fee increases (12.5% each).
+    return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+
+
+def _message_of(exc: Exception) -> str:
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) else str(exc)
+
+
+def send(
+    chain: Chain,
+    *,
+    to: str | None,
+    data: bytes,
+    value: int = 0,
+    decoder: ErrorDecoder,
+    gas: int | None = None,
+) -> bytes:
+    """Dry-run, sign and send a transaction; return its hash as soon as the node accepts it.
+
+    Raises:
+        ContractRevertError: the dry run reverts (nothing is sent).
+        TransactionRejectedError: the node refuses the transaction (funds, fees, nonce).
+        ChainConnectionError: the node cannot be reached.
+        ReadOnlyChainError: the connection has no signing key.
+    """
+    account = chain.signer
+    gas_limit = (
+        gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
+    )
+    fees = _fees(chain)
+    tracker = chain.nonces
+    with tracker.lock:
+        for attempt in range(1, NONCE_ATTEMPTS + 1):
+            tx: dict[str, Any] = {
+                "chainId": chain.chain_id,
+                "nonce": tracker.current(chain),
+                "gas": gas_limit,
+                "value": value,
+                "data": HexBytes(data),
+                **fees,
+            }
+            if to is not None:
+                tx["to"] = to
+            signed = account.sign_transaction(tx)
+            try:
+                tx_hash = bytes(chain.w3.eth.send_raw_transaction(signed.raw_transaction))
+            except ChainConnectionError:
+                tracker.reset()
+                raise
+            except (Web3RPCError, ValueError, EthValidationError) as exc:
+                tracker.reset()
+                text = _message_of(exc).lower()
+                if any(marker in text for marker in _ALREADY_KNOWN):
+                    # The node has this very transaction (a resend after a lost answer).
+                    tx_hash = bytes(signed.hash)
+                elif any(marker in text for marker in _NONCE_ERRORS) and attempt < NONCE_ATTEMPTS:
+                    logger.info("nonce %s rejected, resynchronising: %s", tx["nonce"], text)
+                    continue
+                else:
+                    raise TransactionRejectedError(
+                        f"the node at {chain.endpoint} refused the transaction: {_message_of(exc)}"
+                    ) from exc
+            tracker.advance()
+            logger.debug("sent 0x%s nonce %s gas %s", tx_hash.hex(), tx["nonce"], gas_limit)
+            return tx_hash
+    # Unreachable: the last attempt either returns or raises above.
+    raise TransactionRejectedError(f"the node at {chain.endpoint} kept rejecting the nonce")
+
+
+def wait(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransaction:
+    """Wait (bounded by the connection's receipt timeout) until `tx_hash` is mined.
+
+    Raises:
+        TransactionTimeoutError: not mined in time (it may still be mined later).
+        ContractRevertError: mined but reverted; decoded by replaying it when the node allows.
+        ChainConnectionError: the node cannot be reached.
+    """
+    try:
+        receipt = chain.w3.eth.wait_for_transaction_receipt(
+            HexBytes(tx_hash), timeout=chain.receipt_timeout, poll_latency=chain.poll_latency
+        )
+    except TimeExhausted as exc:
+        raise TransactionTimeoutError(
+            f"transaction 0x{tx_hash.hex()} was not mined within {chain.receipt_timeout:g} s",
+            tx_hash=tx_hash,
+        ) from exc
+    if receipt["status"] != 1:
+        raise _replay_failure(chain, receipt, decoder)
+    return SentTransaction.from_receipt(receipt)
+
+
+def _replay_failure(chain: Chain, receipt: TxReceipt, decoder: ErrorDecoder) -> ContractRevertError:
+    """Re-run a failed transaction on the state before its block to recover the revert data."""
+    tx_hash = bytes(receipt["transactionHash"])
+    sent = chain.w3.eth.get_transaction(HexBytes(tx_hash))
+    replay: dict[str, Any] = {
+        "from": sent["from"],
+        "data": sent["input"],
+        "value": sent["value"],
+        "gas": sent["gas"],
+    }
+    if sent.get("to"):
+        replay["to"] = sent["to"]
+    try:
+        chain.w3.eth.call(cast("TxParams", replay), block_identifier=receipt["blockNumber"] - 1)
+    except ChainConnectionError:
+        raise
+    except Exception as exc:
+        decoded = decoder.from_exception(exc, tx_hash=tx_hash)
+        if decoded is not None:
+            return decoded
+    return decoder.error(
+        b"", tx_hash=tx_hash, reason="the replay did not revert (out of gas or state changed)"
+    )
+
+
+def transact(
+    chain: Chain,
+    *,
+    to: str | None,
+    data: bytes,
+    value: int = 0,
+    decoder: ErrorDecoder,
+    gas: int | None = None,
+) -> SentTransaction:
+    """`send` then `wait`: dry-run, sign, send and return the successful receipt.
+
+    Raises:
+        ContractRevertError: the dry run reverts, or the mined transaction reverted.
+        TransactionRejectedError: the node refuses the transaction.
+        TransactionTimeoutError: not mined within the receipt timeout.
+        ChainConnectionError: the node cannot be reached.
+        ReadOnlyChainError: the connection has no signing key.
+    """
+    tx_hash = send(chain, to=to, data=data, value=value, decoder=decoder, gas=gas)
+    return wait(chain, tx_hash, decoder=decoder)
