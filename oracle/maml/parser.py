@@ -451,9 +451,14 @@ def parse_history_line(line: str, line_no: int) -> HistoryEntry:
             f"history time {timestamp!r} is not RFC 3339", line=line_no, column=3
         )
     for what, value in (("actor", actor), ("action", action)):
-        if value != value.strip() or len(value) > MAX_HISTORY_FIELD:
+        if (
+            value != value.strip()
+            or len(value) > MAX_HISTORY_FIELD
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
+        ):
             raise MamlHistoryError(
-                f"history {what} has surrounding blanks or exceeds {MAX_HISTORY_FIELD} characters",
+                f"history {what} has surrounding blanks or control characters, or exceeds "
+                f"{MAX_HISTORY_FIELD} characters",
                 line=line_no,
                 column=line.find(value) + 1,
             )

@@ -381,6 +381,10 @@ def test_history_lines_are_checked_field_by_field() -> None:
     short = f"- 2026-11-24T10:00:00Z | a | b | sig=ML-DSA-44:{key_id}:AAAA"
     with pytest.raises(maml.MamlHistoryError, match="2420 bytes"):
         maml.parser.parse_history_line(short, 40)
+    tab = f"- 2026-11-24T10:00:00Z | a | b\tc | sig=ML-DSA-44:{key_id}:AAAA"
+    with pytest.raises(maml.MamlHistoryError, match="control") as caught:
+        maml.parser.parse_history_line(tab, 41)
+    assert (caught.value.line, caught.value.column) == (41, 30)
     bad_key = "- 2026-11-24T10:00:00Z | a | b | sig=ML-DSA-44:0xAB:AAAA"
     with pytest.raises(maml.MamlHistoryError, match="key_id"):
         maml.parser.parse_history_line(bad_key, 40)
