@@ -290,7 +290,7 @@ def test_the_console_script_signs_and_verifies_in_a_real_process(
     tmp_path: Path, doc: Path, alice: SigningKey
 ) -> None:
     script = shutil.which("pqoracle")
-    command = [script] if script else [sys.executable, "-m", "oracle.cli"]
+    command = [script] if script else [sys.executable, "-c", "from oracle.cli import main; main()"]
     signed = subprocess.run(
         [*command, "maml", "sign", "-", "--key", str(tmp_path / "alice.pem")],
         input=doc.read_bytes(),
