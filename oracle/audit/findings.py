@@ -50,6 +50,11 @@ _SEVERITY_OF_IMPACT: Final[Mapping[Rating, Severity]] = MappingProxyType(
 #: Longest Slither error text carried into an exception message.
 _MAX_ERROR_TEXT: Final = 500
 _CHECK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+#: Deepest JSON nesting read. Slither's output nests about 12 levels; a hostile file nested
+#: thousands deep can overflow the C stack of the json decoder before RecursionError is raised.
+MAX_JSON_DEPTH: Final = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +125,15 @@ def is_excluded(path: str, excluded_dirs: tuple[str, ...]) -> bool:
     if DEPENDENCY_DIR in normalised.split("/"):
         return True
     return any(_is_under(normalised, directory) for directory in excluded_dirs)
+
+
+def _check_depth(data: bytes) -> None:
+    depth = 0
+    # Brackets inside strings do not nest: strip the strings first.
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", data)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        if depth > MAX_JSON_DEPTH:
+            raise SlitherOutputError(f"Slither output nests deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _text(value: object, what: str) -> str:
@@ -198,6 +212,7 @@ def parse_slither_json(
         SlitherOutputError: the text is not JSON of the shape Slither writes.
         SlitherFailedError: the output says Slither failed (`success: false`).
     """
+    _check_depth(data.encode("utf-8") if isinstance(data, str) else data)
     try:
         document = json.loads(data)
     except (ValueError, RecursionError) as err:

@@ -236,7 +236,8 @@ def test_a_long_slither_error_is_cut() -> None:
         (b'{"success": true, "results": []}', "'results' is not an object"),
         (b'{"success": true, "results": {"detectors": {}}}', "'results.detectors' is not a list"),
         (b'{"success": true, "results": {"detectors": [1]}}', "detector result 0 is not an object"),
-        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests deeper than 64 levels"),
+        (b'{"success": true, "x": ' + b"[" * 65 + b"]" * 65 + b"}", "nests deeper than 64"),
     ],
 )
 def test_malformed_output_raises_output_error(data: bytes, message: str) -> None:
@@ -262,6 +263,13 @@ def test_a_malformed_detector_result_raises_output_error(
     result[field] = value
     with pytest.raises(SlitherOutputError, match=message):
         parse_slither_json(_output(result))
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    result = _result("x", "Low", "Low", "contracts/A.sol")
+    result["description"] = "[" * 1000 + '\\"{' * 100
+    parsed = parse_slither_json(_output(result))
+    assert parsed.findings[0].description.startswith("[[[")
 
 
 def test_line_numbers_that_are_not_positive_integers_are_ignored() -> None:
