@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     log_window: int = Field(default=500, ge=1, le=100_000)
     #: Seconds between polling cycles of the daemon.
     poll_interval: float = Field(default=1.0, gt=0, le=3600)
+    #: First block the daemon reads logs from on a new store (the verifier's deployment block).
+    start_block: int = Field(default=0, ge=0)
+    #: Block windows the daemon reads per cycle before it verifies and submits.
+    max_windows_per_cycle: int = Field(default=20, ge=1, le=10_000)
+    #: Requests taken from each pipeline stage per cycle.
+    batch_size: int = Field(default=50, ge=1, le=10_000)
+    #: Threads verifying signatures in parallel.
+    verify_workers: int = Field(default=1, ge=1, le=256)
+    #: Seconds to wait for a fulfilment receipt before the next cycle looks again.
+    tx_timeout: float = Field(default=120.0, gt=0, le=3600)
     #: Crypto backend name, or "auto" for the best available one.
     crypto_backend: str = "auto"
     #: PEM file with the operator's ML-DSA private key (signs audit reports and documents).

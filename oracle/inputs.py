@@ -57,3 +57,27 @@ def parse_address(text: str, *, what: str = "address") -> str:
 
 def _preview(text: str, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+# A JSON string (with escapes) or one structural bracket; base64 and hex payloads contain neither
+# quotes nor brackets, so even a large document yields few matches.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def json_too_deep(text: str, max_depth: int) -> bool:
+    """Whether JSON `text` nests arrays/objects deeper than `max_depth`, found without parsing.
+
+    Check before `json.loads`: its C decoder recurses once per level, and py-evm and py_ecc (which
+    web3 imports) raise the interpreter's recursion limit to 100000, so a few hundred thousand `[`
+    overflow the C stack and kill the process instead of raising `RecursionError`.
+    """
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False

@@ -42,6 +42,7 @@ from oracle.errors import (
     UnsupportedEnvelopeSuiteError,
     UnsupportedEnvelopeVersionError,
 )
+from oracle.inputs import json_too_deep
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -130,6 +131,8 @@ MAX_ENVELOPE_SIZE: Final = (
 )
 #: Base64url of the largest envelope plus room for the field names and whitespace.
 MAX_JSON_SIZE: Final = (MAX_ENVELOPE_SIZE * 4 + 2) // 3 + 64 * 1024
+#: Envelope JSON nests three levels (object, recipients list, recipient object); allow some slack.
+_MAX_JSON_DEPTH: Final = 8
 
 
 def _suite(suite_id: int) -> Suite:
@@ -387,11 +390,17 @@ class Envelope:
             )
         try:
             text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+        except ValueError as err:
+            raise EnvelopeFormatError(f"envelope JSON is not valid JSON: {_reason(err)}") from err
+        if json_too_deep(text, _MAX_JSON_DEPTH):
+            raise EnvelopeFormatError(
+                f"envelope JSON nests deeper than {_MAX_JSON_DEPTH} levels; an envelope has 3"
+            )
+        try:
             document = json.loads(
                 text, object_pairs_hook=_unique_members, parse_constant=_no_constant
             )
-        except (ValueError, RecursionError) as err:
-            # RecursionError: deeply nested arrays; ValueError covers JSONDecodeError and UTF-8.
+        except ValueError as err:
             raise EnvelopeFormatError(f"envelope JSON is not valid JSON: {_reason(err)}") from err
         if not isinstance(document, dict):
             raise EnvelopeFormatError("envelope JSON must be an object")
