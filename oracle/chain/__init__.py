@@ -15,6 +15,7 @@ from oracle.chain.connection import (
     create_funded_account,
     display_endpoint,
     fund,
+    mine_blocks,
 )
 from oracle.chain.encoding import commitment, key_id
 from oracle.chain.events import (
@@ -64,6 +65,7 @@ __all__ = [
     "fund",
     "key_id",
     "load_artifact",
+    "mine_blocks",
     "send",
     "transact",
     "wait",

@@ -12,15 +12,22 @@ from eth_utils.address import is_address, to_checksum_address
 from pydantic import SecretStr
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+from web3.types import RPCEndpoint
 
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import NonceTracker, SentTransaction, transact
-from oracle.errors import ChainConnectionError, ConfigError, InputError, ReadOnlyChainError
+from oracle.errors import (
+    ChainConnectionError,
+    ChainError,
+    ConfigError,
+    InputError,
+    ReadOnlyChainError,
+)
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
-    from web3.types import RPCEndpoint, RPCResponse
+    from web3.types import RPCResponse
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +73,7 @@ class _GuardedHTTPProvider(HTTPProvider):
             request_kwargs={"timeout": timeout},
             # Bounded: an unreachable node fails in about a second, not after web3's default.
             exception_retry_configuration=ExceptionRetryConfiguration(
-                retries=2, backoff_factor=0.1
+                errors=(OSError,), retries=2, backoff_factor=0.1
             ),
         )
         self._display = display_endpoint(rpc_url)
@@ -227,6 +234,27 @@ def connect(
         poll_latency=poll_latency,
         receipt_timeout=receipt_timeout,
     )
+
+
+def mine_blocks(chain: Chain, count: int = 1) -> int:
+    """Mine `count` empty blocks on a development chain (embedded, Anvil, Ganache); return the head.
+
+    Raises:
+        InputError: `count` is not in 1..1000.
+        ChainError: the node has no mining method (a production node).
+        ChainConnectionError: the node cannot be reached.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise InputError(f"count must be an integer in 1..1000, got {count!r}")
+    if chain.is_embedded:
+        tester: Any = getattr(chain.w3.provider, "ethereum_tester", None)
+        tester.mine_blocks(count)
+    else:
+        for _ in range(count):
+            response = chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+            if "error" in response:
+                raise ChainError(f"the node at {chain.endpoint} cannot mine on demand")
+    return chain.block_number()
 
 
 def fund(chain: Chain, address: str, wei: int) -> SentTransaction:

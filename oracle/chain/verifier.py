@@ -324,6 +324,9 @@ class Verifier:
     def accept_admin_transfer(self) -> SentTransaction:
         """Step two: the pending admin takes DEFAULT_ADMIN once the delay has passed.
 
+        The dry run executes on the latest block, whose timestamp must already be past the
+        schedule: with a zero delay, accept once a block after the one that began the transfer.
+
         Raises:
             ContractRevertError: AccessControlInvalidDefaultAdmin (the signer is not the pending
                 admin) or AccessControlEnforcedDefaultAdminDelay (too early).
