@@ -117,6 +117,11 @@ class Chain:
         return self.endpoint == EMBEDDED
 
     @property
+    def where(self) -> str:
+        """ "the embedded chain" or "the node at scheme://host:port", for messages."""
+        return "the embedded chain" if self.is_embedded else f"the node at {self.endpoint}"
+
+    @property
     def signer(self) -> LocalAccount:
         """The signing account.
 
@@ -125,7 +130,7 @@ class Chain:
         """
         if self.account is None:
             raise ReadOnlyChainError(
-                f"the connection to {self.endpoint} has no private key; it can only read"
+                f"the connection to {self.where} has no private key; it can only read"
             )
         return self.account
 
@@ -253,7 +258,7 @@ def mine_blocks(chain: Chain, count: int = 1) -> int:
         for _ in range(count):
             response = chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
             if "error" in response:
-                raise ChainError(f"the node at {chain.endpoint} cannot mine on demand")
+                raise ChainError(f"{chain.where} cannot mine on demand")
     return chain.block_number()
 
 

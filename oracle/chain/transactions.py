@@ -118,7 +118,7 @@ def _revert_or_raise(chain: Chain, exc: Exception, decoder: ErrorDecoder) -> Con
         return decoded
     if isinstance(exc, Web3RPCError | ValueError | EthValidationError):
         raise TransactionRejectedError(
-            f"the node at {chain.endpoint} refused to simulate the transaction: {_message_of(exc)}"
+            f"{chain.where} refused to simulate the transaction: {_message_of(exc)}"
         ) from exc
     raise exc
 
@@ -226,13 +226,13 @@ def send(
                     continue
                 else:
                     raise TransactionRejectedError(
-                        f"the node at {chain.endpoint} refused the transaction: {_message_of(exc)}"
+                        f"{chain.where} refused the transaction: {_message_of(exc)}"
                     ) from exc
             tracker.advance()
             logger.debug("sent 0x%s nonce %s gas %s", tx_hash.hex(), tx["nonce"], gas_limit)
             return tx_hash
     # Unreachable: the last attempt either returns or raises above.
-    raise TransactionRejectedError(f"the node at {chain.endpoint} kept rejecting the nonce")
+    raise TransactionRejectedError(f"{chain.where} kept rejecting the nonce")
 
 
 def wait(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransaction:

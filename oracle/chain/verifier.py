@@ -164,7 +164,7 @@ class Verifier:
         self.errors = ErrorDecoder(CONTRACT_NAME, self.artifact.abi)
         if not chain.w3.eth.get_code(self.address):
             raise ContractNotFoundError(
-                f"no contract at {self.address} on chain {chain.chain_id} ({chain.endpoint})"
+                f"no contract at {self.address} on chain {chain.chain_id} ({chain.where})"
             )
         self._contract: Contract = chain.w3.eth.contract(
             address=self.address, abi=self.artifact.abi
