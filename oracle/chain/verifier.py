@@ -21,7 +21,7 @@ from oracle.chain.events import (
     event_from_log,
 )
 from oracle.chain.revert import ErrorDecoder
-from oracle.chain.transactions import SentTransaction, transact
+from oracle.chain.transactions import SentTransaction, send, transact, wait
 from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundError, InputError
 from oracle.types import Commitment, KeyId, RequestId
 
@@ -188,9 +188,22 @@ class Verifier:
 
     # --- transactions -----------------------------------------------------------------------
 
+    def _encode(self, function: str, *args: Any) -> bytes:
+        return bytes(HexBytes(self._contract.encode_abi(function, args=list(args))))
+
     def _transact(self, function: str, *args: Any) -> SentTransaction:
-        data = HexBytes(self._contract.encode_abi(function, args=list(args)))
-        return transact(self.chain, to=self.address, data=bytes(data), decoder=self.errors)
+        data = self._encode(function, *args)
+        return transact(self.chain, to=self.address, data=data, decoder=self.errors)
+
+    def wait(self, tx_hash: bytes) -> SentTransaction:
+        """Wait for a transaction sent with a `submit_*` method and return its receipt.
+
+        Raises:
+            TransactionTimeoutError: not mined within the connection's receipt timeout.
+            ContractRevertError: mined but reverted (decoded by replaying it).
+            ChainConnectionError: the node cannot be reached.
+        """
+        return wait(self.chain, tx_hash, decoder=self.errors)
 
     def _only_event(self, sent: SentTransaction, kind: type[_E]) -> _E:
         found = [event for event in self.events_in(sent) if isinstance(event, kind)]
@@ -247,25 +260,42 @@ class Verifier:
         """Open a request and return its id (see `request_verification_tx` for errors)."""
         return self.request_verification_tx(key_id, message, context, signature)[0].request_id
 
-    def fulfill(
+    def submit_fulfill(
         self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
-    ) -> SentTransaction:
-        """Post the verdict on a request (the account needs ORACLE).
+    ) -> bytes:
+        """Dry-run, sign and send a verdict; return the transaction hash without waiting.
+
+        For callers that record the hash before the receipt (and `wait` for it later).
 
         Raises:
-            InputError: `request_id` is not a uint256 or `commitment` is not 32 bytes.
-            ContractRevertError: e.g. AccessControlUnauthorizedAccount, EnforcedPause,
-                VerifierUnknownRequest, VerifierRequestAlreadyFinal, VerifierCommitmentMismatch.
-            TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
+            InputError: `request_id` is not a uint256, `valid` not a bool, or `commitment` is not
+                32 bytes.
+            ContractRevertError: the dry run reverts, e.g. AccessControlUnauthorizedAccount,
+                EnforcedPause, VerifierUnknownRequest, VerifierRequestAlreadyFinal,
+                VerifierCommitmentMismatch; nothing is sent then.
+            TransactionRejectedError, ChainConnectionError: sending.
         """
         if not isinstance(valid, bool):
             raise InputError(f"valid must be a bool, got {type(valid).__name__}")
-        return self._transact(
+        data = self._encode(
             "fulfill",
             _uint(request_id, 256, "request id"),
             valid,
             _bytes32(commitment, "commitment"),
         )
+        return send(self.chain, to=self.address, data=data, decoder=self.errors)
+
+    def fulfill(
+        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
+    ) -> SentTransaction:
+        """Post the verdict on a request (the account needs ORACLE) and wait for the receipt.
+
+        Raises:
+            InputError, ContractRevertError, TransactionRejectedError: see `submit_fulfill`.
+            TransactionTimeoutError: not mined within the receipt timeout.
+            ChainConnectionError: the node cannot be reached.
+        """
+        return self.wait(self.submit_fulfill(request_id, valid, commitment))
 
     def grant_role(self, role: Role | str, account: str) -> SentTransaction:
         """Grant `role` to `account` (the signer needs DEFAULT_ADMIN).

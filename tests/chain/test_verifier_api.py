@@ -136,3 +136,16 @@ def test_each_reader_returns_only_its_event_kind(verifier: Verifier) -> None:
     fulfilled = verifier.verification_fulfilled_events(0, head)
     assert [(e.request_id, e.valid) for e in fulfilled] == [(rid, False)]
     assert fulfilled[0].block_number == head
+
+
+def test_a_verdict_can_be_submitted_first_and_its_receipt_awaited_later(
+    verifier: Verifier,
+) -> None:
+    kid = verifier.register_key(1, os.urandom(1312))
+    rid = verifier.request_verification(kid, b"m", b"", os.urandom(2420))
+    verifier.grant_role(Role.ORACLE, verifier.chain.address)
+    tx_hash = verifier.submit_fulfill(rid, True, verifier.request_of(rid).commitment)
+    sent = verifier.wait(tx_hash)
+    assert sent.tx_hash == tx_hash
+    assert [type(e).__name__ for e in verifier.events_in(sent)] == ["VerificationFulfilled"]
+    assert verifier.status_of(rid) is Status.VALID

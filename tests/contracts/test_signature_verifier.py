@@ -507,6 +507,30 @@ def test_granting_a_role_that_is_already_held_emits_nothing(deployment: Deployme
     assert _oz_events(deployment.admin, sent, "RoleGranted") == []
 
 
+def test_every_role_is_administered_by_the_default_admin_and_never_re_parented(
+    deployment: Deployment,
+) -> None:
+    # RoleAdminChanged is in the ABI (inherited) but no code path changes a role's admin.
+    contract = deployment.chain.w3.eth.contract(
+        address=deployment.admin.address, abi=deployment.admin.artifact.abi
+    )
+    for role in Role:
+        assert contract.functions.getRoleAdmin(role.value).call() == Role.DEFAULT_ADMIN.value
+    mutators = [
+        e["name"]
+        for e in deployment.admin.artifact.abi
+        if e["type"] == "function" and e["stateMutability"] in ("nonpayable", "payable")
+    ]
+    assert not any("RoleAdmin" in name for name in mutators)
+    head = deployment.chain.block_number()
+    logs = deployment.chain.w3.eth.get_logs(
+        {"address": deployment.admin.address, "fromBlock": 0, "toBlock": head}
+    )
+    assert logs  # the deployment and the grants logged RoleGranted
+    topic = keccak(b"RoleAdminChanged(bytes32,bytes32,bytes32)")
+    assert all(bytes(log["topics"][0]) != topic for log in logs)
+
+
 def test_grant_role_reverts_when_caller_is_not_the_admin(deployment: Deployment) -> None:
     with reverts(
         "AccessControlUnauthorizedAccount",
