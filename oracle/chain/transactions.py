@@ -93,7 +93,8 @@ class NonceTracker:
 
     def __init__(self) -> None:
         """Start unsynchronised; the first send reads the node's count."""
-        self.lock = threading.Lock()
+        # Re-entrant: `reset` takes it too and is called both inside and outside a send.
+        self.lock = threading.RLock()
         self._next: int | None = None
 
     def current(self, chain: Chain) -> int:
@@ -109,7 +110,8 @@ class NonceTracker:
 
     def reset(self) -> None:
         """Forget the local count; the next send asks the node."""
-        self._next = None
+        with self.lock:
+            self._next = None
 
 
 def _revert_or_raise(chain: Chain, exc: Exception, decoder: ErrorDecoder) -> ContractRevertError:
@@ -248,6 +250,9 @@ def wait(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransact
             HexBytes(tx_hash), timeout=chain.receipt_timeout, poll_latency=chain.poll_latency
         )
     except TimeExhausted as exc:
+        # If the node dropped it, the locally counted nonces after it would leave a gap that
+        # blocks every later transaction: count from the node's view again.
+        chain.nonces.reset()
         raise TransactionTimeoutError(
             f"transaction 0x{tx_hash.hex()} was not mined within {chain.receipt_timeout:g} s",
             tx_hash=tx_hash,
