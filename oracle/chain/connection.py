@@ -64,10 +64,45 @@ def _describe_failure(exc: BaseException) -> str:
     return name
 
 
+#: Loggers that write the endpoint URL or the request path at DEBUG, which may hold an API key.
+_URL_LOGGERS: Final = (
+    "web3.providers.HTTPProvider",
+    "web3._utils.http_session_manager.HTTPSessionManager",
+    "urllib3.connectionpool",
+)
+
+
+def _redacted(arg: object) -> object:
+    if isinstance(arg, str):
+        if "://" in arg:
+            return display_endpoint(arg)
+        if arg.startswith("/"):
+            return "/..."
+    return arg
+
+
+class _RedactUrls(logging.Filter):
+    """Rewrites URL arguments of log records to `scheme://host:port` and hides request paths."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact and keep the record."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        return True
+
+
+def _redact_web3_url_logs() -> None:
+    for name in _URL_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _RedactUrls) for f in target.filters):
+            target.addFilter(_RedactUrls())
+
+
 class _GuardedHTTPProvider(HTTPProvider):
     """HTTPProvider whose transport failures become `ChainConnectionError` without the URL."""
 
     def __init__(self, rpc_url: str, *, timeout: float) -> None:
+        _redact_web3_url_logs()
         super().__init__(
             rpc_url,
             request_kwargs={"timeout": timeout},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 
 import pytest
@@ -79,13 +80,18 @@ def test_timeouts_must_be_positive(option: str) -> None:
         connect(**{option: 0})  # type: ignore[arg-type]
 
 
-def test_an_unreachable_node_fails_fast_without_revealing_credentials() -> None:
+def test_an_unreachable_node_fails_fast_without_revealing_credentials(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     port = free_port()  # nothing listens there
     url = f"http://user:hunter2@127.0.0.1:{port}/v3/APIKEY123?token=TOKEN456"
     started = time.monotonic()
-    with pytest.raises(ChainConnectionError) as caught:
+    with caplog.at_level(logging.DEBUG), pytest.raises(ChainConnectionError) as caught:
         connect(url, request_timeout=2)
     assert time.monotonic() - started < 10
+    assert "Making request HTTP" in caplog.text  # web3's debug lines were written, redacted
+    for secret in ("hunter2", "APIKEY123", "TOKEN456"):
+        assert secret not in caplog.text
     message = str(caught.value)
     assert f"http://127.0.0.1:{port}" in message
     assert "connection refused" in message
