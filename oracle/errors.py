@@ -112,6 +112,10 @@ class TransactionRejectedError(ChainError):
     """The node refused a signed transaction (funds, fees, nonce) after the bounded retries."""
 
 
+class NonceConflictError(TransactionRejectedError):
+    """The node refused a transaction's nonce: it is used already, or there is a gap before it."""
+
+
 class TransactionTimeoutError(ChainError, TimeoutError):
     """A sent transaction was not mined within the timeout; it may still be mined later."""
 
@@ -182,7 +186,7 @@ class StoreMismatchError(StoreError, ValueError):
 
 
 class AuditError(OracleError):
-    """Base for `pqoracle audit` errors (running Slither, reading its output, writing the report)."""
+    """Base for `pqoracle audit` errors: running Slither, reading its output, writing the report."""
 
 
 class SlitherNotFoundError(AuditError, ValueError):

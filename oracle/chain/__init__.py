@@ -25,7 +25,17 @@ from oracle.chain.events import (
     VerifierEvent,
 )
 from oracle.chain.revert import ErrorDecoder
-from oracle.chain.transactions import SentTransaction, dry_run, send, transact, wait
+from oracle.chain.transactions import (
+    SentTransaction,
+    SignedTransaction,
+    broadcast,
+    dry_run,
+    receipt_of,
+    send,
+    sign,
+    transact,
+    wait,
+)
 from oracle.chain.verifier import (
     CONTRACT_NAME,
     MAX_LOG_WINDOW,
@@ -50,12 +60,14 @@ __all__ = [
     "RequestRecord",
     "Role",
     "SentTransaction",
+    "SignedTransaction",
     "Status",
     "VerificationFulfilled",
     "VerificationRequested",
     "Verifier",
     "VerifierEvent",
     "artifact_names",
+    "broadcast",
     "commitment",
     "connect",
     "create_funded_account",
@@ -66,7 +78,9 @@ __all__ = [
     "key_id",
     "load_artifact",
     "mine_blocks",
+    "receipt_of",
     "send",
+    "sign",
     "transact",
     "wait",
 ]

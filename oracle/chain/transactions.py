@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
-from web3.exceptions import TimeExhausted, Web3RPCError
+from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
 
 from oracle.errors import (
     ChainConnectionError,
     ContractRevertError,
+    NonceConflictError,
     TransactionRejectedError,
     TransactionTimeoutError,
 )
@@ -176,6 +177,92 @@ def _message_of(exc: Exception) -> str:
     return message if isinstance(message, str) else str(exc)
 
 
+@dataclass(frozen=True, slots=True)
+class SignedTransaction:
+    """A transaction signed with a reserved nonce and not yet known to be sent.
+
+    Callers that must never send a transaction twice record it (hash and raw bytes) before
+    `broadcast`; after a crash they broadcast the very same bytes again, which a node either
+    ignores as known or mines once.
+    """
+
+    tx_hash: bytes
+    raw: bytes = field(repr=False)
+    nonce: int
+    sender: ChecksumAddress
+
+
+def sign(
+    chain: Chain,
+    *,
+    to: str | None,
+    data: bytes,
+    value: int = 0,
+    decoder: ErrorDecoder,
+    gas: int | None = None,
+) -> SignedTransaction:
+    """Dry-run, then sign with the next nonce, which is reserved; nothing is sent.
+
+    Raises:
+        ContractRevertError: the dry run reverts.
+        TransactionRejectedError: the node refuses to simulate it.
+        ChainConnectionError: the node cannot be reached.
+        ReadOnlyChainError: the connection has no signing key.
+    """
+    account = chain.signer
+    gas_limit = (
+        gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
+    )
+    fees = _fees(chain)
+    tracker = chain.nonces
+    with tracker.lock:
+        tx: dict[str, Any] = {
+            "chainId": chain.chain_id,
+            "nonce": tracker.current(chain),
+            "gas": gas_limit,
+            "value": value,
+            "data": HexBytes(data),
+            **fees,
+        }
+        if to is not None:
+            tx["to"] = to
+        signed = account.sign_transaction(tx)
+        tracker.advance()
+    return SignedTransaction(
+        tx_hash=bytes(signed.hash),
+        raw=bytes(signed.raw_transaction),
+        nonce=int(tx["nonce"]),
+        sender=account.address,
+    )
+
+
+def broadcast(chain: Chain, signed: SignedTransaction) -> bytes:
+    """Send a signed transaction; a node that already has it counts as success.
+
+    Raises:
+        NonceConflictError: its nonce is used or out of order; it can never be mined as is.
+        TransactionRejectedError: the node refuses it for another reason (funds, fees).
+        ChainConnectionError: the node cannot be reached.
+    """
+    try:
+        return bytes(chain.w3.eth.send_raw_transaction(signed.raw))
+    except ChainConnectionError:
+        chain.nonces.reset()
+        raise
+    except (Web3RPCError, ValueError, EthValidationError) as exc:
+        text = _message_of(exc).lower()
+        if any(marker in text for marker in _ALREADY_KNOWN):
+            return signed.tx_hash
+        chain.nonces.reset()
+        if any(marker in text for marker in _NONCE_ERRORS):
+            raise NonceConflictError(
+                f"{chain.where} refused nonce {signed.nonce}: {_message_of(exc)}"
+            ) from exc
+        raise TransactionRejectedError(
+            f"{chain.where} refused the transaction: {_message_of(exc)}"
+        ) from exc
+
+
 def send(
     chain: Chain,
     *,
@@ -193,48 +280,42 @@ def send(
         ChainConnectionError: the node cannot be reached.
         ReadOnlyChainError: the connection has no signing key.
     """
-    account = chain.signer
     gas_limit = (
         gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
     )
-    fees = _fees(chain)
-    tracker = chain.nonces
-    with tracker.lock:
+    # Held across sign and send so that concurrent senders reach the node in nonce order.
+    with chain.nonces.lock:
         for attempt in range(1, NONCE_ATTEMPTS + 1):
-            tx: dict[str, Any] = {
-                "chainId": chain.chain_id,
-                "nonce": tracker.current(chain),
-                "gas": gas_limit,
-                "value": value,
-                "data": HexBytes(data),
-                **fees,
-            }
-            if to is not None:
-                tx["to"] = to
-            signed = account.sign_transaction(tx)
+            signed = sign(chain, to=to, data=data, value=value, decoder=decoder, gas=gas_limit)
             try:
-                tx_hash = bytes(chain.w3.eth.send_raw_transaction(signed.raw_transaction))
-            except ChainConnectionError:
-                tracker.reset()
-                raise
-            except (Web3RPCError, ValueError, EthValidationError) as exc:
-                tracker.reset()
-                text = _message_of(exc).lower()
-                if any(marker in text for marker in _ALREADY_KNOWN):
-                    # The node has this very transaction (a resend after a lost answer).
-                    tx_hash = bytes(signed.hash)
-                elif any(marker in text for marker in _NONCE_ERRORS) and attempt < NONCE_ATTEMPTS:
-                    logger.info("nonce %s rejected, resynchronising: %s", tx["nonce"], text)
-                    continue
-                else:
-                    raise TransactionRejectedError(
-                        f"{chain.where} refused the transaction: {_message_of(exc)}"
-                    ) from exc
-            tracker.advance()
-            logger.debug("sent 0x%s nonce %s gas %s", tx_hash.hex(), tx["nonce"], gas_limit)
+                tx_hash = broadcast(chain, signed)
+            except NonceConflictError as exc:
+                if attempt == NONCE_ATTEMPTS:
+                    raise
+                logger.info("nonce %s rejected, resynchronising: %s", signed.nonce, exc)
+                continue
+            logger.debug("sent 0x%s nonce %s gas %s", tx_hash.hex(), signed.nonce, gas_limit)
             return tx_hash
     # Unreachable: the last attempt either returns or raises above.
     raise TransactionRejectedError(f"{chain.where} kept rejecting the nonce")
+
+
+def receipt_of(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransaction | None:
+    """The outcome of a transaction without waiting: None while it is not mined.
+
+    Raises:
+        ContractRevertError: it was mined and reverted (decoded by replaying it).
+        ChainConnectionError: the node cannot be reached.
+    """
+    try:
+        receipt = chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        return None
+    if receipt is None or receipt.get("blockNumber") is None:
+        return None
+    if receipt["status"] != 1:
+        raise _replay_failure(chain, receipt, decoder)
+    return SentTransaction.from_receipt(receipt)
 
 
 def wait(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransaction:

@@ -21,7 +21,16 @@ from oracle.chain.events import (
     event_from_log,
 )
 from oracle.chain.revert import ErrorDecoder
-from oracle.chain.transactions import SentTransaction, send, transact, wait
+from oracle.chain.transactions import (
+    SentTransaction,
+    SignedTransaction,
+    broadcast,
+    receipt_of,
+    send,
+    sign,
+    transact,
+    wait,
+)
 from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundError, InputError
 from oracle.types import Commitment, KeyId, RequestId
 
@@ -260,12 +269,52 @@ class Verifier:
         """Open a request and return its id (see `request_verification_tx` for errors)."""
         return self.request_verification_tx(key_id, message, context, signature)[0].request_id
 
+    def _fulfill_data(
+        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
+    ) -> bytes:
+        if not isinstance(valid, bool):
+            raise InputError(f"valid must be a bool, got {type(valid).__name__}")
+        return self._encode(
+            "fulfill",
+            _uint(request_id, 256, "request id"),
+            valid,
+            _bytes32(commitment, "commitment"),
+        )
+
+    def sign_fulfill(
+        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
+    ) -> SignedTransaction:
+        """Dry-run and sign a verdict without sending it, for callers that record it first.
+
+        Raises:
+            InputError, ContractRevertError: see `submit_fulfill`.
+            TransactionRejectedError, ChainConnectionError: simulating.
+        """
+        data = self._fulfill_data(request_id, valid, commitment)
+        return sign(self.chain, to=self.address, data=data, decoder=self.errors)
+
+    def broadcast(self, signed: SignedTransaction) -> bytes:
+        """Send a transaction from `sign_fulfill` (again after a crash: the same bytes).
+
+        Raises:
+            NonceConflictError: its nonce went to another transaction.
+            TransactionRejectedError, ChainConnectionError: sending.
+        """
+        return broadcast(self.chain, signed)
+
+    def receipt(self, tx_hash: bytes) -> SentTransaction | None:
+        """A transaction's receipt if it is mined, None otherwise.
+
+        Raises:
+            ContractRevertError: it was mined and reverted.
+            ChainConnectionError: the node cannot be reached.
+        """
+        return receipt_of(self.chain, tx_hash, decoder=self.errors)
+
     def submit_fulfill(
         self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
     ) -> bytes:
         """Dry-run, sign and send a verdict; return the transaction hash without waiting.
-
-        For callers that record the hash before the receipt (and `wait` for it later).
 
         Raises:
             InputError: `request_id` is not a uint256, `valid` not a bool, or `commitment` is not
@@ -275,14 +324,7 @@ class Verifier:
                 VerifierCommitmentMismatch; nothing is sent then.
             TransactionRejectedError, ChainConnectionError: sending.
         """
-        if not isinstance(valid, bool):
-            raise InputError(f"valid must be a bool, got {type(valid).__name__}")
-        data = self._encode(
-            "fulfill",
-            _uint(request_id, 256, "request id"),
-            valid,
-            _bytes32(commitment, "commitment"),
-        )
+        data = self._fulfill_data(request_id, valid, commitment)
         return send(self.chain, to=self.address, data=data, decoder=self.errors)
 
     def fulfill(
