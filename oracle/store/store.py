@@ -313,12 +313,42 @@ class Store:
         )
 
     def reject(self, request_id: int, reason: str) -> None:
-        """pending → rejected: the request will never be fulfilled by this oracle.
+        """pending or verified → rejected: this oracle will never fulfil the request.
 
         Raises:
-            StoreError: the request is not pending.
+            StoreError: the request is in neither state.
         """
-        self._transition(request_id, RequestState.PENDING, state=RequestState.REJECTED, note=reason)
+        with self._session() as session:
+            result = session.execute(
+                update(RequestRecord)
+                .where(
+                    RequestRecord.request_id == request_id,
+                    RequestRecord.state.in_((RequestState.PENDING, RequestState.VERIFIED)),
+                )
+                .values(state=RequestState.REJECTED, note=reason)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise StoreError(f"request {request_id} is neither pending nor verified")
+
+    def add_key(self, key: IndexedKey) -> bool:
+        """Store a key read outside the log windows (registered before the first one).
+
+        Returns whether it was new.
+        """
+        with self._session() as session:
+            if session.get(KeyRecord, key.key_id) is not None:
+                return False
+            session.add(KeyRecord(**_fields(key)))
+            return True
+
+    def note(self, request_id: int, note: str) -> None:
+        """Record why a request did not move on this time (a transient failure)."""
+        with self._session() as session:
+            session.execute(
+                update(RequestRecord)
+                .where(RequestRecord.request_id == request_id)
+                .values(note=note)
+            )
 
     def record_signed(
         self, request_id: int, *, tx_hash: bytes, sender: str, nonce: int, raw_tx: bytes

@@ -1,0 +1,7 @@
+"""The oracle daemon: watches a SignatureVerifier, verifies requests off-chain, posts verdicts."""
+
+from __future__ import annotations
+
+from oracle.daemon.service import CycleReport, OracleDaemon
+
+__all__ = ["CycleReport", "OracleDaemon"]
