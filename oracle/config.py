@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oracle.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -43,3 +45,18 @@ class Settings(BaseSettings):
     crypto_backend: str = "auto"
     #: PEM file with the operator's ML-DSA private key (signs audit reports and documents).
     signing_key_file: Path | None = None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from `PQORACLE_*` variables, with non-None `overrides` (command-line values) on top.
+
+    Raises:
+        ConfigError: a value is malformed; the message names the setting.
+    """
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"setting {where}: {first['msg']}") from None

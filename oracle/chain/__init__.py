@@ -15,6 +15,7 @@ from oracle.chain.connection import (
     create_funded_account,
     display_endpoint,
     fund,
+    fund_from_node_account,
     mine_blocks,
 )
 from oracle.chain.encoding import commitment, key_id
@@ -75,6 +76,7 @@ __all__ = [
     "display_endpoint",
     "dry_run",
     "fund",
+    "fund_from_node_account",
     "key_id",
     "load_artifact",
     "mine_blocks",

@@ -11,8 +11,9 @@ from eth_account import Account
 from eth_utils.address import is_address, to_checksum_address
 from pydantic import SecretStr
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
+from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, Wei
 
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import NonceTracker, SentTransaction, transact
@@ -22,6 +23,8 @@ from oracle.errors import (
     ConfigError,
     InputError,
     ReadOnlyChainError,
+    TransactionRejectedError,
+    TransactionTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -320,3 +323,41 @@ def create_funded_account(chain: Chain, *, wei: int = DEFAULT_FUNDING) -> LocalA
     account: LocalAccount = Account.create()
     fund(chain, account.address, wei)
     return account
+
+
+def fund_from_node_account(chain: Chain, address: str, wei: int = DEFAULT_FUNDING) -> None:
+    """Fund `address` from the node's first unlocked account (Anvil, Ganache development nodes).
+
+    The only `eth_sendTransaction` in the package: development nodes hold their pre-funded keys,
+    so a demo can run against them without the user handling a private key.
+
+    Raises:
+        ConfigError: the node holds no unlocked account (a production node).
+        TransactionRejectedError: the node refused the transfer.
+        TransactionTimeoutError: the transfer was not mined in time.
+        ChainConnectionError: the node cannot be reached.
+    """
+    accounts = list(chain.w3.eth.accounts)
+    if not accounts:
+        raise ConfigError(
+            f"{chain.where} holds no unlocked account to fund from; give a funded private key "
+            "(PQORACLE_PRIVATE_KEY or --private-key-file)"
+        )
+    try:
+        tx_hash = chain.w3.eth.send_transaction(
+            {"from": accounts[0], "to": _checksum(address), "value": Wei(wei)}
+        )
+        receipt = chain.w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=chain.receipt_timeout, poll_latency=chain.poll_latency
+        )
+    except ChainConnectionError:
+        raise
+    except TimeExhausted as exc:
+        raise TransactionTimeoutError(
+            f"funding transfer was not mined within {chain.receipt_timeout:g} s",
+            tx_hash=bytes(tx_hash),
+        ) from exc
+    except (Web3RPCError, ValueError) as exc:
+        raise TransactionRejectedError(f"{chain.where} refused the funding transfer") from exc
+    if receipt["status"] != 1:
+        raise TransactionRejectedError(f"{chain.where} reverted the funding transfer")

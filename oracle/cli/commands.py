@@ -10,15 +10,24 @@ if TYPE_CHECKING:
 
 def all_commands() -> list[click.Command]:
     """Every top-level `pqoracle` command, in help order."""
-    from oracle.cli import keys
+    from oracle.cli import chain, keys
+    from oracle.cli.audit import audit
     from oracle.cli.envelope import envelope
-
-    commands: list[click.Command] = [keys.keygen, keys.sign, keys.verify_command]
-    commands.append(envelope)
     from oracle.cli.maml import maml_group
 
-    commands.append(maml_group)
-    from oracle.cli.audit import audit
-
-    commands.append(audit)
-    return commands
+    return [
+        keys.keygen,
+        keys.sign,
+        keys.verify_command,
+        chain.deploy,
+        chain.grant_role,
+        chain.revoke_role,
+        chain.register_key,
+        chain.request,
+        chain.status,
+        chain.run,
+        chain.demo,
+        maml_group,
+        envelope,
+        audit,
+    ]

@@ -1,0 +1,410 @@
+"""Chain-facing commands: `deploy`, `grant-role`, `revoke-role`, `register-key`, `request`,
+`status`, `run` (the daemon) and `demo`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from pydantic import SecretStr
+
+from oracle.chain import Chain, Role, Verifier, commitment, connect, deploy_verifier
+from oracle.cli.keys import payload, read_source
+from oracle.config import Settings, load_settings
+from oracle.crypto import load_public_key
+from oracle.errors import ConfigError, InputError
+from oracle.inputs import parse_address, parse_hex
+from oracle.logs import configure_logging
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from oracle.demo import DemoReport
+
+# --- shared options -------------------------------------------------------------------------
+
+
+def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--rpc-url",
+            help="JSON-RPC endpoint, e.g. http://127.0.0.1:8545 (env PQORACLE_RPC_URL).",
+        ),
+        click.option(
+            "--private-key-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="File holding the signing account's hex private key (env PQORACLE_PRIVATE_KEY).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--verifier",
+        "verifier_address",
+        help="SignatureVerifier address (env PQORACLE_VERIFIER_ADDRESS).",
+    )(func)
+
+
+def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: object) -> Settings:
+    key: SecretStr | None = None
+    if private_key_file is not None:
+        key = SecretStr(read_source(str(private_key_file)).decode("ascii", "replace").strip())
+    return load_settings(rpc_url=rpc_url, private_key=key, **overrides)
+
+
+def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
+    if needs_node and settings.rpc_url is None:
+        raise ConfigError(
+            "this command needs a node: give --rpc-url (or PQORACLE_RPC_URL); the embedded chain "
+            "lives inside one process, and `pqoracle demo` runs everything on it"
+        )
+    return connect(settings.rpc_url, private_key=settings.private_key, poll_latency=0.05)
+
+
+def _verifier(settings: Settings, chain: Chain) -> Verifier:
+    if settings.verifier_address is None:
+        raise ConfigError("no verifier: give --verifier (or PQORACLE_VERIFIER_ADDRESS)")
+    return Verifier(chain, parse_address(settings.verifier_address, what="verifier address"))
+
+
+def _emit(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        width = max(len(name) for name in result)
+        for name, value in result.items():
+            click.echo(f"{name:{width}}  {value}")
+
+
+# --- deploy and roles -------------------------------------------------------------------------
+
+
+@click.command()
+@_chain_options
+@click.option("--admin", help="Initial DEFAULT_ADMIN (default: the deploying account).")
+@click.option(
+    "--admin-delay",
+    type=click.IntRange(0, 2**48 - 1),
+    default=0,
+    show_default=True,
+    help="Seconds between the two steps of an admin transfer.",
+)
+@click.option(
+    "--oracle", "oracles", multiple=True, help="Grant ORACLE_ROLE to this address (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def deploy(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    admin: str | None,
+    admin_delay: int,
+    oracles: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Deploy a SignatureVerifier from the committed artifact."""
+    settings = _settings(rpc_url, private_key_file)
+    chain = _connect(settings)
+    admin_address = parse_address(admin, what="admin") if admin else None
+    oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
+    verifier = deploy_verifier(chain, admin=admin_address, admin_delay=admin_delay)
+    block = chain.block_number()
+    for address in oracle_addresses:
+        verifier.grant_role(Role.ORACLE, address)
+    _emit(
+        {
+            "verifier": verifier.address,
+            "chain_id": chain.chain_id,
+            "block": block,
+            "admin": admin_address or chain.address,
+            "oracles": ",".join(oracle_addresses) or "-",
+        },
+        as_json,
+    )
+
+
+def _role_command(grant: bool) -> click.Command:
+    verb = "grant" if grant else "revoke"
+
+    @click.command(name=f"{verb}-role")
+    @_chain_options
+    @_verifier_option
+    @click.argument("role")
+    @click.argument("account")
+    def command(
+        rpc_url: str | None,
+        private_key_file: Path | None,
+        verifier_address: str | None,
+        role: str,
+        account: str,
+    ) -> None:
+        settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+        verifier = _verifier(settings, _connect(settings))
+        parsed, address = Role.parse(role), parse_address(account, what="account")
+        sent = (verifier.grant_role if grant else verifier.revoke_role)(parsed, address)
+        preposition = "to" if grant else "from"
+        click.echo(f"{verb}ed {parsed.name} {preposition} {address} in block {sent.block_number}")
+
+    command.help = f"{verb.capitalize()} ORACLE, PAUSER or DEFAULT_ADMIN (the admin signs)."
+    return command
+
+
+grant_role = _role_command(grant=True)
+revoke_role = _role_command(grant=False)
+
+
+# --- dApp side ----------------------------------------------------------------------------------
+
+
+@click.command(name="register-key")
+@_chain_options
+@_verifier_option
+@click.option("--public-key", "-p", "public_key_file", required=True, help="Public key PEM file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def register_key(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    public_key_file: str,
+    as_json: bool,
+) -> None:
+    """Register an ML-DSA public key; print its key id (already registered keys are reported)."""
+    public = load_public_key(read_source(public_key_file))
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _verifier(settings, _connect(settings))
+    if verifier.is_key_registered(public.key_id):
+        _emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
+        return
+    event, sent = verifier.register_key_tx(public.algorithm.id, public.raw)
+    _emit(
+        {
+            "key_id": "0x" + event.key_id.hex(),
+            "algorithm": public.algorithm.name,
+            "block": sent.block_number,
+            "tx_hash": "0x" + sent.tx_hash.hex(),
+            "gas_used": sent.gas_used,
+        },
+        as_json,
+    )
+
+
+@click.command()
+@_chain_options
+@_verifier_option
+@click.option("--key-id", help="Registered key id (0x, 32 bytes).")
+@click.option("--public-key", "-p", "public_key_file", help="Public key PEM (its key id is used).")
+@click.option("--message", "message", help="Message as UTF-8 text.")
+@click.option("--message-hex", help="Message as 0x hex.")
+@click.option("--message-file", help="Message file ('-' for stdin).")
+@click.option("--context", help="Context string as UTF-8 text (max 255 bytes).")
+@click.option("--context-hex", help="Context string as 0x hex.")
+@click.option("--signature-hex", "-s", help="Signature as 0x hex.")
+@click.option("--signature-file", help="Raw signature file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def request(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    key_id: str | None,
+    public_key_file: str | None,
+    message: str | None,
+    message_hex: str | None,
+    message_file: str | None,
+    context: str | None,
+    context_hex: str | None,
+    signature_hex: str | None,
+    signature_file: str | None,
+    as_json: bool,
+) -> None:
+    """Open a verification request; print its id."""
+    if (key_id is None) == (public_key_file is None):
+        raise InputError("give the key once: --key-id or --public-key")
+    raw_key_id = (
+        parse_hex(key_id, what="key id", length=32)
+        if key_id is not None
+        else load_public_key(read_source(public_key_file or "")).key_id
+    )
+    if message is None and message_hex is None and message_file is None:
+        raise InputError("no message: give --message, --message-hex or --message-file")
+    data = payload(message, message_hex, message_file, what="message")
+    ctx = payload(context, context_hex, None, what="context")
+    if (signature_hex is None) == (signature_file is None):
+        raise InputError("give the signature once: --signature-hex or --signature-file")
+    signature = payload(None, signature_hex, signature_file, what="signature")
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _verifier(settings, _connect(settings))
+    event, sent = verifier.request_verification_tx(raw_key_id, data, ctx, signature)
+    _emit(
+        {
+            "request_id": event.request_id,
+            "commitment": "0x" + commitment(raw_key_id, data, ctx, signature).hex(),
+            "block": sent.block_number,
+            "tx_hash": "0x" + sent.tx_hash.hex(),
+            "gas_used": sent.gas_used,
+        },
+        as_json,
+    )
+
+
+@click.command()
+@_chain_options
+@_verifier_option
+@click.argument("request_ids", nargs=-1, required=True, type=click.IntRange(1, 2**256 - 1))
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(0, 86_400),
+    default=0,
+    help="Wait up to this many seconds for every request to become final.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    request_ids: tuple[int, ...],
+    wait_seconds: float,
+    as_json: bool,
+) -> None:
+    """Print the status of requests: none, pending, valid or invalid."""
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _verifier(settings, _connect(settings))
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        statuses = {request_id: verifier.status_of(request_id) for request_id in request_ids}
+        if all(s.is_final for s in statuses.values()) or time.monotonic() >= deadline:
+            break
+        time.sleep(min(settings.poll_interval, max(deadline - time.monotonic(), 0)))
+    if as_json:
+        click.echo(json.dumps({str(k): v.name.lower() for k, v in statuses.items()}))
+    else:
+        for request_id, value in statuses.items():
+            click.echo(f"{request_id}  {value.name.lower()}")
+    if wait_seconds and not all(s.is_final for s in statuses.values()):
+        pending = [str(k) for k, v in statuses.items() if not v.is_final]
+        raise click.ClickException(
+            f"still not final after {wait_seconds:g} s: {', '.join(pending)}"
+        )
+
+
+# --- oracle side --------------------------------------------------------------------------------
+
+
+@click.command()
+@_chain_options
+@_verifier_option
+@click.option("--database-url", help="SQLAlchemy URL of the store (env PQORACLE_DATABASE_URL).")
+@click.option("--confirmations", type=int, help="Blocks to stay behind the head.")
+@click.option("--start-block", type=int, help="First block to read on a new store.")
+@click.option("--once", is_flag=True, help="Run one cycle and exit.")
+@click.option("--max-cycles", type=click.IntRange(1), help="Stop after this many cycles.")
+@click.option(
+    "--dry-run", is_flag=True, help="Verify and log verdicts, send nothing (no key needed)."
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="JSON lines (for log collectors) or plain text.",
+)
+def run(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    database_url: str | None,
+    confirmations: int | None,
+    start_block: int | None,
+    once: bool,
+    max_cycles: int | None,
+    dry_run: bool,
+    log_format: str,
+) -> None:
+    """Run the oracle daemon until SIGINT/SIGTERM."""
+    from oracle.daemon import OracleDaemon
+    from oracle.store import Store
+
+    settings = _settings(
+        rpc_url,
+        private_key_file,
+        verifier_address=verifier_address,
+        database_url=database_url,
+        confirmations=confirmations,
+        start_block=start_block,
+    )
+    configure_logging(json_lines=log_format == "json")
+    chain = _connect(settings)
+    verifier = _verifier(settings, chain)
+    store = Store.open(settings.database_url)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        logging.getLogger("oracle.daemon").info("stopping", extra={"signal": signum})
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        daemon = OracleDaemon(verifier, store, settings, dry_run=dry_run)
+        daemon.run(stop=stop, max_cycles=1 if once else max_cycles)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.close()
+
+
+@click.command()
+@_chain_options
+@click.option("--database-url", default="sqlite://", show_default=True, help="Daemon store.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=300,
+    show_default=True,
+    help="Seconds the daemon may take to finalise every request.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def demo(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    database_url: str,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Everything end to end: deploy, keys, valid and invalid requests, daemon, results."""
+    from oracle.demo import run_demo
+
+    settings = _settings(rpc_url, private_key_file, poll_interval=0.05)
+    chain = _connect(settings, needs_node=False)
+    report = run_demo(chain, settings, store_url=database_url, timeout=timeout)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    else:
+        _print_table(report)
+    if not report.succeeded:
+        raise click.exceptions.Exit(1)
+
+
+def _print_table(report: DemoReport) -> None:
+    click.echo(f"chain     {report.chain} (chain id {report.chain_id})")
+    click.echo(f"verifier  {report.verifier}")
+    click.echo("")
+    click.echo(f"{'id':>3}  {'algorithm':9}  {'case':19}  {'expected':8}  {'status':8}")
+    for r in report.requests:
+        mark = "ok" if r.as_expected else "MISMATCH"
+        click.echo(
+            f"{r.request_id:>3}  {r.algorithm:9}  {r.case:19}  {r.expected:8}  {r.status:8}  {mark}"
+        )
+    right = sum(r.as_expected for r in report.requests)
+    click.echo("")
+    click.echo(
+        f"{right}/{len(report.requests)} requests final as expected in {report.seconds:.1f} s"
+    )

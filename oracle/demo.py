@@ -1,0 +1,175 @@
+"""The end-to-end demonstration: deploy, register keys, open requests, run the daemon, report.
+
+For every ML-DSA parameter set a dApp account registers two keys and opens five requests: one
+that must come out valid and four that must come out invalid (tampered message, wrong key, wrong
+context, corrupted signature). An oracle account runs the daemon until every request is final.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from eth_account import Account
+
+from oracle.chain import (
+    Role,
+    create_funded_account,
+    deploy_verifier,
+    fund_from_node_account,
+)
+from oracle.crypto import ALGORITHMS, SigningKey
+from oracle.daemon import OracleDaemon
+from oracle.store import Store
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from oracle.chain import Chain
+    from oracle.config import Settings
+
+MESSAGE: Final = b"transfer 100 PQT to 0x0000000000000000000000000000000000000001"
+CONTEXT: Final = b"pqoracle-demo-v1"
+#: (case, expected status) in the order the requests are opened.
+CASES: Final = (
+    ("valid", "valid"),
+    ("tampered message", "invalid"),
+    ("wrong key", "invalid"),
+    ("wrong context", "invalid"),
+    ("corrupted signature", "invalid"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRequest:
+    """One request of the demonstration and how it ended."""
+
+    request_id: int
+    algorithm: str
+    case: str
+    expected: str
+    #: The contract's status: "valid", "invalid", or "pending"/"none" if it never became final.
+    status: str
+
+    @property
+    def as_expected(self) -> bool:
+        """Whether the contract's final status is the expected one."""
+        return self.status == self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    """Everything the demonstration did, for a table or JSON."""
+
+    chain: str
+    chain_id: int
+    verifier: str
+    requests: tuple[DemoRequest, ...]
+    seconds: float
+
+    @property
+    def succeeded(self) -> bool:
+        """Every request is final with its expected status."""
+        return all(request.as_expected for request in self.requests)
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object `pqoracle demo --json` prints."""
+        return {
+            "chain": self.chain,
+            "chain_id": self.chain_id,
+            "verifier": self.verifier,
+            "seconds": round(self.seconds, 3),
+            "requests": [
+                {
+                    "request_id": r.request_id,
+                    "algorithm": r.algorithm,
+                    "case": r.case,
+                    "expected": r.expected,
+                    "status": r.status,
+                }
+                for r in self.requests
+            ],
+        }
+
+
+#: Ether each demonstration account receives: a few hundred transactions at development fees.
+ACCOUNT_FUNDING: Final = 10**18
+
+
+def _new_account(chain: Chain) -> LocalAccount:
+    if chain.account is not None:
+        return create_funded_account(chain, wei=ACCOUNT_FUNDING)
+    account: LocalAccount = Account.create()
+    # This one funds the other two and deploys the verifier.
+    fund_from_node_account(chain, account.address, 5 * ACCOUNT_FUNDING)
+    return account
+
+
+def _payload(case: str, key: SigningKey, other: SigningKey) -> tuple[bytes, bytes, bytes]:
+    """(message, context, signature) for one case, all under `key`'s id."""
+    signature = key.sign(MESSAGE, CONTEXT)
+    if case == "tampered message":
+        return MESSAGE.replace(b"100", b"900"), CONTEXT, signature
+    if case == "wrong key":
+        return MESSAGE, CONTEXT, other.sign(MESSAGE, CONTEXT)
+    if case == "wrong context":
+        return MESSAGE, b"pqoracle-demo-v2", signature
+    if case == "corrupted signature":
+        corrupted = bytearray(signature)
+        corrupted[len(corrupted) // 2] ^= 0x01
+        return MESSAGE, CONTEXT, bytes(corrupted)
+    return MESSAGE, CONTEXT, signature
+
+
+def run_demo(
+    chain: Chain, settings: Settings, *, store_url: str = "sqlite://", timeout: float = 300.0
+) -> DemoReport:
+    """Deploy a verifier, open the demonstration's requests and run the daemon until all are final.
+
+    `chain` signs as the deployer (admin); without a key, a development node's unlocked account
+    funds fresh accounts. The daemon keeps its state at `store_url` (in memory by default).
+
+    Raises:
+        ConfigError: no way to fund accounts on this node.
+        ChainError: a transaction failed or the node cannot be reached.
+        StoreError: the store cannot be opened.
+    """
+    started = time.monotonic()
+    admin_chain = chain if chain.account is not None else chain.with_account(_new_account(chain))
+    verifier = deploy_verifier(admin_chain)
+    deployed_at = admin_chain.block_number()
+    oracle_chain = admin_chain.with_account(_new_account(admin_chain))
+    dapp = verifier.using(admin_chain.with_account(_new_account(admin_chain)))
+    verifier.grant_role(Role.ORACLE, oracle_chain.address)
+
+    opened: list[tuple[int, str, str, str]] = []
+    for algorithm in ALGORITHMS:
+        key, other = SigningKey.generate(algorithm), SigningKey.generate(algorithm)
+        key_id = dapp.register_key(algorithm.id, key.public_key)
+        for case, expected in CASES:
+            message, context, signature = _payload(case, key, other)
+            request_id = dapp.request_verification(key_id, message, context, signature)
+            opened.append((request_id, algorithm.name, case, expected))
+
+    daemon_settings = settings.model_copy(update={"start_block": deployed_at})
+    store = Store.open(store_url)
+    try:
+        daemon = OracleDaemon(verifier.using(oracle_chain), store, daemon_settings)
+        daemon.run(until_settled=True, timeout=timeout)
+    finally:
+        store.close()
+
+    requests = tuple(
+        DemoRequest(
+            request_id, algorithm, case, expected, verifier.status_of(request_id).name.lower()
+        )
+        for request_id, algorithm, case, expected in opened
+    )
+    return DemoReport(
+        chain=chain.endpoint,
+        chain_id=chain.chain_id,
+        verifier=verifier.address,
+        requests=requests,
+        seconds=time.monotonic() - started,
+    )
