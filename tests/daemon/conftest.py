@@ -1,0 +1,82 @@
+"""A deployed verifier with an oracle account, a dApp account, keys and a way to open requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from oracle.chain import Chain, Verifier
+from oracle.config import Settings
+from oracle.crypto import SigningKey
+from oracle.store import Store
+from tests.chains import deploy_with_roles
+
+MESSAGE = b"release escrow 42"
+CONTEXT = b"escrow-v1"
+
+
+@dataclass
+class Scenario:
+    """The verifier as each actor sees it, plus the requests opened and their expected verdicts."""
+
+    chain: Chain
+    admin: Verifier
+    oracle: Verifier
+    dapp: Verifier
+    store_url: str
+    expected: dict[int, bool] = field(default_factory=dict)
+    keys: dict[str, tuple[SigningKey, bytes]] = field(default_factory=dict)
+
+    def key(self, algorithm: str) -> tuple[SigningKey, bytes]:
+        """A registered key of `algorithm` (registered on first use) and its key id."""
+        if algorithm not in self.keys:
+            key = SigningKey.generate(algorithm)
+            self.keys[algorithm] = (key, self.dapp.register_key(key.algorithm.id, key.public_key))
+        return self.keys[algorithm]
+
+    def open(self, algorithm: str = "ML-DSA-44", *, valid: bool = True) -> int:
+        """Open a request that must come out `valid` (or invalid: a tampered message)."""
+        key, key_id = self.key(algorithm)
+        signature = key.sign(MESSAGE, CONTEXT)
+        message = MESSAGE if valid else MESSAGE + b"!"
+        request_id = self.dapp.request_verification(key_id, message, CONTEXT, signature)
+        self.expected[request_id] = valid
+        return request_id
+
+    def fulfilments(self) -> dict[int, int]:
+        """How many `VerificationFulfilled` events each request has, from the chain."""
+        counts: dict[int, int] = {}
+        head = self.chain.block_number()
+        for start in range(0, head + 1, 500):
+            for event in self.admin.verification_fulfilled_events(start, min(start + 499, head)):
+                counts[event.request_id] = counts.get(event.request_id, 0) + 1
+        return counts
+
+    def settings(self, **overrides: object) -> Settings:
+        """Daemon settings for tests: no confirmations, fast polling."""
+        values: dict[str, object] = {"poll_interval": 0.01, "database_url": self.store_url}
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def store(self) -> Store:
+        """A new handle on the scenario's store file (as a restarted process would open it)."""
+        return Store.open(self.store_url)
+
+
+def scenario_on(chain: Chain, tmp_path: Path) -> Scenario:
+    """Deploy with roles on `chain`, the daemon's store in a SQLite file under `tmp_path`."""
+    deployment = deploy_with_roles(chain)
+    return Scenario(
+        chain=chain,
+        admin=deployment.admin,
+        oracle=deployment.oracle,
+        dapp=deployment.outsider,
+        store_url=f"sqlite:///{tmp_path / 'oracle.db'}",
+    )
+
+
+@pytest.fixture
+def scenario(embedded_chain: Chain, tmp_path: Path) -> Scenario:
+    return scenario_on(embedded_chain, tmp_path)
