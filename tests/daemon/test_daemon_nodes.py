@@ -1,0 +1,126 @@
+"""The full loop on real local nodes (Anvil, Ganache), and a daemon process killed mid-batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oracle.store import RequestState, Store
+from tests.chains import LocalNode, anvil_unavailable, run_anvil
+from tests.daemon.conftest import Scenario, scenario_on
+from tests.daemon.test_daemon import _assert_each_fulfilled_once_as_expected, _daemon
+
+pytestmark = pytest.mark.integration
+
+
+def _full_loop(node: LocalNode, tmp_path: Path) -> None:
+    scenario = scenario_on(node.connect(poll_latency=0.02), tmp_path)
+    for algorithm in ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87"):
+        scenario.open(algorithm, valid=True)
+        scenario.open(algorithm, valid=False)
+    report = _daemon(scenario).run(until_settled=True, timeout=120)
+    assert report is not None
+    assert report.settled
+    _assert_each_fulfilled_once_as_expected(scenario)
+
+
+def test_full_loop_on_anvil(anvil: LocalNode, tmp_path: Path) -> None:
+    _full_loop(anvil, tmp_path)
+
+
+def test_full_loop_on_ganache(ganache: LocalNode, tmp_path: Path) -> None:
+    _full_loop(ganache, tmp_path)
+
+
+def _start_daemon(
+    scenario: Scenario, node: LocalNode, key_file: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    exe = shutil.which("pqoracle")
+    command = [exe] if exe else [sys.executable, "-m", "oracle.cli"]
+    env = {
+        **os.environ,
+        "PQORACLE_BATCH_SIZE": "2",
+        "PQORACLE_POLL_INTERVAL": "0.05",
+    }
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [
+                *command,
+                "run",
+                "--rpc-url",
+                node.rpc_url,
+                "--verifier",
+                scenario.oracle.address,
+                "--private-key-file",
+                str(key_file),
+                "--database-url",
+                scenario.store_url,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=handle,
+            start_new_session=True,
+        )
+
+
+def _wait(condition: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_daemon_process_killed_mid_batch_resumes_without_a_double_fulfilment(
+    tmp_path: Path,
+) -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    # One block a second, two requests per stage per cycle: the kill lands while transactions
+    # are signed, broadcast or waiting for their block.
+    with run_anvil(block_time=1) as node:
+        scenario = scenario_on(node.connect(poll_latency=0.05), tmp_path)
+        for index in range(12):
+            scenario.open(valid=index % 3 != 0)
+        key_file = tmp_path / "oracle.key"
+        key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.key).hex())
+        key_file.chmod(0o600)
+        log = tmp_path / "daemon.log"
+
+        def final_count() -> int:
+            return sum(scenario.admin.status_of(r).is_final for r in scenario.expected)
+
+        first = _start_daemon(scenario, node, key_file, log)
+        try:
+            assert _wait(lambda: final_count() >= 3, 60), log.read_text()[-2000:]
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(10)
+        assert final_count() < len(scenario.expected), "the kill came after the last request"
+
+        store = Store.open(scenario.store_url)
+
+        def settled_in_store() -> bool:
+            return store.counts()[RequestState.FINAL] == len(scenario.expected)
+
+        second = _start_daemon(scenario, node, key_file, log)
+        try:
+            assert _wait(settled_in_store, 90), log.read_text()[-2000:]
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(20) == 0
+        _assert_each_fulfilled_once_as_expected(scenario)
+        # No transaction was wasted either: one per request.
+        nonce = scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address)
+        assert nonce == len(scenario.expected)
+        for request_id in scenario.expected:
+            assert len(store.submissions(request_id)) == 1
