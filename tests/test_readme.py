@@ -26,5 +26,5 @@ def test_quick_start_is_two_commands_the_first_running_the_demo() -> None:
 def test_ci_runs_the_second_quick_start_command() -> None:
     second = _quick_start_commands()[1]
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "bash scripts/test.sh" == second
+    assert second == "bash scripts/test.sh"
     assert "scripts/test.sh" in ci
