@@ -15,7 +15,7 @@ import click
 from pydantic import SecretStr
 
 from oracle.chain import Chain, Role, Verifier, commitment, connect, deploy_verifier
-from oracle.cli.keys import payload, read_source
+from oracle.cli._io import emit, payload, read_source
 from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
 from oracle.errors import ConfigError, InputError
@@ -77,18 +77,6 @@ def _verifier(settings: Settings, chain: Chain) -> Verifier:
     return Verifier(chain, parse_address(settings.verifier_address, what="verifier address"))
 
 
-def _emit(result: dict[str, object], as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        width = max(len(name) for name in result)
-        for name, value in result.items():
-            click.echo(f"{name:{width}}  {value}")
-
-
-# --- deploy and roles -------------------------------------------------------------------------
-
-
 @click.command()
 @_chain_options
 @click.option("--admin", help="Initial DEFAULT_ADMIN (default: the deploying account).")
@@ -120,7 +108,7 @@ def deploy(
     block = chain.block_number()
     for address in oracle_addresses:
         verifier.grant_role(Role.ORACLE, address)
-    _emit(
+    emit(
         {
             "verifier": verifier.address,
             "chain_id": chain.chain_id,
@@ -182,10 +170,10 @@ def register_key(
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _verifier(settings, _connect(settings))
     if verifier.is_key_registered(public.key_id):
-        _emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
+        emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
         return
     event, sent = verifier.register_key_tx(public.algorithm.id, public.raw)
-    _emit(
+    emit(
         {
             "key_id": "0x" + event.key_id.hex(),
             "algorithm": public.algorithm.name,
@@ -243,7 +231,7 @@ def request(
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _verifier(settings, _connect(settings))
     event, sent = verifier.request_verification_tx(raw_key_id, data, ctx, signature)
-    _emit(
+    emit(
         {
             "request_id": event.request_id,
             "commitment": "0x" + commitment(raw_key_id, data, ctx, signature).hex(),

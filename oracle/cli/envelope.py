@@ -6,13 +6,13 @@ missing sender signature), 2 bad input (one-line reason on stderr).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import click
 
-from oracle.cli.keys import load_signing_key, read_source, write_private
+from oracle.cli._io import emit, read_password, read_source, write_output, write_private
+from oracle.cli.keys import load_signing_key
 from oracle.crypto import ALGORITHMS, PublicKey, load_public_key
 from oracle.crypto.envelope import MAGIC, Envelope, open_envelope, seal
 from oracle.crypto.kem import ML_KEM_768, KemPrivateKey, KemPublicKey
@@ -20,23 +20,6 @@ from oracle.errors import InputError, InvalidKeyError
 from oracle.inputs import parse_hex
 
 _HEX_TEXT = re.compile(rb"\s*(0x)?[0-9a-fA-F]+\s*")
-
-
-def _write_output(path: str, data: bytes) -> None:
-    """Write to a file, or to standard output for "-".
-
-    Raises:
-        InputError: the file cannot be written.
-    """
-    if path == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-        return
-    try:
-        Path(path).write_bytes(data)
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}") from err
 
 
 def load_recipient(path: str) -> KemPublicKey:
@@ -75,10 +58,6 @@ def load_sender(path: str) -> PublicKey:
     return load_public_key(data)
 
 
-def _read_password(path: str | None) -> bytes | None:
-    return read_source(path).rstrip(b"\r\n") if path else None
-
-
 def _parse_envelope(data: bytes, form: str) -> Envelope:
     if form == "auto":
         form = "binary" if data.startswith(MAGIC) else "json"
@@ -106,7 +85,7 @@ def keygen(out: Path, password_file: str | None, as_json: bool) -> None:
     public_path = out.with_name(out.name + ".pub")
     if public_path.exists():
         raise InputError(f"{public_path} exists; refusing to overwrite")
-    write_private(out, key.to_pem(password=_read_password(password_file)))
+    write_private(out, key.to_pem(password=read_password(password_file)))
     try:
         public_path.write_bytes(key.public_key.to_pem())
     except OSError as err:
@@ -117,11 +96,7 @@ def keygen(out: Path, password_file: str | None, as_json: bool) -> None:
         "private_key_file": str(out),
         "public_key_file": str(public_path),
     }
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        for name, value in result.items():
-            click.echo(f"{name:17} {value}")
+    emit(result, as_json)
 
 
 @envelope.command()
@@ -159,7 +134,7 @@ def encrypt(
     sender = load_signing_key(sign_with, sign_password_file) if sign_with else None
     aad = read_source(aad_file) if aad_file else b""
     sealed = seal(read_source(source), keys, aad=aad, sender=sender)
-    _write_output(out, sealed.to_bytes() if form == "binary" else sealed.to_json().encode())
+    write_output(out, sealed.to_bytes() if form == "binary" else sealed.to_json().encode())
 
 
 @envelope.command()
@@ -190,9 +165,9 @@ def decrypt(
     out: str,
 ) -> None:
     """Decrypt the envelope in SOURCE ('-': stdin); exit 1 if it does not authenticate."""
-    key = KemPrivateKey.from_pem(read_source(key_file), password=_read_password(password_file))
+    key = KemPrivateKey.from_pem(read_source(key_file), password=read_password(password_file))
     expected = load_sender(expect_sender) if expect_sender else None
     aad = read_source(aad_file) if aad_file else b""
     sealed = _parse_envelope(read_source(source), form)
     # Nothing is written unless the whole envelope authenticated.
-    _write_output(out, open_envelope(sealed, key, aad=aad, expected_sender=expected))
+    write_output(out, open_envelope(sealed, key, aad=aad, expected_sender=expected))

@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
 
 import click
 
+from oracle.cli._io import emit, payload, read_password, read_source, write_private
 from oracle.crypto import ALGORITHMS, SigningKey, get_algorithm, load_public_key, verify
 from oracle.errors import InputError
 from oracle.inputs import parse_hex
 
 _ALGORITHM_NAMES = [a.name for a in ALGORITHMS]
-
-
-def read_source(path: str) -> bytes:
-    """The bytes of a file, or of standard input for "-".
-
-    Raises:
-        InputError: the file cannot be read.
-    """
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from err
-
-
-def payload(text: str | None, hex_text: str | None, file: str | None, *, what: str) -> bytes:
-    """Exactly one of text (UTF-8), hex or a file; absent means empty only for a context.
-
-    Raises:
-        InputError: more than one form given, or bad hex.
-    """
-    given = [value for value in (text, hex_text, file) if value is not None]
-    if len(given) > 1:
-        raise InputError(f"give the {what} once: as text, as hex or as a file")
-    if text is not None:
-        return text.encode()
-    if hex_text is not None:
-        return parse_hex(hex_text, what=what)
-    if file is not None:
-        return read_source(file)
-    return b""
 
 
 def load_signing_key(path: str, password_file: str | None) -> SigningKey:
@@ -55,24 +21,7 @@ def load_signing_key(path: str, password_file: str | None) -> SigningKey:
         InputError: unreadable file.
         InvalidKeyError: not an ML-DSA key, or wrong password.
     """
-    password = read_source(password_file).rstrip(b"\r\n") if password_file else None
-    return SigningKey.from_pem(read_source(path), password=password)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a private key file readable by its owner only, refusing to overwrite one.
-
-    Raises:
-        InputError: the file exists or cannot be written.
-    """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as err:
-        raise InputError(f"{path} exists; refusing to overwrite a key file") from err
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}") from err
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    return SigningKey.from_pem(read_source(path), password=read_password(password_file))
 
 
 def _message_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -114,7 +63,7 @@ def _message(message: str | None, message_hex: str | None, message_file: str | N
 def keygen(algorithm: str, out: Path, password_file: str | None, as_json: bool) -> None:
     """Generate an ML-DSA key pair and write it as PEM files."""
     params = get_algorithm(algorithm)
-    password = read_source(password_file).rstrip(b"\r\n") if password_file else None
+    password = read_password(password_file)
     key = SigningKey.generate(params)
     public_path = out.with_name(out.name + ".pub")
     if public_path.exists():
@@ -127,11 +76,7 @@ def keygen(algorithm: str, out: Path, password_file: str | None, as_json: bool) 
         "private_key_file": str(out),
         "public_key_file": str(public_path),
     }
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        for name, value in result.items():
-            click.echo(f"{name:17} {value}")
+    emit(result, as_json)
 
 
 @click.command()

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Any, Literal
 
 import click
 
 from oracle import maml
-from oracle.cli.keys import load_signing_key, read_source
+from oracle.cli._io import read_password, read_source, write_output
+from oracle.cli.keys import load_signing_key
 from oracle.crypto import load_public_key
 from oracle.crypto.kem import KemPrivateKey, KemPublicKey
-from oracle.errors import InputError
 
 _SOURCE = click.argument("source", default="-")
 _OUT = click.option(
@@ -34,19 +33,6 @@ def _read_document(source: str, *, lenient: bool = False) -> bytes:
                 if note.code != maml.MamlFileNameError.code:
                     click.echo(f"warning: {note.message}", err=True)
     return read_source(source)
-
-
-def _write(path: str, text: str) -> None:
-    data = text.encode("utf-8")
-    if path == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-        return
-    try:
-        Path(path).write_bytes(data)
-    except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}") from err
 
 
 def _fail(message: str) -> None:
@@ -89,7 +75,7 @@ def new(
         doc_id=doc_id,
         created_at=created_at,
     )
-    _write(out, text)
+    write_output(out, text)
 
 
 _KEY = click.option("--key", "-k", "key_file", required=True, help="ML-DSA private key PEM.")
@@ -104,7 +90,7 @@ _PASSWORD = click.option("--password-file", help="File holding the key's passwor
 def sign(source: str, key_file: str, password_file: str | None, out: str) -> None:
     """Add the first signature (use cosign to add more)."""
     key = load_signing_key(key_file, password_file)
-    _write(out, maml.sign(_read_document(source), key))
+    write_output(out, maml.sign(_read_document(source), key))
 
 
 @maml_group.command()
@@ -115,7 +101,7 @@ def sign(source: str, key_file: str, password_file: str | None, out: str) -> Non
 def cosign(source: str, key_file: str, password_file: str | None, out: str) -> None:
     """Add a signature to a signed document; the earlier ones stay valid."""
     key = load_signing_key(key_file, password_file)
-    _write(out, maml.cosign(_read_document(source), key))
+    write_output(out, maml.cosign(_read_document(source), key))
 
 
 def _report_json(report: maml.VerificationReport) -> dict[str, Any]:
@@ -226,7 +212,7 @@ def append_history(
     text = maml.append_history(
         _read_document(source), entry_text, key, actor=actor, timestamp=timestamp
     )
-    _write(out, text)
+    write_output(out, text)
 
 
 @maml_group.command()
@@ -252,7 +238,7 @@ def encrypt(
     """Encrypt the body to ML-KEM-768 recipients; the front matter stays readable."""
     keys = [KemPublicKey.from_pem(read_source(path)) for path in recipients]
     sender = load_signing_key(sign_with, sign_password_file) if sign_with else None
-    _write(out, maml.encrypt(_read_document(source), keys, sender=sender))
+    write_output(out, maml.encrypt(_read_document(source), keys, sender=sender))
 
 
 @maml_group.command()
@@ -271,15 +257,14 @@ def decrypt(
     out: str,
 ) -> None:
     """Decrypt the body: exit 1 when it does not authenticate for this key."""
-    password = read_source(password_file).rstrip(b"\r\n") if password_file else None
-    key = KemPrivateKey.from_pem(read_source(key_file), password=password)
+    key = KemPrivateKey.from_pem(read_source(key_file), password=read_password(password_file))
     sender = load_public_key(read_source(expected_sender)) if expected_sender else None
     try:
         text = maml.decrypt(_read_document(source), key, expected_sender=sender)
     except maml.MamlDecryptionError as err:
         _fail(f"cannot decrypt: {err}")
         return
-    _write(out, text)
+    write_output(out, text)
 
 
 @maml_group.command()
