@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from oracle.chain import Chain, Role, Verifier, commitment, connect, deploy_verifier
 from oracle.cli._io import emit, payload, read_source
+from oracle.cli.keys import message_input, message_options, signature_input
 from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
 from oracle.errors import ConfigError, InputError
@@ -190,11 +191,7 @@ def register_key(
 @_verifier_option
 @click.option("--key-id", help="Registered key id (0x, 32 bytes).")
 @click.option("--public-key", "-p", "public_key_file", help="Public key PEM (its key id is used).")
-@click.option("--message", "message", help="Message as UTF-8 text.")
-@click.option("--message-hex", help="Message as 0x hex.")
-@click.option("--message-file", help="Message file ('-' for stdin).")
-@click.option("--context", help="Context string as UTF-8 text (max 255 bytes).")
-@click.option("--context-hex", help="Context string as 0x hex.")
+@message_options
 @click.option("--signature-hex", "-s", help="Signature as 0x hex.")
 @click.option("--signature-file", help="Raw signature file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -221,13 +218,9 @@ def request(
         if key_id is not None
         else load_public_key(read_source(public_key_file or "")).key_id
     )
-    if message is None and message_hex is None and message_file is None:
-        raise InputError("no message: give --message, --message-hex or --message-file")
-    data = payload(message, message_hex, message_file, what="message")
+    data = message_input(message, message_hex, message_file)
     ctx = payload(context, context_hex, None, what="context")
-    if (signature_hex is None) == (signature_file is None):
-        raise InputError("give the signature once: --signature-hex or --signature-file")
-    signature = payload(None, signature_hex, signature_file, what="signature")
+    signature = signature_input(signature_hex, signature_file)
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _verifier(settings, _connect(settings))
     event, sent = verifier.request_verification_tx(raw_key_id, data, ctx, signature)

@@ -24,7 +24,8 @@ def load_signing_key(path: str, password_file: str | None) -> SigningKey:
     return SigningKey.from_pem(read_source(path), password=read_password(password_file))
 
 
-def _message_options(func: click.decorators.FC) -> click.decorators.FC:
+def message_options(func: click.decorators.FC) -> click.decorators.FC:
+    """--message/--message-hex/--message-file and --context/--context-hex."""
     options = [
         click.option("--message", "message", help="Message as UTF-8 text."),
         click.option("--message-hex", help="Message as 0x hex."),
@@ -37,10 +38,26 @@ def _message_options(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def _message(message: str | None, message_hex: str | None, message_file: str | None) -> bytes:
+def message_input(message: str | None, message_hex: str | None, message_file: str | None) -> bytes:
+    """The message from exactly one of its three options.
+
+    Raises:
+        InputError: none or several given, or bad hex.
+    """
     if message is None and message_hex is None and message_file is None:
         raise InputError("no message: give --message, --message-hex or --message-file")
     return payload(message, message_hex, message_file, what="message")
+
+
+def signature_input(signature_hex: str | None, signature_file: str | None) -> bytes:
+    """The signature from exactly one of --signature-hex and --signature-file.
+
+    Raises:
+        InputError: none or both given, or bad hex.
+    """
+    if (signature_hex is None) == (signature_file is None):
+        raise InputError("give the signature once: --signature-hex or --signature-file")
+    return payload(None, signature_hex, signature_file, what="signature")
 
 
 @click.command()
@@ -82,7 +99,7 @@ def keygen(algorithm: str, out: Path, password_file: str | None, as_json: bool) 
 @click.command()
 @click.option("--key", "-k", "key_file", required=True, help="Private key PEM ('-' for stdin).")
 @click.option("--password-file", help="File holding the key's password.")
-@_message_options
+@message_options
 @click.option(
     "--out",
     "-o",
@@ -101,7 +118,7 @@ def sign(
 ) -> None:
     """Sign a message (hedged ML-DSA, FIPS 204 context string)."""
     key = load_signing_key(key_file, password_file)
-    data = _message(message, message_hex, message_file)
+    data = message_input(message, message_hex, message_file)
     signature = key.sign(data, payload(context, context_hex, None, what="context"))
     if out is None:
         click.echo("0x" + signature.hex())
@@ -113,7 +130,7 @@ def sign(
 @click.option("--public-key", "-p", "public_key_file", help="Public key PEM file.")
 @click.option("--public-key-hex", help="Raw public key as 0x hex (needs --algorithm).")
 @click.option("--algorithm", "-a", help="Parameter set; checked against a PEM key if both given.")
-@_message_options
+@message_options
 @click.option("--signature-hex", "-s", help="Signature as 0x hex.")
 @click.option("--signature-file", help="Raw signature file ('-' for stdin).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing; the exit code is the answer.")
@@ -145,10 +162,8 @@ def verify_command(
             raise InputError("--public-key-hex needs --algorithm")
         params = get_algorithm(algorithm)
         raw_key = parse_hex(public_key_hex or "", what="public key")
-    if (signature_hex is None) == (signature_file is None):
-        raise InputError("give the signature once: --signature-hex or --signature-file")
-    signature = payload(None, signature_hex, signature_file, what="signature")
-    data = _message(message, message_hex, message_file)
+    signature = signature_input(signature_hex, signature_file)
+    data = message_input(message, message_hex, message_file)
     valid = verify(
         params, raw_key, data, signature, payload(context, context_hex, None, what="context")
     )
