@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from oracle.errors import BackendCapabilityError, InvalidKeyError
+
 if TYPE_CHECKING:
     from oracle.crypto.algorithms import Algorithm
 
@@ -47,6 +49,24 @@ class Backend(ABC):
     private_key_formats: ClassVar[frozenset[PrivateKeyFormat]]
     #: Longest context string the implementation handles (FIPS 204 allows 255 bytes).
     max_context_length: int = 255
+
+    def expanded_key(self, algorithm: Algorithm, private_key: PrivateKeyMaterial) -> bytes:
+        """The bytes of an expanded private key, checked for this backend and parameter set.
+
+        Raises:
+            BackendCapabilityError: the key is held in another form.
+            InvalidKeyError: the expanded key has the wrong length.
+        """
+        if private_key.format != "expanded":
+            raise BackendCapabilityError(
+                f"the {self.name} backend signs with expanded private keys only"
+            )
+        if len(private_key.data) != algorithm.private_key_size:
+            raise InvalidKeyError(
+                f"an expanded {algorithm.name} private key is {algorithm.private_key_size} bytes, "
+                f"got {len(private_key.data)}"
+            )
+        return private_key.data
 
     @property
     def supports_seed(self) -> bool:

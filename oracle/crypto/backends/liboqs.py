@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
-from oracle.errors import BackendCapabilityError, BackendUnavailableError, InvalidKeyError
+from oracle.errors import BackendCapabilityError, BackendUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -135,12 +135,6 @@ class LiboqsBackend(Backend):
         context: bytes,
     ) -> bytes:
         """A hedged signature with an expanded private key."""
-        if private_key.format != "expanded":
-            raise BackendCapabilityError("the liboqs backend signs with expanded private keys only")
-        if len(private_key.data) != algorithm.private_key_size:
-            raise InvalidKeyError(
-                f"an expanded {algorithm.name} private key is {algorithm.private_key_size} bytes, "
-                f"got {len(private_key.data)}"
-            )
-        with self._oqs.Signature(algorithm.name, private_key.data) as signer:
+        secret_key = self.expanded_key(algorithm, private_key)
+        with self._oqs.Signature(algorithm.name, secret_key) as signer:
             return bytes(signer.sign_with_ctx_str(bytes(message), bytes(context)))

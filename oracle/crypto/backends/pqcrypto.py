@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol, cast
 
 from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
-from oracle.errors import BackendCapabilityError, BackendUnavailableError, InvalidKeyError
+from oracle.errors import BackendCapabilityError, BackendUnavailableError
 
 if TYPE_CHECKING:
     from oracle.crypto.algorithms import Algorithm
@@ -113,15 +113,5 @@ class PqcryptoBackend(Backend):
     ) -> bytes:
         """A hedged signature with an expanded private key."""
         self._check_context(context)
-        if private_key.format != "expanded":
-            raise BackendCapabilityError(
-                "the pqcrypto backend signs with expanded private keys only"
-            )
-        if len(private_key.data) != algorithm.private_key_size:
-            raise InvalidKeyError(
-                f"an expanded {algorithm.name} private key is {algorithm.private_key_size} bytes, "
-                f"got {len(private_key.data)}"
-            )
-        return bytes(
-            self._modules[algorithm.name].sign(private_key.data, bytes(message), bytes(context))
-        )
+        secret_key = self.expanded_key(algorithm, private_key)
+        return bytes(self._modules[algorithm.name].sign(secret_key, bytes(message), bytes(context)))
