@@ -40,11 +40,13 @@ from oracle.chain.transactions import (
 from oracle.chain.verifier import (
     CONTRACT_NAME,
     MAX_LOG_WINDOW,
+    MAX_MESSAGE_LENGTH,
     KeyRecord,
     RequestRecord,
     Role,
     Status,
     Verifier,
+    check_request,
     deploy_verifier,
 )
 
@@ -53,6 +55,7 @@ __all__ = [
     "DEFAULT_FUNDING",
     "EMBEDDED",
     "MAX_LOG_WINDOW",
+    "MAX_MESSAGE_LENGTH",
     "Artifact",
     "Chain",
     "ErrorDecoder",
@@ -69,6 +72,7 @@ __all__ = [
     "VerifierEvent",
     "artifact_names",
     "broadcast",
+    "check_request",
     "commitment",
     "connect",
     "create_funded_account",

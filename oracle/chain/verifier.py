@@ -31,7 +31,14 @@ from oracle.chain.transactions import (
     transact,
     wait,
 )
-from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundError, InputError
+from oracle.crypto import MAX_CONTEXT_LENGTH, get_algorithm
+from oracle.errors import (
+    ChainConnectionError,
+    ChainError,
+    ContractNotFoundError,
+    InputError,
+    UnknownAlgorithmError,
+)
 from oracle.types import Commitment, KeyId, RequestId
 
 if TYPE_CHECKING:
@@ -46,6 +53,8 @@ CONTRACT_NAME: Final = "SignatureVerifier"
 #: quadratically with the range, and public nodes cap it too: callers page through windows.
 MAX_LOG_WINDOW: Final = 100_000
 _EVENT_NAMES: Final = ("KeyRegistered", "VerificationRequested", "VerificationFulfilled")
+#: `InputSanitizer.MAX_MESSAGE_LENGTH`: the longest message a request may carry.
+MAX_MESSAGE_LENGTH: Final = 16_384
 
 _E = TypeVar("_E", bound=VerifierEvent)
 
@@ -154,6 +163,32 @@ def _window(from_value: object, to_value: object) -> tuple[int, int]:
             "query it in smaller windows"
         )
     return from_block, to_block
+
+
+def check_request(algorithm_id: int, message: bytes, context: bytes, signature: bytes) -> None:
+    """Refuse locally what `requestVerification` would revert on for a key of `algorithm_id`.
+
+    Raises:
+        InputError: unknown algorithm id, a signature of the wrong length, a message over
+            `MAX_MESSAGE_LENGTH` or a context over 255 bytes (the contract's Sanitizer errors).
+    """
+    try:
+        algorithm = get_algorithm(algorithm_id)
+    except UnknownAlgorithmError as err:
+        raise InputError(str(err)) from err
+    if len(signature) != algorithm.signature_size:
+        raise InputError(
+            f"an {algorithm.name} signature is {algorithm.signature_size} bytes, "
+            f"got {len(signature)}"
+        )
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise InputError(
+            f"message is {len(message)} bytes; the verifier takes at most {MAX_MESSAGE_LENGTH}"
+        )
+    if len(context) > MAX_CONTEXT_LENGTH:
+        raise InputError(
+            f"context is {len(context)} bytes; FIPS 204 allows at most {MAX_CONTEXT_LENGTH}"
+        )
 
 
 class Verifier:

@@ -64,9 +64,9 @@ def write_output(path: str, data: bytes | str) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if path == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
         Path(path).write_bytes(data)

@@ -14,12 +14,20 @@ from typing import TYPE_CHECKING, Any
 import click
 from pydantic import SecretStr
 
-from oracle.chain import Chain, Role, Verifier, commitment, connect, deploy_verifier
+from oracle.chain import (
+    Chain,
+    Role,
+    Verifier,
+    check_request,
+    commitment,
+    connect,
+    deploy_verifier,
+)
 from oracle.cli._io import emit, payload, read_source
 from oracle.cli.keys import message_input, message_options, signature_input
 from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
-from oracle.errors import ConfigError, InputError
+from oracle.errors import ConfigError, ContractNotFoundError, InputError
 from oracle.inputs import parse_address, parse_hex
 from oracle.logs import configure_logging
 
@@ -72,10 +80,22 @@ def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
     return connect(settings.rpc_url, private_key=settings.private_key, poll_latency=0.05)
 
 
-def _verifier(settings: Settings, chain: Chain) -> Verifier:
+def _open_verifier(settings: Settings) -> Verifier:
+    """Check the verifier address, then connect and attach to it.
+
+    Raises:
+        ConfigError: no address, or no contract at it on this chain (a wrong address or node).
+        InputError: not an address.
+        ChainConnectionError: the node cannot be reached.
+    """
     if settings.verifier_address is None:
         raise ConfigError("no verifier: give --verifier (or PQORACLE_VERIFIER_ADDRESS)")
-    return Verifier(chain, parse_address(settings.verifier_address, what="verifier address"))
+    address = parse_address(settings.verifier_address, what="verifier address")
+    chain = _connect(settings)
+    try:
+        return Verifier(chain, address)
+    except ContractNotFoundError as err:
+        raise ConfigError(f"{err}; check --verifier and --rpc-url") from err
 
 
 @click.command()
@@ -101,10 +121,10 @@ def deploy(
     as_json: bool,
 ) -> None:
     """Deploy a SignatureVerifier from the committed artifact."""
-    settings = _settings(rpc_url, private_key_file)
-    chain = _connect(settings)
     admin_address = parse_address(admin, what="admin") if admin else None
     oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
+    settings = _settings(rpc_url, private_key_file)
+    chain = _connect(settings)
     verifier = deploy_verifier(chain, admin=admin_address, admin_delay=admin_delay)
     block = chain.block_number()
     for address in oracle_addresses:
@@ -122,7 +142,7 @@ def deploy(
 
 
 def _role_command(grant: bool) -> click.Command:
-    verb = "grant" if grant else "revoke"
+    verb, past = ("grant", "granted") if grant else ("revoke", "revoked")
 
     @click.command(name=f"{verb}-role")
     @_chain_options
@@ -136,12 +156,12 @@ def _role_command(grant: bool) -> click.Command:
         role: str,
         account: str,
     ) -> None:
-        settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
-        verifier = _verifier(settings, _connect(settings))
         parsed, address = Role.parse(role), parse_address(account, what="account")
+        settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+        verifier = _open_verifier(settings)
         sent = (verifier.grant_role if grant else verifier.revoke_role)(parsed, address)
         preposition = "to" if grant else "from"
-        click.echo(f"{verb}ed {parsed.name} {preposition} {address} in block {sent.block_number}")
+        click.echo(f"{past} {parsed.name} {preposition} {address} in block {sent.block_number}")
 
     command.help = f"{verb.capitalize()} ORACLE, PAUSER or DEFAULT_ADMIN (the admin signs)."
     return command
@@ -169,7 +189,7 @@ def register_key(
     """Register an ML-DSA public key; print its key id (already registered keys are reported)."""
     public = load_public_key(read_source(public_key_file))
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
-    verifier = _verifier(settings, _connect(settings))
+    verifier = _open_verifier(settings)
     if verifier.is_key_registered(public.key_id):
         emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
         return
@@ -213,16 +233,19 @@ def request(
     """Open a verification request; print its id."""
     if (key_id is None) == (public_key_file is None):
         raise InputError("give the key once: --key-id or --public-key")
-    raw_key_id = (
-        parse_hex(key_id, what="key id", length=32)
-        if key_id is not None
-        else load_public_key(read_source(public_key_file or "")).key_id
-    )
+    public = load_public_key(read_source(public_key_file)) if public_key_file else None
+    raw_key_id = public.key_id if public else parse_hex(key_id or "", what="key id", length=32)
     data = message_input(message, message_hex, message_file)
     ctx = payload(context, context_hex, None, what="context")
     signature = signature_input(signature_hex, signature_file)
+    if public is not None:
+        check_request(public.algorithm.id, data, ctx, signature)
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
-    verifier = _verifier(settings, _connect(settings))
+    verifier = _open_verifier(settings)
+    algorithm_id = verifier.key_algorithm(raw_key_id)
+    if algorithm_id == 0:
+        raise InputError(f"key 0x{raw_key_id.hex()} is not registered on {verifier.address}")
+    check_request(algorithm_id, data, ctx, signature)
     event, sent = verifier.request_verification_tx(raw_key_id, data, ctx, signature)
     emit(
         {
@@ -258,7 +281,7 @@ def status(
 ) -> None:
     """Print the status of requests: none, pending, valid or invalid."""
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
-    verifier = _verifier(settings, _connect(settings))
+    verifier = _open_verifier(settings)
     deadline = time.monotonic() + wait_seconds
     while True:
         statuses = {request_id: verifier.status_of(request_id) for request_id in request_ids}
@@ -323,8 +346,7 @@ def run(
         start_block=start_block,
     )
     configure_logging(json_lines=log_format == "json")
-    chain = _connect(settings)
-    verifier = _verifier(settings, chain)
+    verifier = _open_verifier(settings)
     store = Store.open(settings.database_url)
     stop = threading.Event()
 

@@ -197,10 +197,6 @@ def test_grant_role_prints_the_role_the_account_and_the_block(deployed: Deployed
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="oracle/cli/chain.py builds the past tense as verb + 'ed' and prints 'revokeed'",
-)
 def test_revoke_role_prints_the_role_the_account_and_the_block(deployed: Deployed) -> None:
     someone = Account.create().address
     verifier = Verifier(deployed.node.connect(), deployed.verifier)
@@ -338,8 +334,43 @@ def test_a_signature_of_the_wrong_length_is_refused_by_the_contract_in_one_line(
         "-s",
         "0x" + "ab" * 10,
     )
-    # A contract revert is a runtime failure under the current mapping (ChainError, exit 3).
-    _fails(result, 3, "SignatureVerifier reverted", "SanitizerInvalidSignatureLength", "10")
+    # Refused before any transaction: the key's parameter set fixes the signature length.
+    _fails(result, 2, "an ML-DSA-65 signature is 3309 bytes, got 10")
+
+
+@pytest.mark.integration
+def test_request_under_a_key_id_nobody_registered_exits_2(deployed: Deployed) -> None:
+    key_id = "0x" + "11" * 32
+    result = deployed.cli(
+        "request", *deployed.as_admin, "--key-id", key_id, "--message", "m", "-s", "0x00"
+    )
+    _fails(result, 2, f"key {key_id} is not registered")
+
+
+@pytest.mark.integration
+def test_request_by_key_id_checks_the_signature_length_of_the_registered_key(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    signer = tmp_path / "k.pem"
+    deployed.cli.ok("keygen", "-a", "ML-DSA-87", "-o", str(signer))
+    key_id = deployed.cli.json("register-key", *deployed.as_admin, "-p", f"{signer}.pub")["key_id"]
+    result = deployed.cli(
+        "request",
+        *deployed.as_admin,
+        "--key-id",
+        key_id,
+        "--message",
+        "m",
+        "-s",
+        "0x" + "00" * 2420,
+    )
+    _fails(result, 2, "an ML-DSA-87 signature is 4627 bytes, got 2420")
+
+
+def test_a_malformed_verifier_address_exits_2_even_when_the_node_is_down() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = Cli()("status", "--rpc-url", url, "--verifier", "0x1234", "1")
+    _fails(result, 2, "verifier address is not a 20-byte hex address")
 
 
 @pytest.mark.integration
@@ -384,12 +415,12 @@ def test_a_malformed_verifier_address_exits_2(deployed: Deployed) -> None:
 
 
 @pytest.mark.integration
-def test_a_verifier_address_with_no_contract_exits_3_naming_the_address(
+def test_a_verifier_address_with_no_contract_exits_2_naming_the_address(
     anvil: LocalNode, tmp_path: Path
 ) -> None:
     cli = Cli(secrets=[anvil.private_key])
     key = _key_file(tmp_path / "k", anvil.private_key)
-    # ContractNotFoundError is a ChainError and a LookupError, not a ValueError: exit 3.
+    # Almost always a wrong address or a wrong node: bad input, not a runtime failure.
     for command in (["status", "1"], ["grant-role", "oracle", anvil.address]):
         result = cli(
             command[0],
@@ -401,7 +432,7 @@ def test_a_verifier_address_with_no_contract_exits_3_naming_the_address(
             anvil.address,
             *command[1:],
         )
-        _fails(result, 3, f"no contract at {anvil.address}")
+        _fails(result, 2, f"no contract at {anvil.address}", "check --verifier and --rpc-url")
 
 
 def test_an_unreachable_node_exits_3_and_never_shows_the_key_or_the_url_path(
