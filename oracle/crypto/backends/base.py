@@ -92,14 +92,17 @@ class Backend(ABC):
     def generate(self, algorithm: Algorithm) -> KeyPair:
         """A fresh key pair from the operating system's randomness."""
 
-    @abstractmethod
     def keypair_from_seed(self, algorithm: Algorithm, seed: bytes) -> KeyPair:
-        """The deterministic key pair of a 32-byte seed.
+        """The deterministic key pair of a 32-byte seed; backends with a seed interface override.
 
         Raises:
             BackendCapabilityError: this backend has no seed interface.
             InvalidKeyError: the seed is not 32 bytes.
         """
+        raise BackendCapabilityError(
+            f"the {self.name} backend cannot derive a key pair from a seed; use the "
+            "cryptography backend for seed keys"
+        )
 
     @abstractmethod
     def sign(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
-from oracle.errors import BackendCapabilityError, BackendUnavailableError
+from oracle.errors import BackendUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,13 +119,6 @@ class LiboqsBackend(Backend):
             public_key = bytes(signer.generate_keypair())
             secret_key = bytes(signer.export_secret_key())
         return KeyPair(public_key, PrivateKeyMaterial("expanded", secret_key))
-
-    def keypair_from_seed(self, algorithm: Algorithm, seed: bytes) -> KeyPair:
-        """Not available: liboqs-python has no seed interface for signatures."""
-        raise BackendCapabilityError(
-            "the liboqs backend cannot derive an ML-DSA key pair from a seed; use the "
-            "cryptography backend for seed keys"
-        )
 
     def sign(
         self,

@@ -97,13 +97,6 @@ class PqcryptoBackend(Backend):
         public_key, secret_key = self._modules[algorithm.name].keygen()
         return KeyPair(bytes(public_key), PrivateKeyMaterial("expanded", bytes(secret_key)))
 
-    def keypair_from_seed(self, algorithm: Algorithm, seed: bytes) -> KeyPair:
-        """Not available: PQClean has no seed interface."""
-        raise BackendCapabilityError(
-            "the pqcrypto backend cannot derive a key pair from a seed; use the cryptography "
-            "backend for seed keys"
-        )
-
     def sign(
         self,
         algorithm: Algorithm,
