@@ -124,6 +124,23 @@ class TransactionTimeoutError(ChainError, TimeoutError):
         self.tx_hash = tx_hash
 
 
+class NodeRequestError(ChainError):
+    """The node answered a JSON-RPC request with an error (rate limit, result cap, server error).
+
+    `result_cap` is set when the node refused because the answer would be too large (a log
+    query over too many blocks or results): asking for less succeeds.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, result_cap: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.result_cap = result_cap
+
+
+class ChainResetError(ChainError, ValueError):
+    """The node no longer has blocks the store already read (reset, or another chain)."""
+
+
 class ContractRevertError(ChainError):
     """A contract call or transaction reverted; carries the decoded custom error.
 
@@ -180,6 +197,10 @@ class StoreError(OracleError):
 
 class StoreMismatchError(StoreError, ValueError):
     """The store belongs to another deployment (chain id or contract address)."""
+
+
+class StoreConflictError(StoreError):
+    """Another worker or process changed the row first (a lost race): skip it, do not stop."""
 
 
 # --- audit ----------------------------------------------------------------------------------------

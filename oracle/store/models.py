@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bumped whenever a table changes shape; a store written by another version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> datetime:
@@ -41,20 +41,64 @@ class RequestState(enum.StrEnum):
     VERIFIED = "verified"
     #: A fulfilment transaction is signed and recorded (perhaps broadcast); awaiting its receipt.
     SUBMITTED = "submitted"
-    #: Final on-chain (by this oracle or another one).
+    #: Final on-chain at a confirmed block (by this oracle or another one).
     FINAL = "final"
-    #: Never fulfilled: the logged payload does not match its commitment, or its key is unknown.
+    #: Not fulfilled by this oracle: its logged payload or key does not match the hashes the
+    #: chain committed to. A reorg that replaces its log puts it back in the pipeline.
     REJECTED = "rejected"
+    #: Its log was in a block a reorg replaced; waiting to see it again on the new chain.
+    ORPHANED = "orphaned"
+    #: The contract holds no such request at a confirmed block (a reorg removed it, or a node
+    #: invented its log). A log for the id on the new chain puts it back in the pipeline.
+    VANISHED = "vanished"
 
 
 class SubmissionState(enum.StrEnum):
-    """Fate of one signed fulfilment transaction."""
+    """Fate of one signed fulfilment transaction, as the chain shows it.
 
+    MINED and REVERTED count once `confirmed` (the receipt's block is `confirmations` deep); a
+    reorg that removes the receipt's block puts the transaction back to SIGNED.
+    """
+
+    #: Recorded before broadcast; not in any block the daemon has seen.
     SIGNED = "signed"
     MINED = "mined"
     REVERTED = "reverted"
     #: Its nonce was used by another transaction; it can never be mined.
     DROPPED = "dropped"
+
+
+class SecurityEventType(enum.StrEnum):
+    """What a stored security event reports."""
+
+    #: A `KeyRegistered` log whose key does not hash to its key id.
+    KEY_MISMATCH = "key_mismatch"
+    #: A request's logged payload does not hash to the commitment the contract holds.
+    PAYLOAD_MISMATCH = "payload_mismatch"
+    #: The contract holds another commitment than the logged one (at a confirmed block).
+    COMMITMENT_MISMATCH = "commitment_mismatch"
+    #: A log reports a request the contract does not hold.
+    REQUEST_NOT_ON_CHAIN = "request_not_on_chain"
+    #: A `VerificationFulfilled` log for a request the contract still reports pending.
+    FALSE_FULFILMENT_LOG = "false_fulfilment_log"
+    #: A request's key cannot be read from any log that hashes to its key id.
+    KEY_UNAVAILABLE = "key_unavailable"
+    #: The contract's final verdict differs from the one this oracle computed.
+    VERDICT_DISAGREEMENT = "verdict_disagreement"
+    #: Blocks the daemon had already read (at least `confirmations` deep) were replaced.
+    REORG = "reorg"
+    #: The chain no longer has the block at the store's cursor (a reset node).
+    CHAIN_RESET = "chain_reset"
+    #: The contract refused a fulfilment (paused, role revoked).
+    FULFILMENT_REFUSED = "fulfilment_refused"
+
+
+class Severity(enum.StrEnum):
+    """How urgently an operator should look at a security event."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
 
 
 class Meta(Base):
@@ -108,6 +152,7 @@ class RequestRecord(Base):
     context: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     log_index: Mapped[int] = mapped_column(Integer)
     state: Mapped[RequestState] = mapped_column(
@@ -118,6 +163,8 @@ class RequestRecord(Base):
     verdict: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     #: The status the contract reports once final ("valid"/"invalid").
     final_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The confirmed block at which the contract was read final: a reorg below it reopens.
+    final_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     #: Why the request was rejected, or the last transient failure.
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     backend: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -144,8 +191,48 @@ class Submission(Base):
         default=SubmissionState.SIGNED,
     )
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    block_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: The receipt's block is `confirmations` deep: the state is the chain's for good.
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How many times the raw bytes were handed to a node, and when last.
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class IngestedBlock(Base):
+    """The hash of a block whose logs were ingested (window ends and blocks with logs).
+
+    Compared with the node each cycle: a mismatch is a reorg below the confirmed head, and the
+    highest block that still matches is where the daemon rewinds to. The history is bounded.
+    """
+
+    __tablename__ = "ingested_blocks"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class SecurityEvent(Base):
+    """Something an operator must hear about: a node that lied, a reorg, a disagreement."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_time", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[SecurityEventType] = mapped_column(
+        Enum(SecurityEventType, native_enum=False, length=32, validate_strings=True)
+    )
+    severity: Mapped[Severity] = mapped_column(
+        Enum(Severity, native_enum=False, length=16, validate_strings=True)
+    )
+    request_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    key_id: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    tx_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

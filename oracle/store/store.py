@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oracle.errors import StoreError, StoreMismatchError
+from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store.models import (
     SCHEMA_VERSION,
     Base,
     Cursor,
+    IngestedBlock,
     KeyRecord,
     Meta,
     RequestRecord,
     RequestState,
+    SecurityEvent,
+    SecurityEventType,
+    Severity,
     Submission,
     SubmissionState,
+    utcnow,
 )
 
-_LOG_CURSOR = "logs"
+_LOG_CURSOR: Final = "logs"
+#: Ingested block hashes kept for finding the fork point of a reorg (newest first).
+BLOCK_HISTORY: Final = 512
+#: Seconds a SQLite writer waits for another process's write transaction to end.
+SQLITE_BUSY_TIMEOUT: Final = 30.0
+#: What a request's log says; two logs of one request id that differ here are two requests.
+_PAYLOAD_FIELDS: Final = ("key_id", "requester", "commitment", "message", "context", "signature")
+#: States a request leaves the pipeline in until a log on a new chain puts it back.
+_REPLACEABLE: Final = (RequestState.ORPHANED, RequestState.VANISHED, RequestState.REJECTED)
+_POSTGRES_EXTRA: Final = "pip install 'pq-signature-oracle[postgres]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +69,7 @@ class IndexedRequest:
     context: bytes
     signature: bytes
     block_number: int
+    block_hash: bytes
     tx_hash: bytes
     log_index: int
 
@@ -65,11 +83,12 @@ class StoredRequest:
     verdict: bool | None
     final_status: str | None
     note: str | None
+    final_block: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StoredSubmission:
-    """A signed fulfilment transaction."""
+    """A signed fulfilment transaction and what the chain made of it."""
 
     request_id: int
     tx_hash: bytes
@@ -77,21 +96,64 @@ class StoredSubmission:
     nonce: int
     raw_tx: bytes
     state: SubmissionState
+    block_number: int | None = None
+    block_hash: bytes | None = None
+    confirmed: bool = False
+    sends: int = 0
+    last_sent_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """How many logs of a window were new to the store."""
+    """What one window's logs changed in the store."""
 
     new_keys: int
     new_requests: int
-    finalised: int
+    #: Requests whose log came back unchanged after a reorg (back in the pipeline).
+    restored: int = 0
+    #: Requests whose id now carries other bytes (a reorg replaced them): verified afresh.
+    replaced: int = 0
+    #: Request ids whose log differs from the stored one outside any reorg (a lying node).
+    conflicts: tuple[int, ...] = ()
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+@dataclass(frozen=True, slots=True)
+class RewindResult:
+    """What a rewind to a fork block reopened."""
+
+    fork_block: int
+    orphaned_requests: int
+    reopened_requests: int
+    reopened_submissions: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSecurityEvent:
+    """One security event as stored."""
+
+    id: int
+    type: SecurityEventType
+    severity: Severity
+    detail: str
+    created_at: datetime
+    request_id: int | None = None
+    key_id: bytes | None = None
+    tx_hash: bytes | None = None
+    block_number: int | None = None
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is switched off so that `_sqlite_begin` decides.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: two daemons on one file queue behind the
+    # busy timeout instead of failing when a read snapshot turns stale at its first write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _indexed(row: RequestRecord) -> IndexedRequest:
@@ -104,27 +166,80 @@ def _indexed(row: RequestRecord) -> IndexedRequest:
         context=row.context,
         signature=row.signature,
         block_number=row.block_number,
+        block_hash=row.block_hash,
         tx_hash=row.tx_hash,
         log_index=row.log_index,
     )
 
 
 def _stored(row: RequestRecord) -> StoredRequest:
-    return StoredRequest(_indexed(row), row.state, row.verdict, row.final_status, row.note)
+    return StoredRequest(
+        _indexed(row), row.state, row.verdict, row.final_status, row.note, row.final_block
+    )
 
 
 def _submission(row: Submission) -> StoredSubmission:
     return StoredSubmission(
-        row.request_id, row.tx_hash, row.sender, row.nonce, row.raw_tx, row.state
+        request_id=row.request_id,
+        tx_hash=row.tx_hash,
+        sender=row.sender,
+        nonce=row.nonce,
+        raw_tx=row.raw_tx,
+        state=row.state,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        confirmed=row.confirmed,
+        sends=row.sends,
+        last_sent_at=row.last_sent_at,
     )
 
 
-class Store:
-    """Keys, requests, verdicts, submissions and the log cursor of one deployment."""
+def _event(row: SecurityEvent) -> StoredSecurityEvent:
+    return StoredSecurityEvent(
+        id=row.id,
+        type=row.type,
+        severity=row.severity,
+        detail=row.detail,
+        created_at=row.created_at,
+        request_id=row.request_id,
+        key_id=row.key_id,
+        tx_hash=row.tx_hash,
+        block_number=row.block_number,
+    )
 
-    def __init__(self, engine: Engine) -> None:
+
+def redact_url(text: str, url: str | None = None) -> str:
+    """`text` with the password of `url` (and of any `scheme://user:password@` in it) masked."""
+    if url:
+        try:
+            password = make_url(url).password
+        except (ArgumentError, ValueError):
+            password = None
+        if password:
+            text = text.replace(str(password), "***")
+    return re.sub(r"(://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
+
+
+def _describe(err: BaseException, url: str | None) -> str:
+    # SQLAlchemy appends "(Background on this error at: https://sqlalche.me/...)" and the SQL.
+    text = str(getattr(err, "orig", None) or err).strip().splitlines()
+    first = text[0] if text else type(err).__name__
+    return redact_url(f"{type(err).__name__}: {first}", url)
+
+
+def _is_busy(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+class Store:
+    """Keys, requests, verdicts, submissions, block hashes, the log cursor and security events
+    of one deployment."""
+
+    def __init__(self, engine: Engine, url: str | None = None) -> None:
         """Wrap an engine whose tables exist; use `Store.open` to create them."""
         self._engine = engine
+        self._url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -132,25 +247,44 @@ class Store:
         """Connect to `url` (SQLite file by default, PostgreSQL too) and create missing tables.
 
         Raises:
+            ConfigError: the URL is malformed, or its database driver is not installed (the
+                message names the extra to install).
             StoreError: the database cannot be opened, or was written by another schema version.
         """
         try:
-            engine = create_engine(url)
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            raise ConfigError(f"the store URL is not a SQLAlchemy URL: {redact_url(url)}") from None
+        # `postgresql://` means psycopg2 to SQLAlchemy; the `postgres` extra installs psycopg 3.
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        sqlite = parsed.get_backend_name() == "sqlite"
+        try:
+            engine = create_engine(
+                parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {}
+            )
+        except ModuleNotFoundError as err:
+            hint = f"; {_POSTGRES_EXTRA}" if parsed.get_backend_name() == "postgresql" else ""
+            raise ConfigError(
+                f"the store's database driver is not installed ({err.name}){hint}"
+            ) from None
         except (SQLAlchemyError, ValueError) as err:
-            raise StoreError(f"cannot open the store: {err.__class__.__name__}") from err
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
+        if sqlite:
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
         try:
             Base.metadata.create_all(engine)
         except SQLAlchemyError as err:
-            raise StoreError(f"cannot create the store's tables: {err.__class__.__name__}") from err
-        store = cls(engine)
+            engine.dispose()
+            raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
+        store = cls(engine, url)
         with store._session() as session:
             meta = session.get(Meta, 1)
             if meta is not None and meta.schema_version != SCHEMA_VERSION:
                 raise StoreError(
                     f"the store has schema version {meta.schema_version}; this version of "
-                    f"pqoracle reads version {SCHEMA_VERSION}"
+                    f"pqoracle reads version {SCHEMA_VERSION}: use a new database"
                 )
         return store
 
@@ -163,8 +297,21 @@ class Store:
         try:
             with self._sessions.begin() as session:
                 yield session
+        except StoreError:
+            raise
+        except IntegrityError as err:
+            # Another process stored the same row first: a lost race, not a broken database.
+            raise StoreConflictError(
+                f"store write lost a race: {_describe(err, self._url)}"
+            ) from err
+        except OperationalError as err:
+            if _is_busy(err):
+                raise StoreConflictError(
+                    f"the store is busy: {_describe(err, self._url)}"
+                ) from err
+            raise StoreError(f"store operation failed: {_describe(err, self._url)}") from err
         except SQLAlchemyError as err:
-            raise StoreError(f"store operation failed: {err.__class__.__name__}: {err}") from err
+            raise StoreError(f"store operation failed: {_describe(err, self._url)}") from err
 
     # --- deployment ----------------------------------------------------------------------------
 
@@ -187,7 +334,14 @@ class Store:
                     f"not {verifier} on chain {chain_id}; use another database"
                 )
 
-    # --- log cursor ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget everything read from the chain (a reset node); keep the deployment binding and
+        the security events."""
+        with self._session() as session:
+            for model in (Submission, RequestRecord, KeyRecord, IngestedBlock, Cursor):
+                session.execute(delete(model))
+
+    # --- log cursor and block hashes -----------------------------------------------------------
 
     def next_block(self, default: int) -> int:
         """The first block not yet ingested (`default` before the first window)."""
@@ -195,42 +349,143 @@ class Store:
             cursor = session.get(Cursor, _LOG_CURSOR)
             return default if cursor is None else cursor.next_block
 
+    def ingested_blocks(self, limit: int = BLOCK_HISTORY) -> list[tuple[int, bytes]]:
+        """Recorded (number, hash) pairs of ingested blocks, newest first."""
+        with self._session() as session:
+            rows = session.execute(
+                select(IngestedBlock.number, IngestedBlock.hash)
+                .order_by(IngestedBlock.number.desc())
+                .limit(limit)
+            )
+            return [(int(number), bytes(block_hash)) for number, block_hash in rows]
+
     def ingest(
         self,
         *,
         keys: Iterable[IndexedKey],
         requests: Iterable[IndexedRequest],
-        finalised: Mapping[int, str],
+        blocks: Mapping[int, bytes],
         next_block: int,
     ) -> IngestResult:
-        """Store one block window's logs and advance the cursor, all or nothing.
+        """Store one block window's logs and block hashes and advance the cursor, all or nothing.
 
-        Logs already stored are skipped, so re-reading a window changes nothing. `finalised`
-        maps request ids the contract reports final to "valid"/"invalid".
+        Logs already stored are skipped, so re-reading a window changes nothing. A request that
+        a reorg orphaned comes back: unchanged, with its verdict; with other bytes, as a new
+        request to verify. Other bytes for a request outside a reorg change nothing and are
+        reported in `conflicts`.
         """
-        new_keys = new_requests = finalised_count = 0
+        new_keys = new_requests = restored = replaced = 0
+        conflicts: list[int] = []
         with self._session() as session:
             for key in keys:
                 if session.get(KeyRecord, key.key_id) is None:
                     session.add(KeyRecord(**_fields(key)))
                     new_keys += 1
             for request in requests:
-                if session.get(RequestRecord, request.request_id) is None:
+                row = session.get(RequestRecord, request.request_id)
+                if row is None:
                     session.add(RequestRecord(**_fields(request), state=RequestState.PENDING))
                     new_requests += 1
-            session.flush()
-            for request_id, status in finalised.items():
-                row = session.get(RequestRecord, request_id)
-                if row is not None and row.state != RequestState.FINAL:
-                    row.state = RequestState.FINAL
-                    row.final_status = status
-                    finalised_count += 1
+                    continue
+                same = all(getattr(row, n) == getattr(request, n) for n in _PAYLOAD_FIELDS)
+                if same and row.state in (RequestState.ORPHANED, RequestState.VANISHED):
+                    _move(row, request)
+                    row.state = (
+                        RequestState.PENDING if row.verdict is None else RequestState.VERIFIED
+                    )
+                    row.note = "seen again after a reorg"
+                    restored += 1
+                elif not same and row.state in _REPLACEABLE:
+                    for name in _PAYLOAD_FIELDS:
+                        setattr(row, name, getattr(request, name))
+                    _move(row, request)
+                    row.state = RequestState.PENDING
+                    row.verdict = None
+                    row.backend = None
+                    row.final_status = None
+                    row.final_block = None
+                    row.note = "replaced by other bytes on the new chain"
+                    replaced += 1
+                elif not same:
+                    conflicts.append(request.request_id)
+            for number, block_hash in blocks.items():
+                found = session.get(IngestedBlock, number)
+                if found is None:
+                    session.add(IngestedBlock(number=number, hash=block_hash))
+                else:
+                    found.hash = block_hash
             cursor = session.get(Cursor, _LOG_CURSOR)
             if cursor is None:
                 session.add(Cursor(name=_LOG_CURSOR, next_block=next_block))
             else:
                 cursor.next_block = next_block
-        return IngestResult(new_keys, new_requests, finalised_count)
+            session.flush()
+            # Bounded history: the fork point of any reorg the daemon can follow lies within it.
+            oldest_kept = session.scalar(
+                select(IngestedBlock.number)
+                .order_by(IngestedBlock.number.desc())
+                .offset(BLOCK_HISTORY - 1)
+                .limit(1)
+            )
+            if oldest_kept is not None:
+                session.execute(delete(IngestedBlock).where(IngestedBlock.number < oldest_kept))
+        return IngestResult(new_keys, new_requests, restored, replaced, tuple(conflicts))
+
+    def rewind(self, fork_block: int) -> RewindResult:
+        """A reorg replaced every block after `fork_block`: reopen what was read or mined there.
+
+        Requests logged after it are orphaned until their log is seen again; requests read final
+        after it, and transactions mined after it, go back to be settled from the new chain; the
+        cursor moves to `fork_block + 1`.
+        """
+        with self._session() as session:
+            orphaned = session.execute(
+                update(RequestRecord)
+                .where(RequestRecord.block_number > fork_block)
+                .values(
+                    state=RequestState.ORPHANED,
+                    final_status=None,
+                    final_block=None,
+                    note=f"log in a block replaced by a reorg after block {fork_block}",
+                )
+            )
+            submissions = session.execute(
+                update(Submission)
+                .where(
+                    Submission.block_number > fork_block,
+                    Submission.state.in_((SubmissionState.MINED, SubmissionState.REVERTED)),
+                )
+                .values(
+                    state=SubmissionState.SIGNED,
+                    block_number=None,
+                    block_hash=None,
+                    gas_used=None,
+                    confirmed=False,
+                )
+            )
+            reopened = session.execute(
+                update(RequestRecord)
+                .where(
+                    RequestRecord.state == RequestState.FINAL,
+                    RequestRecord.final_block > fork_block,
+                )
+                .values(
+                    state=RequestState.VERIFIED,
+                    final_status=None,
+                    final_block=None,
+                    note=f"read final in a block replaced by a reorg after block {fork_block}",
+                )
+            )
+            session.execute(delete(IngestedBlock).where(IngestedBlock.number > fork_block))
+            cursor = session.get(Cursor, _LOG_CURSOR)
+            if cursor is not None:
+                cursor.next_block = min(cursor.next_block, fork_block + 1)
+        return RewindResult(
+            fork_block,
+            _rowcount(orphaned),
+            _rowcount(reopened),
+            _rowcount(submissions),
+        )
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -266,6 +521,11 @@ class Store:
             )
             return [_stored(row) for row in rows]
 
+    def highest_request_id(self) -> int:
+        """The largest request id stored (0 when none)."""
+        with self._session() as session:
+            return int(session.scalar(select(func.max(RequestRecord.request_id))) or 0)
+
     def counts(self) -> dict[RequestState, int]:
         """How many requests are in each state."""
         with self._session() as session:
@@ -285,50 +545,84 @@ class Store:
             )
             return [_submission(row) for row in rows]
 
+    def all_submissions(self) -> list[StoredSubmission]:
+        """Every fulfilment transaction recorded, in nonce order."""
+        with self._session() as session:
+            rows = session.scalars(select(Submission).order_by(Submission.nonce, Submission.id))
+            return [_submission(row) for row in rows]
+
+    def unsettled_submissions(self, sender: str, limit: int = 1000) -> list[StoredSubmission]:
+        """Transactions of `sender` the chain may still change (not mined, or mined but not
+        `confirmations` deep), in nonce order."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(Submission)
+                .where(
+                    Submission.sender == sender,
+                    Submission.state != SubmissionState.DROPPED,
+                    Submission.confirmed.is_(False),
+                )
+                .order_by(Submission.nonce, Submission.id)
+                .limit(limit)
+            )
+            return [_submission(row) for row in rows]
+
     def open_submission(self, request_id: int) -> StoredSubmission | None:
-        """The signed, not yet settled, fulfilment transaction of a request."""
+        """The request's transaction the chain may still change (signed, or mined not deep)."""
         with self._session() as session:
             row = session.scalars(
-                select(Submission).where(
+                select(Submission)
+                .where(
                     Submission.request_id == request_id,
-                    Submission.state == SubmissionState.SIGNED,
+                    Submission.state != SubmissionState.DROPPED,
+                    Submission.confirmed.is_(False),
                 )
+                .order_by(Submission.id.desc())
             ).first()
             return None if row is None else _submission(row)
 
-    # --- state transitions -----------------------------------------------------------------------
+    # --- request transitions -------------------------------------------------------------------
 
     def record_verdict(self, request_id: int, verdict: bool, backend: str) -> None:
         """pending → verified, with the verdict and the backend that computed it.
 
         Raises:
-            StoreError: the request is not pending (another worker moved it).
+            StoreConflictError: the request is not pending (another worker moved it).
         """
         self._transition(
             request_id,
-            RequestState.PENDING,
+            (RequestState.PENDING,),
             state=RequestState.VERIFIED,
             verdict=verdict,
             backend=backend,
+            note=None,
         )
 
     def reject(self, request_id: int, reason: str) -> None:
-        """pending or verified → rejected: this oracle will never fulfil the request.
+        """pending or verified → rejected: the chain's hashes do not back its log.
 
         Raises:
-            StoreError: the request is in neither state.
+            StoreConflictError: the request is in neither state.
         """
-        with self._session() as session:
-            result = session.execute(
-                update(RequestRecord)
-                .where(
-                    RequestRecord.request_id == request_id,
-                    RequestRecord.state.in_((RequestState.PENDING, RequestState.VERIFIED)),
-                )
-                .values(state=RequestState.REJECTED, note=reason)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                raise StoreError(f"request {request_id} is neither pending nor verified")
+        self._transition(
+            request_id,
+            (RequestState.PENDING, RequestState.VERIFIED),
+            state=RequestState.REJECTED,
+            note=reason,
+        )
+
+    def vanish(self, request_id: int, reason: str) -> None:
+        """pending, verified or orphaned → vanished: the contract holds no such request.
+
+        Raises:
+            StoreConflictError: the request is in none of these states.
+        """
+        self._transition(
+            request_id,
+            (RequestState.PENDING, RequestState.VERIFIED, RequestState.ORPHANED),
+            state=RequestState.VANISHED,
+            note=reason,
+        )
 
     def add_key(self, key: IndexedKey) -> bool:
         """Store a key read outside the log windows (registered before the first one).
@@ -356,11 +650,11 @@ class Store:
         """verified → submitted, with the signed transaction, before it is broadcast.
 
         Raises:
-            StoreError: the request is not verified.
+            StoreConflictError: the request is not verified (another process signed first).
         """
         with self._session() as session:
             self._transition_in(
-                session, request_id, RequestState.VERIFIED, state=RequestState.SUBMITTED
+                session, request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED
             )
             session.add(
                 Submission(
@@ -370,14 +664,63 @@ class Store:
                     nonce=nonce,
                     raw_tx=raw_tx,
                     state=SubmissionState.SIGNED,
+                    sends=0,
+                    confirmed=False,
                 )
             )
 
+    def promote(self, request_id: int) -> None:
+        """verified → submitted: a transaction of it is still open (after a reorg or restart).
+
+        Raises:
+            StoreConflictError: the request is not verified.
+        """
+        self._transition(request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED)
+
+    def retry(self, request_id: int, note: str) -> None:
+        """submitted → verified: its last transaction will not land; sign a new one.
+
+        Raises:
+            StoreConflictError: the request is not submitted.
+        """
+        self._transition(
+            request_id, (RequestState.SUBMITTED,), state=RequestState.VERIFIED, note=note
+        )
+
+    def mark_final(self, request_id: int, final_status: str, block: int) -> None:
+        """Any state → final, with the status the contract reports at confirmed `block`."""
+        with self._session() as session:
+            session.execute(
+                update(RequestRecord)
+                .where(RequestRecord.request_id == request_id)
+                .values(
+                    state=RequestState.FINAL,
+                    final_status=final_status,
+                    final_block=block,
+                )
+            )
+
+    # --- submission transitions ----------------------------------------------------------------
+
+    def record_sent(self, tx_hash: bytes) -> int:
+        """The raw bytes were handed to a node once more; returns how many times so far."""
+        with self._session() as session:
+            row = session.scalars(select(Submission).where(Submission.tx_hash == tx_hash)).one()
+            row.sends += 1
+            row.last_sent_at = utcnow()
+            return row.sends
+
     def record_mined(
-        self, tx_hash: bytes, *, succeeded: bool, block_number: int, gas_used: int
+        self,
+        tx_hash: bytes,
+        *,
+        succeeded: bool,
+        block_number: int,
+        block_hash: bytes,
+        gas_used: int,
+        confirmed: bool = False,
     ) -> None:
-        """A submission's receipt arrived: mined, or reverted (then the request is re-verified
-        against the contract's status by the caller)."""
+        """A submission's receipt: mined or reverted in `block_number`, confirmed once deep."""
         with self._session() as session:
             session.execute(
                 update(Submission)
@@ -385,7 +728,24 @@ class Store:
                 .values(
                     state=SubmissionState.MINED if succeeded else SubmissionState.REVERTED,
                     block_number=block_number,
+                    block_hash=block_hash,
                     gas_used=gas_used,
+                    confirmed=confirmed,
+                )
+            )
+
+    def record_unmined(self, tx_hash: bytes) -> None:
+        """A submission's receipt vanished (its block was reorganised away): signed again."""
+        with self._session() as session:
+            session.execute(
+                update(Submission)
+                .where(Submission.tx_hash == tx_hash)
+                .values(
+                    state=SubmissionState.SIGNED,
+                    block_number=None,
+                    block_hash=None,
+                    gas_used=None,
+                    confirmed=False,
                 )
             )
 
@@ -395,42 +755,86 @@ class Store:
             session.execute(
                 update(Submission)
                 .where(Submission.tx_hash == tx_hash)
-                .values(state=SubmissionState.DROPPED)
+                .values(state=SubmissionState.DROPPED, confirmed=True)
             )
 
-    def retry(self, request_id: int, note: str) -> None:
-        """submitted → verified: the last transaction will not land; sign a new one.
+    # --- security events -------------------------------------------------------------------------
 
-        Raises:
-            StoreError: the request is not submitted.
-        """
-        self._transition(request_id, RequestState.SUBMITTED, state=RequestState.VERIFIED, note=note)
-
-    def mark_final(self, request_id: int, final_status: str) -> None:
-        """Any state → final, with the status the contract reports."""
+    def add_security_event(
+        self,
+        event_type: SecurityEventType,
+        severity: Severity,
+        detail: str,
+        *,
+        request_id: int | None = None,
+        key_id: bytes | None = None,
+        tx_hash: bytes | None = None,
+        block_number: int | None = None,
+    ) -> StoredSecurityEvent:
+        """Store one security event (use `oracle.security.record_event`, which also logs it)."""
         with self._session() as session:
-            session.execute(
-                update(RequestRecord)
-                .where(RequestRecord.request_id == request_id)
-                .values(state=RequestState.FINAL, final_status=final_status)
+            row = SecurityEvent(
+                type=event_type,
+                severity=severity,
+                detail=detail,
+                request_id=request_id,
+                key_id=key_id,
+                tx_hash=tx_hash,
+                block_number=block_number,
+                created_at=utcnow(),
             )
+            session.add(row)
+            session.flush()
+            return _event(row)
 
-    def _transition(self, request_id: int, expected: RequestState, **values: Any) -> None:
+    def security_events(
+        self,
+        *,
+        since: datetime | None = None,
+        event_type: SecurityEventType | None = None,
+        limit: int = 1000,
+    ) -> list[StoredSecurityEvent]:
+        """Stored security events, oldest first, optionally from `since` and of one type."""
+        query = select(SecurityEvent).order_by(SecurityEvent.id)
+        if since is not None:
+            query = query.where(SecurityEvent.created_at >= since)
+        if event_type is not None:
+            query = query.where(SecurityEvent.type == event_type)
+        with self._session() as session:
+            return [_event(row) for row in session.scalars(query.limit(limit))]
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _transition(
+        self, request_id: int, expected: tuple[RequestState, ...], **values: Any
+    ) -> None:
         with self._session() as session:
             self._transition_in(session, request_id, expected, **values)
 
     @staticmethod
     def _transition_in(
-        session: Session, request_id: int, expected: RequestState, **values: Any
+        session: Session, request_id: int, expected: tuple[RequestState, ...], **values: Any
     ) -> None:
         # Compare-and-set on the state, so two workers (or replicas) cannot both move a request.
         result = session.execute(
             update(RequestRecord)
-            .where(RequestRecord.request_id == request_id, RequestRecord.state == expected)
+            .where(RequestRecord.request_id == request_id, RequestRecord.state.in_(expected))
             .values(**values)
         )
-        if getattr(result, "rowcount", 0) != 1:
-            raise StoreError(f"request {request_id} is not {expected.value}")
+        if _rowcount(result) != 1:
+            wanted = " or ".join(state.value for state in expected)
+            raise StoreConflictError(f"request {request_id} is not {wanted}")
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _move(row: RequestRecord, request: IndexedRequest) -> None:
+    row.block_number = request.block_number
+    row.block_hash = request.block_hash
+    row.tx_hash = request.tx_hash
+    row.log_index = request.log_index
 
 
 def _fields(record: IndexedKey | IndexedRequest) -> dict[str, Any]:
