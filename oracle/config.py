@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     verify_workers: int = Field(default=1, ge=1, le=256)
     #: Seconds to wait for a fulfilment receipt before the next cycle looks again.
     tx_timeout: float = Field(default=120.0, gt=0, le=3600)
+    #: Seconds before an unmined fulfilment's bytes are handed to the node again (a few blocks).
+    rebroadcast_interval: float = Field(default=36.0, gt=0, le=3600)
+    #: Seconds between the daemon's "waiting for confirmations" log lines.
+    wait_log_interval: float = Field(default=5.0, gt=0, le=3600)
     #: Crypto backend name, or "auto" for the best available one.
     crypto_backend: str = "auto"
     #: PEM file with the operator's ML-DSA private key (signs audit reports and documents).

@@ -27,10 +27,12 @@ from oracle.chain.events import (
 )
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import (
+    Receipt,
     SentTransaction,
     SignedTransaction,
     broadcast,
     dry_run,
+    lookup_receipt,
     receipt_of,
     send,
     sign,
@@ -61,6 +63,7 @@ __all__ = [
     "ErrorDecoder",
     "KeyRecord",
     "KeyRegistered",
+    "Receipt",
     "RequestRecord",
     "Role",
     "SentTransaction",
@@ -83,6 +86,7 @@ __all__ = [
     "fund_from_node_account",
     "key_id",
     "load_artifact",
+    "lookup_receipt",
     "mine_blocks",
     "receipt_of",
     "send",

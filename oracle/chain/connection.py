@@ -11,7 +11,7 @@ from eth_account import Account
 from eth_utils.address import is_address, to_checksum_address
 from pydantic import SecretStr
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
-from web3.exceptions import TimeExhausted, Web3RPCError
+from web3.exceptions import BlockNotFound, TimeExhausted, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint, Wei
 
@@ -192,6 +192,27 @@ class Chain:
             ChainConnectionError: the node cannot be reached.
         """
         return int(self.w3.eth.block_number)
+
+    def block_hash(self, number: int) -> bytes | None:
+        """Hash of block `number`, or None when the chain has no such block (yet).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        try:
+            block = self.w3.eth.get_block(number)
+        except BlockNotFound:
+            return None
+        return None if block is None else bytes(block["hash"])
+
+    def transaction_count(self, address: str, block: int | str = "latest") -> int:
+        """Transactions `address` has sent as of `block` (a number, "latest" or "pending").
+
+        Raises:
+            InputError: `address` is not an address.
+            ChainConnectionError: the node cannot be reached.
+        """
+        return int(self.w3.eth.get_transaction_count(_checksum(address), block))  # type: ignore[arg-type]
 
     def block_gas_limit(self) -> int:
         """Gas limit of the latest block.

@@ -20,6 +20,7 @@ from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
 from oracle.errors import (
     ChainConnectionError,
     ContractRevertError,
+    NodeRequestError,
     NonceConflictError,
     TransactionRejectedError,
     TransactionTimeoutError,
@@ -298,6 +299,72 @@ def send(
             return tx_hash
     # Unreachable: the last attempt either returns or raises above.
     raise TransactionRejectedError(f"{chain.where} kept rejecting the nonce")
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Where a transaction was mined and whether it succeeded, without decoding a revert."""
+
+    tx_hash: bytes
+    block_number: int
+    block_hash: bytes
+    gas_used: int
+    succeeded: bool
+
+
+def lookup_receipt(chain: Chain, tx_hash: bytes) -> Receipt | None:
+    """A transaction's receipt, or None while no block holds it.
+
+    Raises:
+        ChainConnectionError: the node cannot be reached.
+        NodeRequestError: the node answered with an error.
+    """
+    try:
+        receipt = chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        return None
+    except Web3RPCError as exc:
+        raise node_request_error(chain, "eth_getTransactionReceipt", exc) from exc
+    if receipt is None or receipt.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=bytes(receipt["transactionHash"]),
+        block_number=int(receipt["blockNumber"]),
+        block_hash=bytes(receipt["blockHash"]),
+        gas_used=int(receipt["gasUsed"]),
+        succeeded=receipt["status"] == 1,
+    )
+
+
+#: Phrases with which nodes and providers refuse a log query that is too large to answer.
+_RESULT_CAP: Final = (
+    "more than",
+    "too many",
+    "limit exceeded",
+    "response size",
+    "block range",
+    "range is too large",
+    "exceed",
+)
+#: JSON-RPC error codes providers use for "ask for less" (EIP-1474 -32005: limit exceeded).
+_RESULT_CAP_CODES: Final = (-32005, -32602)
+
+
+def node_request_error(chain: Chain, method: str, exc: Web3RPCError) -> NodeRequestError:
+    """The node's JSON-RPC error answer as a `NodeRequestError` (never with the endpoint path)."""
+    rpc = getattr(exc, "rpc_response", None)
+    error = rpc.get("error") if isinstance(rpc, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    text = _message_of(exc)
+    capped = code in _RESULT_CAP_CODES and any(p in text.lower() for p in _RESULT_CAP)
+    capped = capped or (method == "eth_getLogs" and any(p in text.lower() for p in _RESULT_CAP))
+    return NodeRequestError(
+        f"{chain.where} answered {method} with an error"
+        + (f" {code}" if isinstance(code, int) else "")
+        + f": {text}",
+        code=code if isinstance(code, int) else None,
+        result_cap=capped,
+    )
 
 
 def receipt_of(chain: Chain, tx_hash: bytes, *, decoder: ErrorDecoder) -> SentTransaction | None:

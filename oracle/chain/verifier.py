@@ -11,6 +11,7 @@ from eth_hash.auto import keccak
 from eth_utils.abi import event_abi_to_log_topic
 from eth_utils.address import is_address, to_checksum_address
 from hexbytes import HexBytes
+from web3.exceptions import Web3RPCError
 
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.events import (
@@ -22,9 +23,12 @@ from oracle.chain.events import (
 )
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import (
+    Receipt,
     SentTransaction,
     SignedTransaction,
     broadcast,
+    lookup_receipt,
+    node_request_error,
     receipt_of,
     send,
     sign,
@@ -346,6 +350,14 @@ class Verifier:
         """
         return receipt_of(self.chain, tx_hash, decoder=self.errors)
 
+    def lookup_receipt(self, tx_hash: bytes) -> Receipt | None:
+        """Where a transaction was mined and whether it succeeded; None while it is not mined.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        return lookup_receipt(self.chain, tx_hash)
+
     def submit_fulfill(
         self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
     ) -> bytes:
@@ -450,9 +462,12 @@ class Verifier:
 
     # --- views --------------------------------------------------------------------------------
 
-    def _call(self, function: str, *args: Any) -> Any:
+    def _call(self, function: str, *args: Any, block: int | None = None) -> Any:
         try:
-            return self._contract.get_function_by_name(function)(*args).call()
+            bound = self._contract.get_function_by_name(function)(*args)
+            if block is None:
+                return bound.call()
+            return bound.call(block_identifier=_block(block, "block"))
         except ChainConnectionError:
             raise
         except Exception as exc:
@@ -465,22 +480,25 @@ class Verifier:
         """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 1.0.0"."""
         return str(self._call("typeAndVersion"))
 
-    def status_of(self, request_id: RequestId | int) -> Status:
-        """Status of a request (NONE for an id never issued).
+    def status_of(self, request_id: RequestId | int, *, block: int | None = None) -> Status:
+        """Status of a request (NONE for an id never issued), at `block` or the latest one.
 
         Raises:
             InputError: `request_id` is not a uint256.
         """
-        return Status(self._call("statusOf", _uint(request_id, 256, "request id")))
+        return Status(self._call("statusOf", _uint(request_id, 256, "request id"), block=block))
 
-    def request_of(self, request_id: RequestId | int) -> RequestRecord:
-        """Stored record of a request (all zero, status NONE, for an id never issued).
+    def request_of(self, request_id: RequestId | int, *, block: int | None = None) -> RequestRecord:
+        """Stored record of a request (all zero, status NONE, for an id never issued), at
+        `block` or the latest one.
 
         Raises:
             InputError: `request_id` is not a uint256.
         """
         rid = _uint(request_id, 256, "request id")
-        key_id, commitment, requester, requested_at, status = self._call("requestOf", rid)
+        key_id, commitment, requester, requested_at, status = self._call(
+            "requestOf", rid, block=block
+        )
         return RequestRecord(
             request_id=RequestId(rid),
             key_id=KeyId(bytes(key_id)),
@@ -490,18 +508,18 @@ class Verifier:
             status=Status(status),
         )
 
-    def request_count(self) -> int:
-        """Number of requests opened, which is also the latest request id."""
-        return int(self._call("requestCount"))
+    def request_count(self, *, block: int | None = None) -> int:
+        """Number of requests opened (the latest request id), at `block` or the latest one."""
+        return int(self._call("requestCount", block=block))
 
-    def key_of(self, key_id: KeyId | bytes) -> KeyRecord:
-        """Stored record of a key (algorithm 0 when not registered).
+    def key_of(self, key_id: KeyId | bytes, *, block: int | None = None) -> KeyRecord:
+        """Stored record of a key (algorithm 0 when not registered), at `block` or the latest.
 
         Raises:
             InputError: `key_id` is not 32 bytes.
         """
         kid = _bytes32(key_id, "key id")
-        algorithm, registrant, registered_at = self._call("keyOf", kid)
+        algorithm, registrant, registered_at = self._call("keyOf", kid, block=block)
         return KeyRecord(
             key_id=KeyId(kid),
             algorithm_id=int(algorithm),
@@ -577,8 +595,12 @@ class Verifier:
             "toBlock": end,
             "topics": [topics],
         }
+        try:
+            logs = self.chain.w3.eth.get_logs(params)
+        except Web3RPCError as exc:
+            raise node_request_error(self.chain, "eth_getLogs", exc) from exc
         events = []
-        for log in self.chain.w3.eth.get_logs(params):
+        for log in logs:
             event = self._decode(log)
             if event is not None:
                 events.append(event)
@@ -591,6 +613,8 @@ class Verifier:
         Raises:
             InputError: not block numbers, an empty window, one over `MAX_LOG_WINDOW` blocks, or
                 one reaching past the chain head.
+            NodeRequestError: the node answered with an error (`result_cap` when the window
+                holds more logs than it serves in one answer).
             ChainConnectionError: the node cannot be reached.
         """
         return self._query(from_block, to_block, _EVENT_NAMES)

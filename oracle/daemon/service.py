@@ -1,32 +1,41 @@
 """The oracle daemon: confirmed logs → store → ML-DSA verdicts → fulfilment transactions.
 
-Every cycle runs four idempotent stages, each deciding from the store and the contract's state
-rather than from memory, so the process may be stopped at any instant and restarted:
+Every cycle decides from the store and from what the chain committed to, never from memory or
+from a log alone, so the process may be stopped at any instant and restarted:
 
-1. ingest: read logs in bounded block windows from the stored cursor, `confirmations` blocks
-   behind the head, and store keys, requests and verdicts posted by anyone (one transaction per
-   window, cursor included);
-2. verify: recompute each pending request's commitment from its logged payload, then verify the
-   ML-DSA signature off-chain and store the verdict;
-3. submit: for each verdict, check the request is still open, dry-run and sign `fulfill`, record
-   the signed transaction, and only then broadcast it;
-4. settle: look up the receipt of every recorded transaction; broadcast the same bytes again if
-   the node lost it, sign anew only if its nonce went to another transaction.
+0. follow the chain: compare the hash of the last block the store read with the node's; on a
+   mismatch find the last common block, rewind to it and re-read (a reorg deeper than
+   `confirmations`); a chain that no longer has that block was reset: refuse it, or start over
+   from a fresh store when the operator says so;
+1. ingest: read logs in bounded windows from the stored cursor, `confirmations` blocks behind the
+   head; keep a key only when it hashes to its key id; record the hash of every block read;
+2. verify: check each pending request against the contract at the confirmed block (it exists,
+   it holds the logged commitment, the logged payload hashes to it), then verify the ML-DSA
+   signature off-chain and store the verdict;
+3. settle: follow every recorded transaction to a state that matches the chain (mined and
+   `confirmations` deep, or its nonce spent by another one); hand unmined bytes to the node again
+   at most once per `rebroadcast_interval`, or at once when the node has lost them; take each
+   request's final status from the contract at the confirmed block;
+4. submit: for each verdict, dry-run and sign `fulfill`, record the signed transaction, and only
+   then broadcast it, with nonces counted from the node so that no nonce gap is ever signed.
 
-A crash between recording and broadcasting leaves a signed transaction that step 4 sends; a crash
-after broadcasting leaves one the node knows. Either way the request is fulfilled once.
+Whatever a node lies about, the chain's own hashes decide: the contract refuses a verdict on other
+bytes than the requester committed to, and the daemon refuses to compute one. Everything the
+daemon refuses, and every reorg, is a stored security event.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
-from eth_hash.auto import keccak
+from web3.exceptions import Web3RPCError
 
 from oracle.chain import (
     KeyRegistered,
@@ -37,33 +46,54 @@ from oracle.chain import (
     VerificationRequested,
     commitment,
 )
-from oracle.crypto import get_backend, verify
+from oracle.crypto import get_backend, key_id, verify
 from oracle.errors import (
+    ArtifactError,
     BackendCapabilityError,
     BackendUnavailableError,
-    ChainConnectionError,
+    ChainError,
+    ChainResetError,
     ConfigError,
     ContractRevertError,
     CryptoError,
+    NodeRequestError,
     NonceConflictError,
+    ReadOnlyChainError,
+    StoreConflictError,
     TransactionRejectedError,
 )
-from oracle.store import IndexedKey, IndexedRequest, RequestState
+from oracle.security import SecurityEventType, record_event
+from oracle.store import IndexedKey, IndexedRequest, RequestState, SubmissionState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from oracle.chain import Verifier
+    from oracle.chain import Verifier, VerifierEvent
     from oracle.config import Settings
     from oracle.crypto import Backend
-    from oracle.store import Store, StoredRequest
+    from oracle.store import Store, StoredRequest, StoredSubmission
 
 logger = logging.getLogger(__name__)
 
 #: Longest pause between cycles after consecutive node failures.
 MAX_BACKOFF: Final = 30.0
+#: Seconds before bytes the node has evidently lost (their nonce is not in its pending count)
+#: are sent again: a node may take a moment to count a transaction it has just accepted.
+LOST_RESEND_AFTER: Final = 2.0
 #: Status the contract reports → the store's final status.
 _FINAL: Final = {Status.VALID: "valid", Status.INVALID: "invalid"}
+#: Requests still moving through the pipeline (counted by `CycleReport.open_requests`).
+_OPEN: Final = (
+    RequestState.PENDING,
+    RequestState.VERIFIED,
+    RequestState.SUBMITTED,
+    RequestState.ORPHANED,
+)
+#: Failures that never heal by waiting: the process ends with the reason.
+_FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
+#: Contract errors meaning "the head holds other bytes for this id than the confirmed block":
+#: a reorg is replacing blocks; the next cycles follow it.
+_MOVED: Final = ("VerifierUnknownRequest", "VerifierCommitmentMismatch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +109,11 @@ class CycleReport:
     rejected: int
     submitted: int
     finalised: int
-    #: Requests still moving through the pipeline after the cycle.
+    #: Requests still moving through the pipeline after the cycle, plus transactions the chain
+    #: may still change.
     open_requests: int
+    #: The block the store rewound to after a reorg in this cycle, if any.
+    rewound_to: int | None = None
 
     @property
     def settled(self) -> bool:
@@ -106,8 +139,12 @@ class OracleDaemon:
         settings: Settings,
         *,
         dry_run: bool = False,
+        reset_store: bool = False,
     ) -> None:
         """Bind the store to the verifier's deployment and check the account may fulfil.
+
+        With `reset_store`, a chain that no longer has the blocks the store read (a reset
+        development node) is followed from a fresh store instead of refused.
 
         Raises:
             StoreMismatchError: the store follows another deployment.
@@ -118,6 +155,7 @@ class OracleDaemon:
         self.store = store
         self.settings = settings
         self.dry_run = dry_run
+        self.reset_store = reset_store
         self.backend: Backend = get_backend(settings.crypto_backend)
         chain = verifier.chain
         store.bind(chain.chain_id, verifier.address)
@@ -126,6 +164,11 @@ class OracleDaemon:
                 f"account {chain.address} lacks ORACLE_ROLE on {verifier.address}; an admin "
                 "must run `pqoracle grant-role oracle <address>` first (or use --dry-run)"
             )
+        #: Blocks per log query; halved for the session when a node caps its answers.
+        self.log_window = settings.log_window
+        self._refusal: str | None = None
+        self._last_wait_log = 0.0
+        self._waited_head: int | None = None
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -141,20 +184,44 @@ class OracleDaemon:
         """Run cycles every `poll_interval` until stopped; return the last cycle's report.
 
         Stops when `stop` is set, after `max_cycles`, once a cycle is `settled` (with
-        `until_settled`), or after `timeout` seconds. Node failures back off and retry.
+        `until_settled`), or after `timeout` seconds. Node failures (unreachable, rate limited,
+        timeouts, JSON-RPC errors) and lost races in the store back off with jitter and resume.
+
+        Raises:
+            ChainResetError: the node no longer has the blocks the store read (see `reset_store`).
+            StoreError: the database failed.
         """
         stop = stop or threading.Event()
         deadline = None if timeout is None else time.monotonic() + timeout
         report: CycleReport | None = None
         cycles = failures = 0
+        outage_started = 0.0
         while not stop.is_set():
             try:
                 report = self.run_once()
-                failures = 0
-            except ChainConnectionError as err:
+            except StoreConflictError as err:
+                # Another process moved a row first; the next cycle starts from the new state.
+                logger.info("lost a race in the store, skipping", extra={"error": str(err)})
+            except _FATAL_CHAIN_ERRORS:
+                raise
+            except (ChainError, Web3RPCError, TimeoutError, ConnectionError) as err:
+                if failures == 0:
+                    outage_started = time.monotonic()
                 failures += 1
-                logger.warning("node unreachable, retrying", extra={"error": str(err)})
+                logger.warning(
+                    "node request failed, retrying",
+                    extra={"error": _one_line(err), "failures": failures},
+                )
             else:
+                if failures:
+                    logger.info(
+                        "node reachable again",
+                        extra={
+                            "failures": failures,
+                            "outage_seconds": round(time.monotonic() - outage_started, 3),
+                        },
+                    )
+                failures = 0
                 if on_cycle is not None:
                     on_cycle(report)
             cycles += 1
@@ -162,7 +229,10 @@ class OracleDaemon:
                 break
             if until_settled and report is not None and report.settled and failures == 0:
                 break
-            pause = min(self.settings.poll_interval * 2**failures, MAX_BACKOFF)
+            pause = self.settings.poll_interval
+            if failures:
+                # Jitter, so replicas and restarted processes do not hammer a node in step.
+                pause = min(pause * 2**failures, MAX_BACKOFF) * random.uniform(0.5, 1.0)  # noqa: S311
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -175,23 +245,33 @@ class OracleDaemon:
         return report
 
     def run_once(self) -> CycleReport:
-        """One cycle: ingest, verify, submit, settle.
+        """One cycle: follow the chain, ingest, verify, settle, submit, settle.
 
         Raises:
-            ChainConnectionError: the node could not be reached (the next cycle resumes).
+            ChainError: the node failed or answered with an error (the next cycle resumes).
+            ChainResetError: the node no longer has the blocks the store read.
+            StoreConflictError: another process changed the store first (the next cycle resumes).
             StoreError: the database failed.
         """
-        head, ingested_to, new_keys, new_requests = self.ingest()
-        verified, rejected = self.verify_pending()
+        chain = self.verifier.chain
+        head = chain.block_number()
+        safe = max(head - self.settings.confirmations, 0)
+        rewound_to = self.follow_chain(head)
+        ingested_to, new_keys, new_requests = self.ingest(safe)
+        caught_up = ingested_to >= safe
+        if caught_up:
+            self.resolve_orphans(safe)
+        verified, rejected = self.verify_pending(safe)
         submitted = finalised = 0
         if not self.dry_run:
-            finalised += self.settle_submissions()
-            submitted, closed = self.submit_verified()
-            finalised += closed + self.settle_submissions()
+            finalised += self.settle(safe)
+            submitted, closed = self.submit_verified(safe)
+            finalised += closed
+            if submitted:
+                finalised += self.settle(safe)
         counts = self.store.counts()
-        open_states = [RequestState.PENDING, RequestState.SUBMITTED]
-        if not self.dry_run:
-            open_states.append(RequestState.VERIFIED)
+        open_states = [s for s in _OPEN if s is not RequestState.VERIFIED or not self.dry_run]
+        unsettled = 0 if self.dry_run else len(self.store.unsettled_submissions(chain.address))
         report = CycleReport(
             head=head,
             ingested_to=ingested_to,
@@ -202,7 +282,9 @@ class OracleDaemon:
             submitted=submitted,
             finalised=finalised,
             open_requests=sum(counts[state] for state in open_states)
-            + (1 if ingested_to < head - self.settings.confirmations else 0),
+            + unsettled
+            + (0 if caught_up else 1),
+            rewound_to=rewound_to,
         )
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
@@ -217,66 +299,276 @@ class OracleDaemon:
                     "finalised": finalised,
                 },
             )
+        else:
+            self._log_waiting(head, safe, counts, unsettled)
         return report
+
+    # --- 0. follow the chain -----------------------------------------------------------------
+
+    def follow_chain(self, head: int) -> int | None:
+        """Check the last block read is still the node's; after a reorg, rewind and return the
+        block rewound to.
+
+        Raises:
+            ChainResetError: the node lacks that block, or shares none of the recorded ones
+                (unless `reset_store`: then the store starts over and None is returned).
+        """
+        recorded = self.store.ingested_blocks()
+        if not recorded:
+            return None
+        newest, newest_hash = recorded[0]
+        if newest > head:
+            self._chain_reset(
+                f"the node's head {head} is behind block {newest}, which the store has read",
+                block=newest,
+            )
+            return None
+        chain = self.verifier.chain
+        if chain.block_hash(newest) == newest_hash:
+            return None
+        fork = self._fork_point(recorded)
+        if fork is None:
+            self._chain_reset(
+                f"none of the last {len(recorded)} blocks the store read (down to block "
+                f"{recorded[-1][0]}) is on the node's chain",
+                block=newest,
+            )
+            return None
+        result = self.store.rewind(fork)
+        # The node's count of this account's transactions may have gone back with the blocks.
+        chain.nonces.reset()
+        record_event(
+            self.store,
+            SecurityEventType.REORG,
+            f"blocks {fork + 1}..{newest} that the store had read (at least "
+            f"{self.settings.confirmations} confirmations deep) were replaced; head {head}; "
+            f"re-reading from block {fork + 1} ({result.orphaned_requests} requests orphaned, "
+            f"{result.reopened_requests} reopened, {result.reopened_submissions} transactions "
+            "to settle again)",
+            block_number=fork,
+        )
+        return fork
+
+    def _fork_point(self, recorded: list[tuple[int, bytes]]) -> int | None:
+        """The newest recorded block the node still has (binary search: blocks are chained, so
+        the ones still matching are exactly the older part of the list)."""
+        chain = self.verifier.chain
+
+        def matches(index: int) -> bool:
+            number, block_hash = recorded[index]
+            return chain.block_hash(number) == block_hash
+
+        low, high = 1, len(recorded) - 1
+        if high < low or not matches(high):
+            return None
+        # Invariant: recorded[high] matches, recorded[low - 1] does not.
+        while low < high:
+            middle = (low + high) // 2
+            if matches(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return recorded[high][0]
+
+    def _chain_reset(self, reason: str, *, block: int) -> None:
+        chain = self.verifier.chain
+        if not self.reset_store:
+            record_event(self.store, SecurityEventType.CHAIN_RESET, reason, block_number=block)
+            raise ChainResetError(
+                f"{reason}: {chain.where} was reset or serves another chain; check --rpc-url, "
+                "or restart with --reset-store to follow this chain from a fresh store"
+            )
+        self.store.reset()
+        chain.nonces.reset()
+        self.log_window = self.settings.log_window
+        record_event(
+            self.store,
+            SecurityEventType.CHAIN_RESET,
+            f"{reason}; following the node's chain from a fresh store (--reset-store)",
+            block_number=block,
+        )
 
     # --- 1. ingest ---------------------------------------------------------------------------
 
-    def ingest(self) -> tuple[int, int, int, int]:
-        """Read confirmed logs window by window; return (head, last block read, keys, requests).
+    def ingest(self, safe: int) -> tuple[int, int, int]:
+        """Read confirmed logs window by window; return (last block read, keys, requests).
 
         Raises:
-            ChainConnectionError: the node could not be reached.
+            ChainError: the node failed, or its logs and block hashes disagree (a reorg is
+                under way; the next cycle follows it).
         """
-        head = self.verifier.chain.block_number()
-        safe = head - self.settings.confirmations
         start = self.store.next_block(default=self.settings.start_block)
         new_keys = new_requests = 0
-        for _ in range(self.settings.max_windows_per_cycle):
-            if start > safe:
+        windows = 0
+        while windows < self.settings.max_windows_per_cycle and start <= safe:
+            end = min(start + self.log_window - 1, safe)
+            end_hash = self.verifier.chain.block_hash(end)
+            if end_hash is None:
                 break
-            end = min(start + self.settings.log_window - 1, safe)
-            keys: list[IndexedKey] = []
-            requests: list[IndexedRequest] = []
-            finalised: dict[int, str] = {}
-            for event in self.verifier.events(start, end):
-                if isinstance(event, KeyRegistered):
-                    keys.append(_indexed_key(event))
-                elif isinstance(event, VerificationRequested):
-                    requests.append(_indexed_request(event))
-                elif isinstance(event, VerificationFulfilled):
-                    finalised[event.request_id] = "valid" if event.valid else "invalid"
-            result = self.store.ingest(
-                keys=keys, requests=requests, finalised=finalised, next_block=end + 1
+            try:
+                events = self.verifier.events(start, end)
+            except NodeRequestError as err:
+                if not err.result_cap or end == start:
+                    raise
+                self.log_window = max(1, (end - start + 1) // 2)
+                logger.warning(
+                    "node capped a log query, halving the window",
+                    extra={"from_block": start, "to_block": end, "window": self.log_window},
+                )
+                windows += 1
+                continue
+            windows += 1
+            new_keys_window, new_requests_window = self._ingest_window(
+                events, start, end, end_hash, safe
             )
-            new_keys += result.new_keys
-            new_requests += result.new_requests
+            new_keys += new_keys_window
+            new_requests += new_requests_window
             start = end + 1
-        return head, start - 1, new_keys, new_requests
+        return start - 1, new_keys, new_requests
+
+    def _ingest_window(
+        self,
+        events: list[VerifierEvent],
+        start: int,
+        end: int,
+        end_hash: bytes,
+        safe: int,
+    ) -> tuple[int, int]:
+        keys: list[IndexedKey] = []
+        requests: list[IndexedRequest] = []
+        fulfilled: list[VerificationFulfilled] = []
+        blocks: dict[int, bytes] = {end: end_hash}
+        for event in events:
+            if not isinstance(event, KeyRegistered | VerificationRequested | VerificationFulfilled):
+                continue
+            known = blocks.setdefault(event.block_number, event.block_hash)
+            if known != event.block_hash:
+                raise ChainError(
+                    f"the node's logs for block {event.block_number} name another block hash "
+                    "than the block itself: a reorg is under way"
+                )
+            if isinstance(event, KeyRegistered):
+                key = self._checked_key(event)
+                if key is not None:
+                    keys.append(key)
+            elif isinstance(event, VerificationRequested):
+                requests.append(_indexed_request(event))
+            else:
+                fulfilled.append(event)
+        result = self.store.ingest(keys=keys, requests=requests, blocks=blocks, next_block=end + 1)
+        for request_id in result.conflicts:
+            record_event(
+                self.store,
+                SecurityEventType.COMMITMENT_MISMATCH,
+                f"a log for request {request_id} carries other bytes than the one stored, with "
+                "no reorg of the blocks read: the stored request is kept",
+                request_id=request_id,
+            )
+        if result.replaced or result.restored:
+            logger.info(
+                "requests read again after a reorg",
+                extra={"replaced": result.replaced, "restored": result.restored},
+            )
+        for event in fulfilled:
+            self._check_fulfilled_log(event, safe)
+        logger.debug("ingested", extra={"from_block": start, "to_block": end})
+        return result.new_keys, result.new_requests
+
+    def _checked_key(self, event: KeyRegistered) -> IndexedKey | None:
+        """The logged key if it hashes to its key id; otherwise a security event and None."""
+        try:
+            matches = key_id(event.algorithm_id, event.public_key) == event.key_id
+        except CryptoError:
+            matches = False
+        if matches:
+            return _indexed_key(event)
+        record_event(
+            self.store,
+            SecurityEventType.KEY_MISMATCH,
+            f"a KeyRegistered log in block {event.block_number} carries a key that does not "
+            "hash to its key id; it is ignored",
+            key_id=event.key_id,
+            tx_hash=event.tx_hash,
+            block_number=event.block_number,
+        )
+        return None
+
+    def _check_fulfilled_log(self, event: VerificationFulfilled, safe: int) -> None:
+        """A `VerificationFulfilled` log is a hint: the contract's status decides."""
+        stored = self.store.request(event.request_id)
+        if stored is None or stored.state is RequestState.FINAL:
+            return
+        status = self.verifier.status_of(event.request_id, block=safe)
+        if status.is_final and (status is Status.VALID) == event.valid:
+            self._finalise(stored, status, safe)
+            return
+        record_event(
+            self.store,
+            SecurityEventType.FALSE_FULFILMENT_LOG,
+            f"a VerificationFulfilled log in block {event.block_number} says request "
+            f"{event.request_id} is {'valid' if event.valid else 'invalid'}; the contract "
+            f"reports {status.name.lower()} at block {safe}",
+            request_id=event.request_id,
+            tx_hash=event.tx_hash,
+            block_number=event.block_number,
+        )
+
+    def resolve_orphans(self, safe: int) -> None:
+        """Requests a reorg orphaned and the new chain's logs did not bring back: ask the
+        contract whether they exist, and re-read the log of those that do."""
+        for stored in self.store.requests_in(RequestState.ORPHANED, self.settings.batch_size):
+            request_id = stored.request.request_id
+            record = self.verifier.request_of(request_id, block=safe)
+            if record.status is Status.NONE:
+                self.store.vanish(request_id, f"a reorg removed it: none at block {safe}")
+                logger.info("request vanished in a reorg", extra={"request_id": request_id})
+                continue
+            for event in self.verifier.verification_requested_events(
+                record.requested_at, record.requested_at
+            ):
+                if event.request_id == request_id:
+                    self.store.ingest(
+                        keys=[],
+                        requests=[_indexed_request(event)],
+                        blocks={event.block_number: event.block_hash},
+                        next_block=self.store.next_block(default=self.settings.start_block),
+                    )
+                    break
+            else:
+                self.store.note(
+                    request_id,
+                    f"the contract holds it (block {record.requested_at}) but the node "
+                    "returns no log for it",
+                )
 
     # --- 2. verify ---------------------------------------------------------------------------
 
-    def verify_pending(self) -> tuple[int, int]:
-        """Verify a batch of pending requests; return (verified, rejected)."""
+    def verify_pending(self, safe: int) -> tuple[int, int]:
+        """Verify a batch of pending requests the chain backs; return (verified, rejected)."""
         batch = self.store.requests_in(RequestState.PENDING, self.settings.batch_size)
         if not batch:
             return 0, 0
-        workers = min(self.settings.verify_workers, len(batch))
+        rejected = 0
+        ready: list[tuple[StoredRequest, IndexedKey]] = []
+        for stored in batch:
+            key = self._backed(stored, safe)
+            if key is None:
+                rejected += 1
+            else:
+                ready.append((stored, key))
+        workers = min(self.settings.verify_workers, len(ready))
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="verify") as pool:
-                verdicts = list(pool.map(self._verdict, batch))
+                verdicts = list(pool.map(self._verdict, ready))
         else:
-            verdicts = [self._verdict(item) for item in batch]
-        verified = rejected = 0
+            verdicts = [self._verdict(item) for item in ready]
+        verified = 0
         for verdict in verdicts:
-            if verdict.reject_reason is not None:
-                self.store.reject(verdict.request_id, verdict.reject_reason)
-                logger.warning(
-                    "request rejected",
-                    extra={"request_id": verdict.request_id, "reason": verdict.reject_reason},
-                )
-                rejected += 1
-            elif verdict.valid is not None:
-                self.store.record_verdict(verdict.request_id, verdict.valid, self.backend.name)
+            if verdict.valid is not None:
+                try:
+                    self.store.record_verdict(verdict.request_id, verdict.valid, self.backend.name)
+                except StoreConflictError:
+                    continue
                 logger.info(
                     "verified",
                     extra={"request_id": verdict.request_id, "valid": verdict.valid},
@@ -290,20 +582,72 @@ class OracleDaemon:
                 )
         return verified, rejected
 
-    def _verdict(self, stored: StoredRequest) -> _Verdict:
+    def _backed(self, stored: StoredRequest, safe: int) -> IndexedKey | None:
+        """The request's key if the contract at the confirmed block backs the logged request:
+        it exists, holds the logged commitment, the payload hashes to it and the key to its id.
+        Otherwise the request leaves the pipeline with a security event and None is returned."""
         request = stored.request
         request_id = request.request_id
-        # A lying node could log a payload other than the one the requester committed to; its
-        # verdict would be posted against bytes nobody asked about. The contract would refuse the
-        # mismatch anyway; refusing here keeps the oracle from paying for it.
-        recomputed = commitment(request.key_id, request.message, request.context, request.signature)
-        if recomputed != request.commitment:
-            return _Verdict(
-                request_id, None, reject_reason="logged payload does not match its commitment"
-            )
-        key = self.store.key(request.key_id) or self._recover_key(request.key_id)
+        record = self.verifier.request_of(request_id, block=safe)
+        reason: str | None = None
+        kind = SecurityEventType.COMMITMENT_MISMATCH
+        if record.status is Status.NONE:
+            reason = f"the contract holds no request {request_id} at block {safe}"
+            self._leave(stored, reason, SecurityEventType.REQUEST_NOT_ON_CHAIN, vanish=True)
+            return None
+        if record.commitment != request.commitment or record.key_id != request.key_id:
+            reason = f"the contract holds another commitment for request {request_id}"
+        elif (
+            commitment(request.key_id, request.message, request.context, request.signature)
+            != record.commitment
+        ):
+            kind = SecurityEventType.PAYLOAD_MISMATCH
+            reason = "logged payload does not match its commitment"
+        if reason is not None:
+            self._leave(stored, reason, kind)
+            return None
+        key = self.store.key(request.key_id) or self._recover_key(request.key_id, safe)
         if key is None:
-            return _Verdict(request_id, None, reject_reason="key is not registered")
+            self._leave(
+                stored,
+                f"no log carries a key that hashes to key id 0x{request.key_id.hex()}",
+                SecurityEventType.KEY_UNAVAILABLE,
+            )
+            return None
+        return key
+
+    def _leave(
+        self,
+        stored: StoredRequest,
+        reason: str,
+        kind: SecurityEventType,
+        *,
+        vanish: bool = False,
+    ) -> None:
+        request = stored.request
+        try:
+            if vanish:
+                self.store.vanish(request.request_id, reason)
+            else:
+                self.store.reject(request.request_id, reason)
+        except StoreConflictError:
+            return
+        record_event(
+            self.store,
+            kind,
+            f"request {request.request_id} is not verified: {reason}",
+            request_id=request.request_id,
+            key_id=request.key_id,
+            tx_hash=request.tx_hash,
+            block_number=request.block_number,
+        )
+        logger.warning(
+            "request rejected", extra={"request_id": request.request_id, "reason": reason}
+        )
+
+    def _verdict(self, item: tuple[StoredRequest, IndexedKey]) -> _Verdict:
+        stored, key = item
+        request = stored.request
         try:
             valid = verify(
                 key.algorithm_id,
@@ -314,83 +658,258 @@ class OracleDaemon:
                 backend=self.backend,
             )
         except (BackendCapabilityError, BackendUnavailableError) as err:
-            return _Verdict(request_id, None, retry_reason=str(err))
+            return _Verdict(request.request_id, None, retry_reason=str(err))
         except CryptoError as err:
             # A request the contract accepted but ML-DSA cannot check is not a valid signature.
-            logger.info("malformed request", extra={"request_id": request_id, "error": str(err)})
+            logger.info(
+                "malformed request", extra={"request_id": request.request_id, "error": str(err)}
+            )
             valid = False
-        return _Verdict(request_id, valid)
+        return _Verdict(request.request_id, valid)
 
-    def _recover_key(self, key_id: bytes) -> IndexedKey | None:
+    def _recover_key(self, wanted: bytes, safe: int) -> IndexedKey | None:
         """A key registered before the first window: find its log through `keyOf`."""
-        record = self.verifier.key_of(key_id)
+        record = self.verifier.key_of(wanted, block=safe)
         if record.algorithm_id == 0:
             return None
         block = record.registered_at
         for event in self.verifier.key_registered_events(block, block):
-            if event.key_id != key_id:
+            if event.key_id != wanted:
                 continue
-            # The key id is a hash of the key: a node cannot substitute another key unnoticed.
-            if keccak(bytes([event.algorithm_id]) + event.public_key) != key_id:
-                return None
-            key = _indexed_key(event)
-            self.store.add_key(key)
-            return key
+            key = self._checked_key(event)
+            if key is not None:
+                self.store.add_key(key)
+                return key
         return None
 
-    # --- 3. submit ---------------------------------------------------------------------------
+    # --- 3. settle ---------------------------------------------------------------------------
 
-    def submit_verified(self) -> tuple[int, int]:
-        """Sign, record and broadcast verdicts; return (broadcast, found already final)."""
-        submitted = closed = 0
-        for stored in self.store.requests_in(RequestState.VERIFIED, self.settings.batch_size):
-            request = stored.request
-            status = self.verifier.status_of(request.request_id)
+    def settle(self, safe: int) -> int:
+        """Bring every recorded transaction and submitted request in line with the chain;
+        return how many requests became final."""
+        self._settle_transactions(safe)
+        finalised = 0
+        for stored in self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size):
+            request_id = stored.request.request_id
+            status = self.verifier.status_of(request_id, block=safe)
             if status.is_final:
-                self.store.mark_final(request.request_id, _FINAL[status])
+                self._finalise(stored, status, safe)
+                finalised += 1
+            elif self.store.open_submission(request_id) is None:
+                try:
+                    self.store.retry(request_id, "its transaction did not fulfil it")
+                except StoreConflictError:
+                    continue
+        return finalised
+
+    def _settle_transactions(self, safe: int) -> None:
+        chain = self.verifier.chain
+        open_transactions = self.store.unsettled_submissions(chain.address)
+        if not open_transactions:
+            return
+        # Read before the receipts: a transaction mined in between still has its receipt below.
+        spent = chain.transaction_count(chain.address, "latest")
+        known = chain.transaction_count(chain.address, "pending")
+        now = datetime.now(UTC)
+        for submission in open_transactions:
+            receipt = self.verifier.lookup_receipt(submission.tx_hash)
+            if receipt is not None:
+                confirmed = receipt.block_number <= safe
+                if (
+                    submission.state is SubmissionState.SIGNED
+                    or submission.block_hash != receipt.block_hash
+                    or confirmed != submission.confirmed
+                ):
+                    self.store.record_mined(
+                        submission.tx_hash,
+                        succeeded=receipt.succeeded,
+                        block_number=receipt.block_number,
+                        block_hash=receipt.block_hash,
+                        gas_used=receipt.gas_used,
+                        confirmed=confirmed,
+                    )
+                if submission.state is SubmissionState.SIGNED:
+                    logger.info(
+                        "fulfilment mined" if receipt.succeeded else "fulfilment reverted",
+                        extra={
+                            "request_id": submission.request_id,
+                            "tx_hash": submission.tx_hash,
+                            "block": receipt.block_number,
+                            "gas_used": receipt.gas_used,
+                        },
+                    )
+                continue
+            lost = submission.state is not SubmissionState.SIGNED
+            if lost:
+                self.store.record_unmined(submission.tx_hash)
+                logger.warning(
+                    "fulfilment's block was replaced, sending it again",
+                    extra={"request_id": submission.request_id, "tx_hash": submission.tx_hash},
+                )
+            if submission.nonce < spent:
+                # No receipt, and the account has used this nonce: another transaction took it.
+                self.store.record_dropped(submission.tx_hash)
+                logger.warning(
+                    "fulfilment's nonce went to another transaction",
+                    extra={
+                        "request_id": submission.request_id,
+                        "tx_hash": submission.tx_hash,
+                        "nonce": submission.nonce,
+                    },
+                )
+                continue
+            if lost or self._resend_due(submission, known, now):
+                self._broadcast(
+                    submission.request_id, submission.tx_hash, submission.raw_tx, submission.nonce
+                )
+
+    def _resend_due(self, submission: StoredSubmission, known: int, now: datetime) -> bool:
+        if submission.last_sent_at is None:
+            return True
+        last = submission.last_sent_at
+        if last.tzinfo is None:  # SQLite hands timestamps back without their zone
+            last = last.replace(tzinfo=UTC)
+        elapsed = (now - last).total_seconds()
+        if submission.nonce >= known:
+            # The node does not count it among this account's transactions: it lost it.
+            return elapsed >= min(LOST_RESEND_AFTER, self.settings.rebroadcast_interval)
+        return elapsed >= self.settings.rebroadcast_interval
+
+    def _finalise(self, stored: StoredRequest, status: Status, block: int) -> None:
+        request_id = stored.request.request_id
+        final = _FINAL[status]
+        self.store.mark_final(request_id, final, block)
+        if stored.verdict is not None and stored.verdict != (status is Status.VALID):
+            record_event(
+                self.store,
+                SecurityEventType.VERDICT_DISAGREEMENT,
+                f"the contract's final verdict on request {request_id} is {final}; this "
+                f"oracle computed {'valid' if stored.verdict else 'invalid'}",
+                request_id=request_id,
+                key_id=stored.request.key_id,
+                block_number=block,
+            )
+        ours = [
+            s
+            for s in self.store.submissions(request_id)
+            if s.state is SubmissionState.MINED
+            and s.block_number is not None
+            and s.block_number <= block
+        ]
+        if ours:
+            logger.info(
+                "fulfilled",
+                extra={
+                    "request_id": request_id,
+                    "valid": status is Status.VALID,
+                    "tx_hash": ours[-1].tx_hash,
+                    "block": ours[-1].block_number,
+                },
+            )
+        else:
+            logger.info(
+                "final",
+                extra={"request_id": request_id, "valid": status is Status.VALID, "block": block},
+            )
+
+    # --- 4. submit ---------------------------------------------------------------------------
+
+    def submit_verified(self, safe: int) -> tuple[int, int]:
+        """Sign, record and broadcast verdicts; return (broadcast, found already final)."""
+        batch = self.store.requests_in(RequestState.VERIFIED, self.settings.batch_size)
+        if not batch:
+            return 0, 0
+        chain = self.verifier.chain
+        if self._nonce_gap():
+            return 0, 0
+        # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
+        chain.nonces.reset()
+        submitted = closed = 0
+        head_differs = self.settings.confirmations > 0
+        for stored in batch:
+            request = stored.request
+            request_id = request.request_id
+            status = self.verifier.status_of(request_id, block=safe)
+            if status.is_final:
+                self._finalise(stored, status, safe)
                 closed += 1
                 continue
+            if self.store.open_submission(request_id) is not None:
+                self.store.promote(request_id)
+                continue
+            if head_differs and self.verifier.status_of(request_id).is_final:
+                continue  # final at the head; the confirmed block will show it
             assert stored.verdict is not None  # verified requests carry a verdict
             try:
-                signed = self.verifier.sign_fulfill(
-                    request.request_id, stored.verdict, request.commitment
-                )
+                signed = self.verifier.sign_fulfill(request_id, stored.verdict, request.commitment)
             except ContractRevertError as err:
                 if err.error_name == "VerifierRequestAlreadyFinal":
-                    final = self.verifier.status_of(request.request_id)
-                    self.store.mark_final(request.request_id, _FINAL[final])
-                    closed += 1
                     continue
-                if err.error_name == "VerifierCommitmentMismatch":
-                    self.store.reject(request.request_id, "contract holds another commitment")
+                if err.error_name in _MOVED:
+                    self.store.note(request_id, str(err))
                     continue
                 # Paused, or the role was revoked: nothing in this batch can go through now.
-                self.store.note(request.request_id, str(err))
-                logger.error(
-                    "fulfilment refused",
-                    extra={"request_id": request.request_id, "error": str(err)},
-                )
+                self.store.note(request_id, str(err))
+                self._refused(err, request_id)
                 break
-            self.store.record_signed(
-                request.request_id,
-                tx_hash=signed.tx_hash,
-                sender=signed.sender,
-                nonce=signed.nonce,
-                raw_tx=signed.raw,
-            )
-            if self._broadcast(request.request_id, signed.tx_hash, signed.raw, signed.nonce):
+            self._refusal = None
+            try:
+                self.store.record_signed(
+                    request_id,
+                    tx_hash=signed.tx_hash,
+                    sender=signed.sender,
+                    nonce=signed.nonce,
+                    raw_tx=signed.raw,
+                )
+            except StoreConflictError:
+                # Another process signed it first; this signature is never sent.
+                chain.nonces.reset()
+                continue
+            if self._broadcast(request_id, signed.tx_hash, signed.raw, signed.nonce):
                 submitted += 1
         return submitted, closed
+
+    def _nonce_gap(self) -> bool:
+        """Whether the node lacks a transaction this account signed and recorded (a new one
+        would sit behind the gap); settling hands those bytes to the node again first."""
+        chain = self.verifier.chain
+        signed = [
+            s
+            for s in self.store.unsettled_submissions(chain.address)
+            if s.state is SubmissionState.SIGNED
+        ]
+        if not signed:
+            return False
+        known = chain.transaction_count(chain.address, "pending")
+        gap = known <= max(s.nonce for s in signed)
+        if gap:
+            logger.info(
+                "waiting for the node to hold every signed fulfilment before signing more",
+                extra={"node_nonce": known, "highest_signed": max(s.nonce for s in signed)},
+            )
+        return gap
+
+    def _refused(self, err: ContractRevertError, request_id: int) -> None:
+        reason = err.error_name or str(err)
+        if reason == self._refusal:
+            return
+        self._refusal = reason
+        record_event(
+            self.store,
+            SecurityEventType.FULFILMENT_REFUSED,
+            f"the contract refuses this oracle's fulfilments: {err}",
+            request_id=request_id,
+        )
 
     def _broadcast(self, request_id: int, tx_hash: bytes, raw: bytes, nonce: int) -> bool:
         signed = SignedTransaction(tx_hash, raw, nonce, self.verifier.chain.address)
         try:
             self.verifier.broadcast(signed)
         except NonceConflictError as err:
-            self.store.record_dropped(tx_hash)
-            self.store.retry(request_id, str(err))
+            # Settling decides from the account's count whether another transaction took it.
             logger.warning(
-                "nonce taken, signing again", extra={"request_id": request_id, "nonce": nonce}
+                "node refused the nonce",
+                extra={"request_id": request_id, "nonce": nonce, "error": str(err)},
             )
             return False
         except TransactionRejectedError as err:
@@ -399,71 +918,51 @@ class OracleDaemon:
                 "node refused fulfilment", extra={"request_id": request_id, "error": str(err)}
             )
             return False
+        sends = self.store.record_sent(tx_hash)
         logger.info(
-            "fulfilment sent", extra={"request_id": request_id, "tx_hash": tx_hash, "nonce": nonce}
+            "fulfilment sent" if sends == 1 else "rebroadcast",
+            extra={"request_id": request_id, "tx_hash": tx_hash, "nonce": nonce, "sends": sends},
         )
         return True
 
-    # --- 4. settle ---------------------------------------------------------------------------
+    # --- operators ---------------------------------------------------------------------------
 
-    def settle_submissions(self) -> int:
-        """Resolve recorded transactions from their receipts; return requests finalised."""
-        finalised = 0
-        for stored in self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size):
-            request_id = stored.request.request_id
-            submission = self.store.open_submission(request_id)
-            if submission is None:
-                self.store.retry(request_id, "no open transaction")
-                continue
-            try:
-                sent = self.verifier.receipt(submission.tx_hash)
-            except ContractRevertError as err:
-                self.store.record_mined(
-                    submission.tx_hash, succeeded=False, block_number=0, gas_used=0
-                )
-                logger.warning(
-                    "fulfilment reverted", extra={"request_id": request_id, "error": str(err)}
-                )
-                finalised += self._close_or_retry(request_id, f"reverted: {err.error_name}")
-                continue
-            if sent is not None:
-                self.store.record_mined(
-                    submission.tx_hash,
-                    succeeded=True,
-                    block_number=sent.block_number,
-                    gas_used=sent.gas_used,
-                )
-                self.store.mark_final(request_id, "valid" if stored.verdict else "invalid")
-                logger.info(
-                    "fulfilled",
-                    extra={
-                        "request_id": request_id,
-                        "valid": stored.verdict,
-                        "tx_hash": submission.tx_hash,
-                        "block": sent.block_number,
-                        "gas_used": sent.gas_used,
-                    },
-                )
-                finalised += 1
-                continue
-            status = self.verifier.status_of(request_id)
-            if status.is_final:
-                # Another oracle got there first; ours, if it is still pending, will revert.
-                self.store.record_dropped(submission.tx_hash)
-                self.store.mark_final(request_id, _FINAL[status])
-                finalised += 1
-                continue
-            # Not mined and not final: the node may have lost it. The same bytes again.
-            self._broadcast(request_id, submission.tx_hash, submission.raw_tx, submission.nonce)
-        return finalised
+    def _log_waiting(
+        self, head: int, safe: int, counts: dict[RequestState, int], unsettled: int
+    ) -> None:
+        """At most every `wait_log_interval`: what the daemon waits for, and why."""
+        now = time.monotonic()
+        if now - self._last_wait_log < self.settings.wait_log_interval:
+            return
+        unconfirmed = 0
+        if head > safe:
+            unconfirmed = len(self.verifier.verification_requested_events(safe + 1, head))
+        waiting = unconfirmed + unsettled + sum(counts[state] for state in _OPEN)
+        if not waiting:
+            self._waited_head = None
+            return
+        self._last_wait_log = now
+        extra: dict[str, object] = {
+            "head": head,
+            "safe_block": safe,
+            "confirmations": self.settings.confirmations,
+            "unconfirmed_requests": unconfirmed,
+            "pending": counts[RequestState.PENDING] + counts[RequestState.VERIFIED],
+            "submitted": counts[RequestState.SUBMITTED],
+            "unsettled_transactions": unsettled,
+        }
+        if self._waited_head == head and self.settings.confirmations:
+            extra["hint"] = (
+                f"the head has not moved since the last line: a development node that mines a "
+                f"block only when a transaction arrives (Anvil's default) never reaches "
+                f"{self.settings.confirmations} confirmations; start it with --block-time 1"
+            )
+        self._waited_head = head
+        logger.info("waiting for confirmations", extra=extra)
 
-    def _close_or_retry(self, request_id: int, note: str) -> int:
-        status = self.verifier.status_of(request_id)
-        if status.is_final:
-            self.store.mark_final(request_id, _FINAL[status])
-            return 1
-        self.store.retry(request_id, note)
-        return 0
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def _indexed_key(event: KeyRegistered) -> IndexedKey:
@@ -487,6 +986,7 @@ def _indexed_request(event: VerificationRequested) -> IndexedRequest:
         context=event.context,
         signature=event.signature,
         block_number=event.block_number,
+        block_hash=event.block_hash,
         tx_hash=event.tx_hash,
         log_index=event.log_index,
     )

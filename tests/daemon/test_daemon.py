@@ -113,16 +113,16 @@ def test_restart_after_a_crash_before_the_receipt_was_recorded_sends_nothing_aga
 ) -> None:
     for _ in range(3):
         scenario.open()
-    real_receipt = Verifier.receipt
+    real_receipt = Verifier.lookup_receipt
 
     def dying_receipt(self: Verifier, tx_hash: bytes) -> Any:
         raise Crash
 
-    monkeypatch.setattr(Verifier, "receipt", dying_receipt)
+    monkeypatch.setattr(Verifier, "lookup_receipt", dying_receipt)
     first = _daemon(scenario)
     with pytest.raises(Crash):
         first.run(until_settled=True, timeout=60)
-    monkeypatch.setattr(Verifier, "receipt", real_receipt)
+    monkeypatch.setattr(Verifier, "lookup_receipt", real_receipt)
     restarted = _daemon(scenario)
     restarted.run(until_settled=True, timeout=60)
     _assert_each_fulfilled_once_as_expected(scenario)

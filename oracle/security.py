@@ -1,0 +1,75 @@
+"""Security events: stored in the daemon's store and logged, through one function."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Final
+
+from oracle.store.models import SecurityEventType, Severity
+
+if TYPE_CHECKING:
+    from oracle.store import Store
+    from oracle.store.store import StoredSecurityEvent
+
+__all__ = ["DEFAULT_SEVERITY", "SecurityEventType", "Severity", "record_event"]
+
+logger = logging.getLogger("oracle.security")
+
+#: How serious each kind of event is unless the caller says otherwise.
+DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
+    SecurityEventType.KEY_MISMATCH: Severity.CRITICAL,
+    SecurityEventType.PAYLOAD_MISMATCH: Severity.CRITICAL,
+    SecurityEventType.COMMITMENT_MISMATCH: Severity.CRITICAL,
+    SecurityEventType.REQUEST_NOT_ON_CHAIN: Severity.WARNING,
+    SecurityEventType.FALSE_FULFILMENT_LOG: Severity.CRITICAL,
+    SecurityEventType.KEY_UNAVAILABLE: Severity.WARNING,
+    SecurityEventType.VERDICT_DISAGREEMENT: Severity.CRITICAL,
+    SecurityEventType.REORG: Severity.WARNING,
+    SecurityEventType.CHAIN_RESET: Severity.WARNING,
+    SecurityEventType.FULFILMENT_REFUSED: Severity.WARNING,
+}
+
+_LEVEL: Final = {
+    Severity.INFO: logging.INFO,
+    Severity.WARNING: logging.WARNING,
+    Severity.CRITICAL: logging.ERROR,
+}
+
+
+def record_event(
+    store: Store,
+    event_type: SecurityEventType,
+    detail: str,
+    *,
+    severity: Severity | None = None,
+    request_id: int | None = None,
+    key_id: bytes | None = None,
+    tx_hash: bytes | None = None,
+    block_number: int | None = None,
+) -> StoredSecurityEvent:
+    """Store a security event and log it as one line (never a payload: ids and hashes only).
+
+    Raises:
+        StoreError: the database failed.
+    """
+    level = severity or DEFAULT_SEVERITY[event_type]
+    stored = store.add_security_event(
+        event_type,
+        level,
+        detail,
+        request_id=request_id,
+        key_id=key_id,
+        tx_hash=tx_hash,
+        block_number=block_number,
+    )
+    extra: dict[str, object] = {"event": event_type.value, "severity": level.value}
+    for name, value in (
+        ("request_id", request_id),
+        ("key_id", key_id),
+        ("tx_hash", tx_hash),
+        ("block", block_number),
+    ):
+        if value is not None:
+            extra[name] = value
+    logger.log(_LEVEL[level], "security event: %s", detail, extra=extra)
+    return stored
