@@ -1,5 +1,5 @@
-"""Chain-facing commands: `deploy`, `grant-role`, `revoke-role`, `register-key`, `request`,
-`status`, `run` (the daemon) and `demo`."""
+"""Chain-facing commands: `new-account`, `deploy`, `grant-role`, `revoke-role`, `register-key`,
+`request`, `status`, `run` (the daemon) and `demo`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from eth_account import Account
 from pydantic import SecretStr
 
 from oracle.chain import (
@@ -22,8 +23,10 @@ from oracle.chain import (
     commitment,
     connect,
     deploy_verifier,
+    fund,
+    fund_from_node_account,
 )
-from oracle.cli._io import emit, payload, read_source
+from oracle.cli._io import emit, payload, read_source, write_private
 from oracle.cli.keys import message_input, message_options, signature_input
 from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
@@ -33,6 +36,8 @@ from oracle.logs import configure_logging
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from eth_account.signers.local import LocalAccount
 
     from oracle.demo import DemoReport
 
@@ -96,6 +101,68 @@ def _open_verifier(settings: Settings) -> Verifier:
         return Verifier(chain, address)
     except ContractNotFoundError as err:
         raise ConfigError(f"{err}; check --verifier and --rpc-url") from err
+
+
+@click.command(name="new-account")
+@_chain_options
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Private key file to create (mode 0600, never overwritten).",
+)
+@click.option(
+    "--ether",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Ether the new account receives.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def new_account(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    out: Path,
+    ether: int,
+    as_json: bool,
+) -> None:
+    """Create a funded account on a development node; print its address.
+
+    The ether comes from the --private-key-file (or PQORACLE_PRIVATE_KEY) account when one is
+    given, otherwise from the node's first unlocked account (Anvil and Ganache hold pre-funded
+    development accounts). The key file is written before any ether is sent, so a failed
+    transfer never strands funds on a key nobody kept.
+    """
+    settings = _settings(rpc_url, private_key_file)
+    chain = _connect(settings)
+    account: LocalAccount = Account.create()
+    write_private(out, ("0x" + bytes(account.key).hex() + "\n").encode("ascii"))
+    wei = ether * 10**18
+    funded_by: str
+    if chain.account is not None:
+        fund(chain, account.address, wei)
+        funded_by = chain.account.address
+    else:
+        try:
+            fund_from_node_account(chain, account.address, wei)
+        except ConfigError:
+            out.unlink()  # nothing was sent: no unlocked account to send from
+            raise
+        funded_by = "node"
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "address": account.address,
+                    "private_key_file": str(out),
+                    "wei": wei,
+                    "funded_by": funded_by,
+                }
+            )
+        )
+    else:
+        click.echo(account.address)
 
 
 @click.command()

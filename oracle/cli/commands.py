@@ -19,6 +19,7 @@ def all_commands() -> list[click.Command]:
         keys.keygen,
         keys.sign,
         keys.verify_command,
+        chain.new_account,
         chain.deploy,
         chain.grant_role,
         chain.revoke_role,

@@ -1,5 +1,6 @@
-"""The chain-facing commands (deploy, grant-role, revoke-role, register-key, request, status, run,
-demo) through click's runner on real nodes, their exit codes, and one `pqoracle` process.
+"""The chain-facing commands (new-account, deploy, grant-role, revoke-role, register-key, request,
+status, run, demo) through click's runner on real nodes, their exit codes, and one `pqoracle`
+process.
 
 Exit codes under test (oracle/cli/__init__.py): 0 ok, 1 check failed, 2 bad input (a `ValueError`
 among the package's errors) with a one-line reason, 3 runtime failure (any other package error:
@@ -158,6 +159,73 @@ def deployed(anvil: LocalNode, tmp_path: Path) -> Deployed:
         admin_key=admin_key,
         oracle_key=_key_file(tmp_path / "oracle.key", oracle_key),
     )
+
+
+# --- new-account (Anvil) -----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_new_account_writes_an_owner_only_key_funded_from_the_nodes_unlocked_account(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "dapp.key"
+    with run_anvil(accounts=1) as node:
+        result = Cli(secrets=[node.private_key]).ok(
+            "new-account", "--rpc-url", node.rpc_url, "-o", str(out)
+        )
+        address = result.stdout.strip()
+        balance = node.connect().balance(address)
+    key = out.read_text().strip()
+    assert key.removeprefix("0x") not in result.output
+    assert Account.from_key(key).address == address
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert balance == 10 * 10**18
+
+
+@pytest.mark.integration
+def test_new_account_with_a_key_file_pays_from_that_account(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    payer = _key_file(tmp_path / "payer.key", anvil.private_key)
+    out = tmp_path / "oracle.key"
+    report = Cli(secrets=[anvil.private_key]).json(
+        "new-account",
+        "--rpc-url",
+        anvil.rpc_url,
+        "--private-key-file",
+        str(payer),
+        "-o",
+        str(out),
+        "--ether",
+        "2",
+    )
+    assert report["funded_by"] == anvil.address
+    assert report["wei"] == 2 * 10**18
+    assert report["private_key_file"] == str(out)
+    assert Account.from_key(out.read_text().strip()).address == report["address"]
+    assert anvil.connect().balance(report["address"]) == 2 * 10**18
+
+
+@pytest.mark.integration
+def test_new_account_without_an_unlocked_account_or_a_key_exits_2_and_keeps_no_key_file(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    out = tmp_path / "dapp.key"
+    result = Cli(secrets=[anvil.private_key])(
+        "new-account", "--rpc-url", anvil.rpc_url, "-o", str(out)
+    )
+    _fails(result, 2, "holds no unlocked account", "--private-key-file")
+    assert not out.exists()
+
+
+@pytest.mark.integration
+def test_new_account_never_overwrites_a_key_file(anvil: LocalNode, tmp_path: Path) -> None:
+    out = _key_file(tmp_path / "admin.key", anvil.private_key)
+    result = Cli(secrets=[anvil.private_key])(
+        "new-account", "--rpc-url", anvil.rpc_url, "-o", str(out)
+    )
+    _fails(result, 2, "exists", "refusing to overwrite")
+    assert out.read_text().strip() == anvil.private_key
 
 
 # --- deploy and roles (Anvil) -------------------------------------------------------------------
