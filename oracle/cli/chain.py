@@ -12,20 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import SecretStr
 
-from oracle.chain import (
-    Chain,
-    Role,
-    Verifier,
-    check_request,
-    commitment,
-    connect,
-    deploy_verifier,
-)
 from oracle.cli._io import emit, payload, read_source
 from oracle.cli.keys import message_input, message_options, signature_input
-from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
 from oracle.errors import ConfigError, ContractNotFoundError, InputError
 from oracle.inputs import parse_address, parse_hex
@@ -34,6 +23,8 @@ from oracle.logs import configure_logging
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from oracle.chain import Chain, Verifier
+    from oracle.config import Settings
     from oracle.demo import DemoReport
 
 # --- shared options -------------------------------------------------------------------------
@@ -65,6 +56,10 @@ def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: object) -> Settings:
+    from pydantic import SecretStr
+
+    from oracle.config import load_settings
+
     key: SecretStr | None = None
     if private_key_file is not None:
         key = SecretStr(read_source(str(private_key_file)).decode("ascii", "replace").strip())
@@ -72,6 +67,8 @@ def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: o
 
 
 def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
+    from oracle.chain import connect
+
     if needs_node and settings.rpc_url is None:
         raise ConfigError(
             "this command needs a node: give --rpc-url (or PQORACLE_RPC_URL); the embedded chain "
@@ -88,6 +85,8 @@ def _open_verifier(settings: Settings) -> Verifier:
         InputError: not an address.
         ChainConnectionError: the node cannot be reached.
     """
+    from oracle.chain import Verifier
+
     if settings.verifier_address is None:
         raise ConfigError("no verifier: give --verifier (or PQORACLE_VERIFIER_ADDRESS)")
     address = parse_address(settings.verifier_address, what="verifier address")
@@ -121,6 +120,8 @@ def deploy(
     as_json: bool,
 ) -> None:
     """Deploy a SignatureVerifier from the committed artifact."""
+    from oracle.chain import Role, deploy_verifier
+
     admin_address = parse_address(admin, what="admin") if admin else None
     oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
     settings = _settings(rpc_url, private_key_file)
@@ -156,6 +157,8 @@ def _role_command(grant: bool) -> click.Command:
         role: str,
         account: str,
     ) -> None:
+        from oracle.chain import Role
+
         parsed, address = Role.parse(role), parse_address(account, what="account")
         settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
         verifier = _open_verifier(settings)
@@ -231,6 +234,8 @@ def request(
     as_json: bool,
 ) -> None:
     """Open a verification request; print its id."""
+    from oracle.chain import check_request, commitment
+
     if (key_id is None) == (public_key_file is None):
         raise InputError("give the key once: --key-id or --public-key")
     public = load_public_key(read_source(public_key_file)) if public_key_file else None
