@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
-
 from oracle.errors import InputError
 
 _HEX = re.compile(r"(?:0[xX])?([0-9a-fA-F]*)")
@@ -46,6 +44,9 @@ def parse_address(text: str, *, what: str = "address") -> str:
     Raises:
         InputError: not a 20-byte hex address, or a wrong EIP-55 checksum.
     """
+    # eth-utils takes longer to import than the rest of a chainless command together.
+    from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
+
     value = text.strip() if isinstance(text, str) else ""
     if not is_hex_address(value):
         raise InputError(f"{what} is not a 20-byte hex address: {_preview(value)}")

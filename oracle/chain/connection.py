@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from eth_account import Account
 from eth_utils.address import is_address, to_checksum_address
 from pydantic import SecretStr
-from web3 import EthereumTesterProvider, HTTPProvider, Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import BlockNotFound, TimeExhausted, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint, Wei
@@ -30,6 +30,7 @@ from oracle.errors import (
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
+    from web3 import EthereumTesterProvider
     from web3.types import RPCResponse
 
 logger = logging.getLogger(__name__)
@@ -275,6 +276,9 @@ def connect(
         raise ConfigError("poll_latency, request_timeout and receipt_timeout must be positive")
     account = _load_account(private_key) if private_key is not None else None
     if rpc_url is None:
+        # eth-tester and py-evm take most of a second to import: only the embedded chain needs them.
+        from web3 import EthereumTesterProvider
+
         provider = EthereumTesterProvider()
         if account is None:
             account = _load_account(_first_funded_key(provider))

@@ -10,13 +10,13 @@ exception, decoded against the ABI's custom errors.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_hash.auto import keccak
-from eth_tester.exceptions import TransactionFailed
 from eth_utils.abi import collapse_if_tuple
 from eth_utils.address import to_checksum_address
 from web3.exceptions import ContractLogicError
@@ -24,6 +24,7 @@ from web3.exceptions import ContractLogicError
 from oracle.errors import ContractRevertError
 
 if TYPE_CHECKING:
+    from eth_tester.exceptions import TransactionFailed
     from eth_typing import ABI
 
 #: Error(string): what `require(cond, "reason")` and `revert("reason")` produce.
@@ -92,10 +93,22 @@ class ErrorDecoder:
             if data is not None:
                 return self.error(data, tx_hash=tx_hash)
             return self.error(b"", tx_hash=tx_hash, reason=_reason_text(exc))
-        if isinstance(exc, TransactionFailed):
+        failure = _eth_tester_failure_class()
+        if failure is not None and isinstance(exc, failure):
             data, reason = _data_of_eth_tester_failure(exc)
             return self.error(data, tx_hash=tx_hash, reason=reason)
         return None
+
+
+def _eth_tester_failure_class() -> type[BaseException] | None:
+    """eth-tester's `TransactionFailed`, or None while eth-tester has not been imported.
+
+    Only the embedded chain imports eth-tester (and py-evm with it, most of a second); until it
+    has, no exception can be one of its own, so decoding a node's revert does not import it.
+    """
+    module = sys.modules.get("eth_tester.exceptions")
+    failure: type[BaseException] | None = getattr(module, "TransactionFailed", None)
+    return failure
 
 
 def _plain(kind: str, value: object) -> object:

@@ -10,11 +10,9 @@ import json
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
 from oracle.audit import DEFAULT_TIMEOUT, SEVERITIES, AuditOutcome, run_audit
 from oracle.cli.keys import load_signing_key
-from oracle.config import Settings
 from oracle.errors import ConfigError, InputError
 
 
@@ -120,6 +118,11 @@ def audit(
 ) -> None:
     """Run Slither over the contracts and write a signed audit report: exit 1 when score >= 10."""
     if key_file is None:
+        # pydantic-settings costs a tenth of a second at startup: only this fallback needs it.
+        from pydantic import ValidationError
+
+        from oracle.config import Settings
+
         try:
             configured = Settings().signing_key_file
         except ValidationError as err:

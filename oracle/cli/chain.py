@@ -12,23 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from eth_account import Account
-from pydantic import SecretStr
 
-from oracle.chain import (
-    Chain,
-    Role,
-    Verifier,
-    check_request,
-    commitment,
-    connect,
-    deploy_verifier,
-    fund,
-    fund_from_node_account,
-)
 from oracle.cli._io import emit, payload, read_source, write_private
 from oracle.cli.keys import message_input, message_options, signature_input
-from oracle.config import Settings, load_settings
 from oracle.crypto import load_public_key
 from oracle.errors import ConfigError, ContractNotFoundError, InputError
 from oracle.inputs import parse_address, parse_hex
@@ -39,6 +25,8 @@ if TYPE_CHECKING:
 
     from eth_account.signers.local import LocalAccount
 
+    from oracle.chain import Chain, Verifier
+    from oracle.config import Settings
     from oracle.demo import DemoReport
 
 # --- shared options -------------------------------------------------------------------------
@@ -70,6 +58,10 @@ def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: object) -> Settings:
+    from pydantic import SecretStr
+
+    from oracle.config import load_settings
+
     key: SecretStr | None = None
     if private_key_file is not None:
         key = SecretStr(read_source(str(private_key_file)).decode("ascii", "replace").strip())
@@ -77,6 +69,8 @@ def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: o
 
 
 def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
+    from oracle.chain import connect
+
     if needs_node and settings.rpc_url is None:
         raise ConfigError(
             "this command needs a node: give --rpc-url (or PQORACLE_RPC_URL); the embedded chain "
@@ -93,6 +87,8 @@ def _open_verifier(settings: Settings) -> Verifier:
         InputError: not an address.
         ChainConnectionError: the node cannot be reached.
     """
+    from oracle.chain import Verifier
+
     if settings.verifier_address is None:
         raise ConfigError("no verifier: give --verifier (or PQORACLE_VERIFIER_ADDRESS)")
     address = parse_address(settings.verifier_address, what="verifier address")
@@ -134,6 +130,10 @@ def new_account(
     development accounts). The key file is written before any ether is sent, so a failed
     transfer never strands funds on a key nobody kept.
     """
+    from eth_account import Account
+
+    from oracle.chain import fund, fund_from_node_account
+
     settings = _settings(rpc_url, private_key_file)
     chain = _connect(settings)
     account: LocalAccount = Account.create()
@@ -188,6 +188,8 @@ def deploy(
     as_json: bool,
 ) -> None:
     """Deploy a SignatureVerifier from the committed artifact."""
+    from oracle.chain import Role, deploy_verifier
+
     admin_address = parse_address(admin, what="admin") if admin else None
     oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
     settings = _settings(rpc_url, private_key_file)
@@ -223,6 +225,8 @@ def _role_command(grant: bool) -> click.Command:
         role: str,
         account: str,
     ) -> None:
+        from oracle.chain import Role
+
         parsed, address = Role.parse(role), parse_address(account, what="account")
         settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
         verifier = _open_verifier(settings)
@@ -298,6 +302,8 @@ def request(
     as_json: bool,
 ) -> None:
     """Open a verification request; print its id."""
+    from oracle.chain import check_request, commitment
+
     if (key_id is None) == (public_key_file is None):
         raise InputError("give the key once: --key-id or --public-key")
     public = load_public_key(read_source(public_key_file)) if public_key_file else None

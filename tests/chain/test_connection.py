@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from eth_account import Account
@@ -26,6 +30,7 @@ from oracle.errors import (
     ReadOnlyChainError,
 )
 from tests.chains import free_port
+from tests.imports import EMBEDDED_CHAIN, modules_after
 
 
 def test_the_embedded_chain_signs_with_eth_testers_first_funded_account() -> None:
@@ -99,6 +104,50 @@ def test_an_unreachable_node_fails_fast_without_revealing_credentials(
         assert secret not in message
     assert caught.value.__cause__ is None
     assert isinstance(caught.value, ConnectionError)
+
+
+class _ChainIdNode(BaseHTTPRequestHandler):
+    """A JSON-RPC node that knows one answer: chain id 1337."""
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x539"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def chain_id_node() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChainIdNode)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+_CONNECT = """
+from oracle.chain import connect
+chain = connect(sys.argv[1] if len(sys.argv) > 1 else None)
+assert chain.is_embedded or chain.chain_id == 1337
+"""
+
+
+def test_connecting_to_a_node_imports_neither_eth_tester_nor_py_evm(chain_id_node: str) -> None:
+    modules = modules_after(_CONNECT, chain_id_node)
+    assert "web3" in modules
+    assert not modules & EMBEDDED_CHAIN
+
+
+def test_starting_the_embedded_chain_imports_eth_tester_and_py_evm() -> None:
+    assert modules_after(_CONNECT) >= EMBEDDED_CHAIN
 
 
 def test_display_endpoint_keeps_only_scheme_host_and_port() -> None:
