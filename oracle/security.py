@@ -21,6 +21,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.PAYLOAD_MISMATCH: Severity.CRITICAL,
     SecurityEventType.COMMITMENT_MISMATCH: Severity.CRITICAL,
     SecurityEventType.REQUEST_NOT_ON_CHAIN: Severity.WARNING,
+    SecurityEventType.LOG_BLOCK_MISMATCH: Severity.CRITICAL,
     SecurityEventType.FALSE_FULFILMENT_LOG: Severity.CRITICAL,
     SecurityEventType.KEY_UNAVAILABLE: Severity.WARNING,
     SecurityEventType.VERDICT_DISAGREEMENT: Severity.CRITICAL,

@@ -437,23 +437,25 @@ class OracleDaemon:
         keys: list[IndexedKey] = []
         requests: list[IndexedRequest] = []
         fulfilled: list[VerificationFulfilled] = []
-        blocks: dict[int, bytes] = {end: end_hash}
+        blocks = self._canonical_blocks(events, end, end_hash)
         for event in events:
-            if not isinstance(event, KeyRegistered | VerificationRequested | VerificationFulfilled):
-                continue
-            known = blocks.setdefault(event.block_number, event.block_hash)
-            if known != event.block_hash:
-                raise ChainError(
-                    f"the node's logs for block {event.block_number} name another block hash "
-                    "than the block itself: a reorg is under way"
+            if blocks.get(event.block_number) != event.block_hash:
+                record_event(
+                    self.store,
+                    SecurityEventType.LOG_BLOCK_MISMATCH,
+                    f"a {type(event).__name__} log names block {event.block_number} with a "
+                    "hash the chain does not have; it is ignored",
+                    request_id=getattr(event, "request_id", None),
+                    tx_hash=event.tx_hash,
+                    block_number=event.block_number,
                 )
-            if isinstance(event, KeyRegistered):
+            elif isinstance(event, KeyRegistered):
                 key = self._checked_key(event)
                 if key is not None:
                     keys.append(key)
             elif isinstance(event, VerificationRequested):
                 requests.append(_indexed_request(event))
-            else:
+            elif isinstance(event, VerificationFulfilled):
                 fulfilled.append(event)
         result = self.store.ingest(keys=keys, requests=requests, blocks=blocks, next_block=end + 1)
         for request_id in result.conflicts:
@@ -473,6 +475,33 @@ class OracleDaemon:
             self._check_fulfilled_log(event, safe)
         logger.debug("ingested", extra={"from_block": start, "to_block": end})
         return result.new_keys, result.new_requests
+
+    def _canonical_blocks(
+        self, events: list[VerifierEvent], end: int, end_hash: bytes
+    ) -> dict[int, bytes]:
+        """The chain's hash of every block the logs name. A block whose logs all name one hash
+        is taken at their word (a wrong one only makes a later rewind go deeper); the window's
+        end, and any block named with two hashes, are asked of the node.
+
+        Raises:
+            ChainError: no log of a block names the node's hash for it: a reorg is under way.
+        """
+        named: dict[int, set[bytes]] = {}
+        for event in events:
+            named.setdefault(event.block_number, set()).add(event.block_hash)
+        blocks = {end: end_hash}
+        for number, hashes in named.items():
+            if number != end and len(hashes) == 1:
+                blocks[number] = next(iter(hashes))
+                continue
+            canonical = end_hash if number == end else self.verifier.chain.block_hash(number)
+            if canonical not in hashes:
+                raise ChainError(
+                    f"no log the node returned for block {number} names the block's own hash: "
+                    "a reorg is under way"
+                )
+            blocks[number] = canonical
+        return blocks
 
     def _checked_key(self, event: KeyRegistered) -> IndexedKey | None:
         """The logged key if it hashes to its key id; otherwise a security event and None."""
@@ -883,7 +912,7 @@ class OracleDaemon:
         known = chain.transaction_count(chain.address, "pending")
         gap = known <= max(s.nonce for s in signed)
         if gap:
-            logger.info(
+            logger.debug(
                 "waiting for the node to hold every signed fulfilment before signing more",
                 extra={"node_nonce": known, "highest_signed": max(s.nonce for s in signed)},
             )

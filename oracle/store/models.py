@@ -79,6 +79,8 @@ class SecurityEventType(enum.StrEnum):
     COMMITMENT_MISMATCH = "commitment_mismatch"
     #: A log reports a request the contract does not hold.
     REQUEST_NOT_ON_CHAIN = "request_not_on_chain"
+    #: A log naming a block hash the chain does not have (an invented or stale log).
+    LOG_BLOCK_MISMATCH = "log_block_mismatch"
     #: A `VerificationFulfilled` log for a request the contract still reports pending.
     FALSE_FULFILMENT_LOG = "false_fulfilment_log"
     #: A request's key cannot be read from any log that hashes to its key id.

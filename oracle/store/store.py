@@ -461,6 +461,8 @@ class Store:
                     block_hash=None,
                     gas_used=None,
                     confirmed=False,
+                    # The node dropped it with its block: due to be handed over again at once.
+                    last_sent_at=None,
                 )
             )
             reopened = session.execute(

@@ -1,0 +1,447 @@
+"""The daemon against a lying node, a flaky node and reorgs deeper than its confirmations, on Anvil.
+
+Every test here reads the chain through `tests/rpcproxy.py` (or rewrites Anvil's history with
+`evm_snapshot`/`evm_revert` and `anvil_reset`) and asserts on the contract's own state: no wrong
+verdict is ever posted, every request on the final chain ends with exactly one fulfilment and
+the verdict its bytes deserve, and each lie or reorg is a stored security event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oracle.chain import Status, Verifier, connect, mine_blocks
+from oracle.crypto import SigningKey
+from oracle.daemon import OracleDaemon
+from oracle.errors import ChainResetError
+from oracle.security import SecurityEventType
+from oracle.store import RequestState, Store
+from tests.chains import LocalNode, run_anvil
+from tests.daemon.conftest import CONTEXT, MESSAGE, Scenario, scenario_on
+from tests.rpcproxy import RpcProxy
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Faulty:
+    """A deployment on Anvil; the daemon reads it through `proxy`."""
+
+    node: LocalNode
+    proxy: RpcProxy
+    scenario: Scenario
+
+    def oracle_through_proxy(self) -> Verifier:
+        chain = connect(self.proxy.url, poll_latency=0.01).with_account(
+            self.scenario.oracle.chain.signer
+        )
+        return self.scenario.oracle.using(chain)
+
+    def daemon(self, store: Store | None = None, **settings: object) -> OracleDaemon:
+        return OracleDaemon(
+            self.oracle_through_proxy(),
+            store or self.scenario.store(),
+            self.scenario.settings(**settings),
+        )
+
+    def events(self, store: Store) -> Counter[SecurityEventType]:
+        return Counter(event.type for event in store.security_events())
+
+
+@pytest.fixture
+def faulty(anvil: LocalNode, tmp_path: Path) -> Iterator[Faulty]:
+    with RpcProxy(anvil.rpc_url) as proxy:
+        yield Faulty(anvil, proxy, scenario_on(anvil.connect(poll_latency=0.01), tmp_path))
+
+
+def _open_forged(scenario: Scenario, victim: str = "ML-DSA-44") -> tuple[int, SigningKey]:
+    """A request under the victim's key id whose signature an attacker's key made."""
+    _, victim_key_id = scenario.key(victim)
+    attacker = SigningKey.generate(victim)
+    signature = attacker.sign(MESSAGE, CONTEXT)
+    request_id = scenario.dapp.request_verification(victim_key_id, MESSAGE, CONTEXT, signature)
+    scenario.expected[request_id] = False
+    return request_id, attacker
+
+
+def _statuses(scenario: Scenario, ids: Any) -> dict[int, Status]:
+    return {request_id: scenario.admin.status_of(request_id) for request_id in ids}
+
+
+# --- a lying node ----------------------------------------------------------------------------
+
+
+def test_a_swapped_key_in_the_log_never_yields_a_verdict(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    forged, attacker = _open_forged(scenario)
+    honest = scenario.open("ML-DSA-65")
+    # The node serves the attacker's key under the victim's key id: the forged signature would
+    # verify against it, and the commitment (which covers only the key id) would still match.
+    faulty.proxy.swap_key(scenario.keys["ML-DSA-44"][1], attacker.public_key)
+    daemon = faulty.daemon()
+    daemon.run(until_settled=True, timeout=60)
+    assert _statuses(scenario, [forged, honest]) == {
+        forged: Status.PENDING,
+        honest: Status.VALID,
+    }
+    stored = daemon.store.request(forged)
+    assert stored is not None
+    assert stored.state is RequestState.REJECTED
+    assert stored.verdict is None
+    assert daemon.store.submissions(forged) == []
+    events = faulty.events(daemon.store)
+    assert events[SecurityEventType.KEY_MISMATCH] >= 1
+    assert events[SecurityEventType.KEY_UNAVAILABLE] == 1
+
+
+def test_an_altered_payload_is_a_security_event_and_never_fulfilled(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    altered = scenario.open(valid=False)
+    honest = scenario.open(valid=True)
+    # The tampered request carries MESSAGE + b"!": the node hands the daemon the signed message.
+    faulty.proxy.alter_request(altered, MESSAGE)
+    daemon = faulty.daemon()
+    daemon.run(until_settled=True, timeout=60)
+    assert _statuses(scenario, [altered, honest]) == {
+        altered: Status.PENDING,
+        honest: Status.VALID,
+    }
+    [event] = daemon.store.security_events(event_type=SecurityEventType.PAYLOAD_MISMATCH)
+    assert event.request_id == altered
+    assert daemon.store.submissions(altered) == []
+
+
+def test_an_invented_fulfilment_log_does_not_close_a_request(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    silenced = scenario.open(valid=False)
+    block = scenario.chain.block_number()
+    faulty.proxy.invent_fulfilled(silenced, True, scenario.oracle.chain.address, block)
+    daemon = faulty.daemon()
+    daemon.run(until_settled=True, timeout=60)
+    assert scenario.admin.status_of(silenced) is Status.INVALID
+    assert scenario.fulfilments() == {silenced: 1}
+    stored = daemon.store.request(silenced)
+    assert stored is not None
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, "invalid")
+    # Named in the request's own block, the invented log gives itself away by its block hash;
+    # alone in a block, it would meet the contract's status (the next test).
+    [event] = daemon.store.security_events(event_type=SecurityEventType.LOG_BLOCK_MISMATCH)
+    assert event.request_id == silenced
+
+
+def test_an_invented_fulfilment_log_in_a_block_of_its_own_meets_the_contract(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    silenced = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 2)
+    block = scenario.chain.block_number() - 1
+    faulty.proxy.invent_fulfilled(silenced, True, scenario.oracle.chain.address, block)
+    daemon = faulty.daemon()
+    daemon.run(until_settled=True, timeout=60)
+    assert scenario.admin.status_of(silenced) is Status.INVALID
+    assert scenario.fulfilments() == {silenced: 1}
+    [event] = daemon.store.security_events(event_type=SecurityEventType.FALSE_FULFILMENT_LOG)
+    assert event.request_id == silenced
+
+
+def test_a_verdict_the_chain_finalised_otherwise_is_a_disagreement(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    request_id = scenario.open(valid=True)
+    # Another oracle (the admin, granted the role) posts the opposite verdict first.
+    scenario.admin.grant_role("ORACLE", scenario.chain.address)
+    scenario.admin.fulfill(request_id, False, scenario.admin.request_of(request_id).commitment)
+    daemon = faulty.daemon(confirmations=1)
+    _run_until(daemon, scenario, lambda: _state(daemon, request_id) is RequestState.FINAL)
+    stored = daemon.store.request(request_id)
+    assert stored is not None
+    assert (stored.verdict, stored.final_status) == (True, "invalid")
+    assert daemon.store.submissions(request_id) == []
+    [event] = daemon.store.security_events(event_type=SecurityEventType.VERDICT_DISAGREEMENT)
+    assert event.request_id == request_id
+
+
+# --- a flaky node ----------------------------------------------------------------------------
+
+
+def test_rate_limits_and_server_errors_back_off_and_resume(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = faulty.scenario
+    for _ in range(2):
+        scenario.open()
+    daemon = faulty.daemon()
+    # More failures than the connection's own retries absorb: the daemon's cycle sees them.
+    faulty.proxy.fail("eth_getLogs", times=4, kind="429")
+    faulty.proxy.fail("eth_call", times=2, kind="server")
+    with caplog.at_level(logging.INFO, logger="oracle.daemon"):
+        report = daemon.run(until_settled=True, timeout=90)
+    assert report is not None
+    assert report.settled
+    assert _statuses(scenario, scenario.expected) == dict.fromkeys(scenario.expected, Status.VALID)
+    messages = [record.getMessage() for record in caplog.records]
+    assert "node request failed, retrying" in messages
+    assert messages.count("node reachable again") >= 1
+
+
+def test_a_log_result_cap_halves_the_window_and_resumes(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = faulty.scenario
+    for _ in range(3):
+        scenario.open()
+    faulty.proxy.fail("eth_getLogs", times=50, kind="cap", max_range=4)
+    daemon = faulty.daemon(log_window=100)
+    with caplog.at_level(logging.WARNING, logger="oracle.daemon"):
+        daemon.run(until_settled=True, timeout=90)
+    assert daemon.log_window <= 4
+    assert _statuses(scenario, scenario.expected) == dict.fromkeys(scenario.expected, Status.VALID)
+    halved = "node capped a log query, halving the window"
+    assert any(r.getMessage() == halved for r in caplog.records)
+
+
+def test_a_dropped_transaction_is_sent_again_once_the_node_shows_it_lost_it(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    first = scenario.open()
+    second = scenario.open()
+    faulty.proxy.drop_transactions(1)
+    daemon = faulty.daemon()
+    daemon.run(until_settled=True, timeout=60)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.VALID}
+    assert scenario.fulfilments() == {first: 1, second: 1}
+    # One signed transaction per request: the lost one was handed over again, not re-signed.
+    assert [len(daemon.store.submissions(r)) for r in (first, second)] == [1, 1]
+
+
+def test_two_daemons_on_one_sqlite_store_both_survive_and_fulfil_each_request_once(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    for index in range(6):
+        scenario.open(valid=index % 2 == 0)
+    daemons = [faulty.daemon(batch_size=2) for _ in range(2)]
+    failures: list[BaseException] = []
+
+    def run(daemon: OracleDaemon) -> None:
+        try:
+            daemon.run(until_settled=True, timeout=90)
+        except BaseException as err:
+            failures.append(err)
+
+    threads = [threading.Thread(target=run, args=(daemon,)) for daemon in daemons]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    expected = {r: Status.VALID if ok else Status.INVALID for r, ok in scenario.expected.items()}
+    assert _statuses(scenario, scenario.expected) == expected
+    assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
+
+
+def test_each_fulfilment_is_sent_at_most_three_times_with_one_second_blocks(
+    tmp_path: Path,
+) -> None:
+    with run_anvil(block_time=1) as node, RpcProxy(node.rpc_url) as proxy:
+        scenario = scenario_on(node.connect(poll_latency=0.01), tmp_path)
+        for index in range(4):
+            scenario.open(valid=index % 2 == 0)
+        faulty = Faulty(node, proxy, scenario)
+        sends_before = len(proxy.raw_sends)
+        daemon = faulty.daemon(poll_interval=0.05)
+        daemon.run(until_settled=True, timeout=90)
+        sends = Counter(proxy.raw_sends[sends_before:])
+        assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
+        assert len(sends) == len(scenario.expected)
+        assert max(sends.values()) <= 3, sends
+
+
+# --- reorgs deeper than the confirmations ----------------------------------------------------
+
+
+def _rebuild_past(scenario: Scenario, height: int) -> None:
+    """Mine on the new branch until it is longer than the old one was."""
+    missing = height - scenario.chain.block_number() + 2
+    if missing > 0:
+        mine_blocks(scenario.chain, missing)
+
+
+def _state(daemon: OracleDaemon, request_id: int) -> RequestState | None:
+    stored = daemon.store.request(request_id)
+    return None if stored is None else stored.state
+
+
+def _run_until(
+    daemon: OracleDaemon, scenario: Scenario, done: Callable[[], bool], timeout: float = 90
+) -> None:
+    """Run cycles, mining a block after each (so confirmations come), until `done()`."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the daemon did not get there in time"
+        daemon.run(max_cycles=1, on_cycle=lambda _: mine_blocks(scenario.chain))
+
+
+def _settle(daemon: OracleDaemon, scenario: Scenario, *, vanished: tuple[int, ...] = ()) -> None:
+    """Run until every expected request is final (and the `vanished` ones vanished) in the
+    store, and no transaction is left to settle."""
+
+    def done() -> bool:
+        finished = all(
+            _state(daemon, r) is RequestState.FINAL for r in scenario.expected
+        ) and all(_state(daemon, r) is RequestState.VANISHED for r in vanished)
+        address = daemon.verifier.chain.address
+        return finished and not daemon.store.unsettled_submissions(address)
+
+    _run_until(daemon, scenario, done)
+
+
+def _final_chain_is_served(daemon: OracleDaemon, scenario: Scenario, ids: list[int]) -> None:
+    fulfilments = scenario.fulfilments()
+    for request_id in ids:
+        assert fulfilments.get(request_id) == 1, (request_id, fulfilments)
+        stored = daemon.store.request(request_id)
+        assert stored is not None
+        assert stored.state is RequestState.FINAL, (request_id, stored.state, stored.note)
+    assert daemon.store.counts()[RequestState.REJECTED] == 0
+
+
+def test_a_request_replaced_by_a_reorg_is_verified_afresh_and_fulfilled(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    daemon = faulty.daemon(confirmations=2)
+    scenario.key("ML-DSA-44")
+    snapshot = faulty.node.rpc("evm_snapshot")
+    old = scenario.open(valid=True)
+    _settle(daemon, scenario)
+    assert scenario.admin.status_of(old) is Status.VALID
+    height = scenario.chain.block_number()
+    faulty.node.rpc("evm_revert", [snapshot])
+    scenario.oracle.chain.nonces.reset()
+    scenario.dapp.chain.nonces.reset()
+    # The same id now holds other bytes, which deserve the opposite verdict.
+    scenario.expected.clear()
+    replaced = scenario.open(valid=False)
+    assert replaced == old
+    later = scenario.open(valid=True)
+    _rebuild_past(scenario, height)
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [replaced, later]) == {
+        replaced: Status.INVALID,
+        later: Status.VALID,
+    }
+    _final_chain_is_served(daemon, scenario, [replaced, later])
+    assert daemon.store.security_events(event_type=SecurityEventType.REORG)
+
+
+def test_a_vanished_request_leaves_the_pipeline_and_its_id_serves_the_next_request(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    daemon = faulty.daemon(confirmations=2)
+    scenario.key("ML-DSA-44")
+    snapshot = faulty.node.rpc("evm_snapshot")
+    gone = scenario.open(valid=True)
+    _settle(daemon, scenario)
+    height = scenario.chain.block_number()
+    faulty.node.rpc("evm_revert", [snapshot])
+    scenario.oracle.chain.nonces.reset()
+    scenario.dapp.chain.nonces.reset()
+    _rebuild_past(scenario, height)
+    scenario.expected.clear()
+    _settle(daemon, scenario, vanished=(gone,))
+    stored = daemon.store.request(gone)
+    assert stored is not None
+    assert stored.state is RequestState.VANISHED
+    assert scenario.admin.status_of(gone) is Status.NONE
+    # A new request takes the same id on the new chain: it is served, not skipped.
+    scenario.expected.clear()
+    again = scenario.open(valid=False)
+    assert again == gone
+    _settle(daemon, scenario)
+    assert scenario.admin.status_of(again) is Status.INVALID
+    _final_chain_is_served(daemon, scenario, [again])
+
+
+def test_an_orphaned_fulfilment_is_sent_again_and_later_requests_do_not_stall(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    daemon = faulty.daemon(confirmations=2)
+    first = scenario.open(valid=True)
+    second = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 3)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
+    height = scenario.chain.block_number()
+    # The blocks holding both fulfilments are replaced: the oracle's nonce goes back on chain.
+    faulty.node.rpc("evm_revert", [snapshot])
+    _rebuild_past(scenario, height)
+    assert _statuses(scenario, [first, second]) == dict.fromkeys((first, second), Status.PENDING)
+    third = scenario.open(valid=True)
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second, third]) == {
+        first: Status.VALID,
+        second: Status.INVALID,
+        third: Status.VALID,
+    }
+    _final_chain_is_served(daemon, scenario, [first, second, third])
+    assert daemon.store.security_events(event_type=SecurityEventType.REORG)
+    # Every recorded transaction ends in the state the chain shows.
+    for request_id in (first, second, third):
+        for submission in daemon.store.submissions(request_id):
+            assert submission.confirmed
+            receipt = scenario.admin.lookup_receipt(submission.tx_hash)
+            if receipt is None:
+                assert submission.state.value == "dropped"
+            else:
+                assert submission.state.value == ("mined" if receipt.succeeded else "reverted")
+
+
+def test_a_reset_chain_is_refused_in_one_line_or_followed_from_a_fresh_store(
+    faulty: Faulty, tmp_path: Path
+) -> None:
+    scenario = faulty.scenario
+    node = faulty.node
+    first = scenario.open()
+    mine_blocks(scenario.chain, 20)
+    faulty.daemon().run(until_settled=True, timeout=60)
+    assert scenario.admin.status_of(first) is Status.VALID
+    # Anvil starts over (same chain id, a short new chain); the same deployer redeploys at the
+    # same address, and the oracle is given its role again.
+    node.rpc("anvil_reset")
+    node.rpc("anvil_setBalance", [node.address, hex(10**24)])
+    oracle = scenario.oracle.chain.address
+    node.rpc("anvil_setBalance", [oracle, hex(10**20)])
+    scenario.chain.nonces.reset()
+    scenario.oracle.chain.nonces.reset()
+    (tmp_path / "fresh").mkdir()
+    fresh = scenario_on(scenario.chain, tmp_path / "fresh")
+    assert fresh.admin.address == scenario.admin.address
+    fresh.admin.grant_role("ORACLE", oracle)
+    with pytest.raises(ChainResetError) as caught:
+        faulty.daemon().run(max_cycles=2)
+    assert "\n" not in str(caught.value)
+    assert "--reset-store" in str(caught.value)
+    request_id = fresh.open()
+    store = scenario.store()
+    following = OracleDaemon(
+        faulty.oracle_through_proxy(), store, scenario.settings(), reset_store=True
+    )
+    following.run(until_settled=True, timeout=60)
+    assert fresh.admin.status_of(request_id) is Status.VALID
+    assert fresh.fulfilments() == {request_id: 1}
+    assert [e.type for e in store.security_events(event_type=SecurityEventType.CHAIN_RESET)] == [
+        SecurityEventType.CHAIN_RESET,
+        SecurityEventType.CHAIN_RESET,
+    ]
