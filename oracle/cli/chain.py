@@ -388,6 +388,12 @@ def status(
     "--dry-run", is_flag=True, help="Verify and log verdicts, send nothing (no key needed)."
 )
 @click.option(
+    "--reset-store",
+    is_flag=True,
+    help="If the node no longer has the blocks the store read (a reset development node), "
+    "forget them and follow the node's chain from --start-block instead of stopping.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["json", "text"]),
     default="json",
@@ -404,6 +410,7 @@ def run(
     once: bool,
     max_cycles: int | None,
     dry_run: bool,
+    reset_store: bool,
     log_format: str,
 ) -> None:
     """Run the oracle daemon until SIGINT/SIGTERM."""
@@ -419,8 +426,13 @@ def run(
         start_block=start_block,
     )
     configure_logging(json_lines=log_format == "json")
-    verifier = _open_verifier(settings)
+    # The store first: a missing driver or a bad URL is reported before any node is contacted.
     store = Store.open(settings.database_url)
+    try:
+        verifier = _open_verifier(settings)
+    except BaseException:
+        store.close()
+        raise
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
@@ -429,7 +441,9 @@ def run(
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        daemon = OracleDaemon(verifier, store, settings, dry_run=dry_run)
+        daemon = OracleDaemon(
+            verifier, store, settings, dry_run=dry_run, reset_store=reset_store
+        )
         daemon.run(stop=stop, max_cycles=1 if once else max_cycles)
     finally:
         for sig, handler in previous.items():

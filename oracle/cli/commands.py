@@ -13,6 +13,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli import chain, keys
     from oracle.cli.audit import audit
     from oracle.cli.envelope import envelope
+    from oracle.cli.events import events
     from oracle.cli.maml import maml_group
 
     return [
@@ -28,6 +29,7 @@ def all_commands() -> list[click.Command]:
         chain.status,
         chain.run,
         chain.demo,
+        events,
         maml_group,
         envelope,
         audit,

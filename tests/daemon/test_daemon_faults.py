@@ -445,3 +445,69 @@ def test_a_reset_chain_is_refused_in_one_line_or_followed_from_a_fresh_store(
         SecurityEventType.CHAIN_RESET,
         SecurityEventType.CHAIN_RESET,
     ]
+
+
+def test_pqoracle_run_refuses_a_reset_chain_with_exit_2_and_follows_it_with_reset_store(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from oracle.cli import main
+
+    scenario = scenario_on(anvil.connect(), tmp_path)
+    key_file = tmp_path / "oracle.key"
+    key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.key).hex())
+    command = [
+        "run",
+        "--rpc-url",
+        anvil.rpc_url,
+        "--verifier",
+        scenario.oracle.address,
+        "--private-key-file",
+        str(key_file),
+        "--database-url",
+        scenario.store_url,
+        "--log-format",
+        "text",
+    ]
+    first = scenario.open()
+    mine_blocks(scenario.chain, 20)
+    assert CliRunner().invoke(main, [*command, "--max-cycles", "5"]).exit_code == 0
+    assert scenario.admin.status_of(first) is Status.VALID
+    anvil.rpc("anvil_reset")
+    anvil.rpc("anvil_setBalance", [anvil.address, hex(10**24)])
+    anvil.rpc("anvil_setBalance", [scenario.oracle.chain.address, hex(10**20)])
+    scenario.chain.nonces.reset()
+    (tmp_path / "fresh").mkdir()
+    fresh = scenario_on(scenario.chain, tmp_path / "fresh")
+    fresh.admin.grant_role("ORACLE", scenario.oracle.chain.address)
+    refused = CliRunner().invoke(main, [*command, "--max-cycles", "2"])
+    assert refused.exit_code == 2, refused.output
+    [reason] = [line for line in refused.output.splitlines() if line.startswith("Error:")]
+    assert "--reset-store" in reason
+    request_id = fresh.open()
+    followed = CliRunner().invoke(main, [*command, "--reset-store", "--max-cycles", "5"])
+    assert followed.exit_code == 0, followed.output
+    assert fresh.admin.status_of(request_id) is Status.VALID
+
+
+def test_waiting_for_confirmations_on_an_idle_node_is_logged_with_the_reason(
+    anvil: LocalNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A default Anvil mines a block only when a transaction arrives: two confirmations never come.
+    scenario = scenario_on(anvil.connect(), tmp_path)
+    scenario.open()
+    daemon = OracleDaemon(
+        scenario.oracle,
+        scenario.store(),
+        scenario.settings(confirmations=2, wait_log_interval=0.01),
+    )
+    with caplog.at_level(logging.INFO, logger="oracle.daemon"):
+        for _ in range(3):
+            daemon.run(max_cycles=1)
+            time.sleep(0.02)
+    waits = [r for r in caplog.records if r.getMessage() == "waiting for confirmations"]
+    assert len(waits) >= 2
+    assert waits[0].unconfirmed_requests == 1  # type: ignore[attr-defined]
+    assert waits[0].head - waits[0].safe_block == 2  # type: ignore[attr-defined]
+    assert "--block-time 1" in waits[-1].hint  # type: ignore[attr-defined]
