@@ -511,3 +511,28 @@ def test_waiting_for_confirmations_on_an_idle_node_is_logged_with_the_reason(
     assert waits[0].unconfirmed_requests == 1  # type: ignore[attr-defined]
     assert waits[0].head - waits[0].safe_block == 2  # type: ignore[attr-defined]
     assert "--block-time 1" in waits[-1].hint  # type: ignore[attr-defined]
+
+
+def test_a_fulfilment_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) -> None:
+    scenario = faulty.scenario
+    request_id = scenario.open(valid=True)
+    daemon = faulty.daemon(confirmations=2)
+    mine_blocks(scenario.chain, 2)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon.run(max_cycles=1)
+    [sent] = daemon.store.submissions(request_id)
+    assert (sent.state.value, sent.confirmed) == ("mined", False)
+    # The fulfilment's block is replaced before it is deep enough to count.
+    faulty.node.rpc("evm_revert", [snapshot])
+    assert scenario.admin.lookup_receipt(sent.tx_hash) is None
+    mine_blocks(scenario.chain, 1)
+    stored = daemon.store.request(request_id)
+    assert stored is not None
+    assert stored.state is RequestState.SUBMITTED
+    _settle(daemon, scenario)
+    assert scenario.admin.status_of(request_id) is Status.VALID
+    assert scenario.fulfilments() == {request_id: 1}
+    [settled] = daemon.store.submissions(request_id)
+    assert settled.tx_hash == sent.tx_hash
+    assert (settled.state.value, settled.confirmed) == ("mined", True)
+    assert settled.sends == 2

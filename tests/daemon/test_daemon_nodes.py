@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.store import RequestState, Store
+from oracle.store import RequestState, Store, SubmissionState
 from tests.chains import LocalNode, anvil_unavailable, run_anvil
 from tests.daemon.conftest import Scenario, scenario_on
 from tests.daemon.test_daemon import _assert_each_fulfilled_once_as_expected, _daemon
@@ -115,8 +115,11 @@ def test_a_daemon_process_killed_mid_batch_resumes_without_a_double_fulfilment(
             first.wait(10)
         assert snapshot[RequestState.FINAL] < len(scenario.expected)
 
+        oracle = scenario.oracle.chain.address
+
         def settled_in_store() -> bool:
-            return store.counts()[RequestState.FINAL] == len(scenario.expected)
+            final = store.counts()[RequestState.FINAL] == len(scenario.expected)
+            return final and not store.unsettled_submissions(oracle)
 
         second = _start_daemon(scenario, node, key_file, log)
         try:
@@ -129,4 +132,12 @@ def test_a_daemon_process_killed_mid_batch_resumes_without_a_double_fulfilment(
         nonce = scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address)
         assert nonce == len(scenario.expected)
         for request_id in scenario.expected:
-            assert len(store.submissions(request_id)) == 1
+            [submission] = store.submissions(request_id)
+            # The store's record of its own transaction matches the chain: mined, and deep.
+            assert (submission.state, submission.confirmed) == (SubmissionState.MINED, True)
+            receipt = scenario.admin.lookup_receipt(submission.tx_hash)
+            assert receipt is not None
+            assert (receipt.block_number, receipt.block_hash) == (
+                submission.block_number,
+                submission.block_hash,
+            )
