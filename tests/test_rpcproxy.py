@@ -27,7 +27,7 @@ from oracle.chain import (
     mine_blocks,
 )
 from oracle.crypto import SigningKey
-from oracle.errors import ChainConnectionError
+from oracle.errors import ChainConnectionError, NodeRequestError
 from tests.chains import LocalNode
 from tests.daemon.conftest import Scenario, scenario_on
 from tests.rpcproxy import RpcProxy
@@ -296,10 +296,9 @@ def test_cap_answers_a_json_rpc_error_only_for_ranges_over_max_range(lying: Lyin
     lying.proxy.fail("eth_getLogs", times=1, kind="cap", max_range=10)
 
     assert reader.events(head - 9, head) == []  # 10 blocks: within the cap, rule still armed
-    with pytest.raises(Web3RPCError, match="more than 10000 results") as caught:
+    with pytest.raises(NodeRequestError, match="more than 10000 results") as caught:
         reader.events(0, head)
-    assert caught.value.rpc_response is not None
-    assert caught.value.rpc_response["error"]["code"] == -32005
+    assert (caught.value.code, caught.value.result_cap) == (-32005, True)
     assert reader.events(0, head) == lying.scenario.admin.events(0, head)
 
 
