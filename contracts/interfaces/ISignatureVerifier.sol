@@ -3,28 +3,56 @@ pragma solidity ^0.8.24;
 
 /// @title ISignatureVerifier
 /// @notice On-chain half of the post-quantum signature oracle: dApps register ML-DSA (FIPS 204)
-/// public keys and open verification requests; authorised oracles verify off-chain and post a
-/// verdict that the verifier binds to the exact bytes of the request.
+/// public keys and open verification requests; a set of oracles verifies off-chain and votes, and a
+/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested.
 /// @dev Sizes are checked by `InputSanitizer`, whose errors (`SanitizerUnsupportedAlgorithm`,
 /// `SanitizerInvalidPublicKeyLength`, `SanitizerInvalidSignatureLength`, `SanitizerMessageTooLong`,
 /// `SanitizerContextTooLong`) are part of this interface's behaviour. Pausing reverts with
 /// OpenZeppelin's `EnforcedPause()`, a missing role with `AccessControlUnauthorizedAccount`.
+///
+/// Storage near the floor: a request writes one slot (its status, deadline, the oracles' votes and a
+/// hash of its `RequestTerms`) and its requester's request count; everything else travels in
+/// calldata and in the `VerificationRequested` event. Votes and cancellations restate the terms,
+/// which the verifier checks against the stored hash.
+///
+/// Request identifiers are `keccak256(abi.encode(block.chainid, verifier, requester, nonce))`, where
+/// `nonce` counts the requester's own requests from 0: a reorg that reorders other accounts'
+/// transactions cannot give a request another identifier, and an identifier means nothing on another
+/// chain or verifier.
 interface ISignatureVerifier {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Life cycle of a request: `None` (never opened), `Pending` (awaiting a verdict),
-    /// then exactly one of `Valid` or `Invalid`, both final.
+    /// @notice Life cycle of a request: `None` (never opened), `Pending` (open to votes), then
+    /// `Valid` or `Invalid` (final, by quorum) or `Cancelled` (by its requester after its deadline).
+    /// `Expired` is what `statusOf` reports for a request still pending after its deadline; it is
+    /// never stored.
     enum Status {
         None,
         Pending,
         Valid,
-        Invalid
+        Invalid,
+        Cancelled,
+        Expired
     }
 
-    /// @notice What the verifier keeps of a registered key. The key bytes themselves live only in
-    /// the `KeyRegistered` event.
+    /// @notice Why a batch vote skipped an entry (`VoteSkipped`).
+    enum SkipReason {
+        /// No request has this identifier.
+        UnknownRequest,
+        /// The entry's terms do not hash to the stored ones (other bytes than the requester sent).
+        TermsMismatch,
+        /// The request is already final or cancelled.
+        NotPending,
+        /// The request's deadline has passed.
+        Expired,
+        /// This oracle has already voted on it.
+        AlreadyVoted
+    }
+
+    /// @notice What the verifier keeps of a registered key. The key bytes live only in the
+    /// `KeyRegistered` event.
     struct KeyRecord {
         /// ML-DSA parameter set: 1 = ML-DSA-44, 2 = ML-DSA-65, 3 = ML-DSA-87; 0 = not registered.
         uint8 algorithm;
@@ -34,19 +62,55 @@ interface ISignatureVerifier {
         uint64 registeredAt;
     }
 
-    /// @notice What the verifier keeps of a request. The payload lives only in the
-    /// `VerificationRequested` event; `commitment` binds the verdict to it.
-    struct RequestRecord {
-        /// Key the signature must verify under.
-        bytes32 keyId;
+    /// @notice Everything a vote or a cancellation restates about a request; the verifier stores
+    /// only a hash of it.
+    struct RequestTerms {
         /// `keccak256(abi.encode(keyId, message, context, signature))`.
         bytes32 commitment;
-        /// Account that opened the request.
+        /// Account that opened the request; the consumer called back when `callbackGasLimit > 0`.
         address requester;
-        /// Block in which the request was opened.
-        uint64 requestedAt;
-        /// Current state of the request.
+        /// Wei escrowed with the request, paid to the oracles whose votes match the final verdict.
+        uint96 fee;
+        /// Gas the consumer callback receives; 0 for no callback.
+        uint32 callbackGasLimit;
+    }
+
+    /// @notice One oracle's verdict on one request.
+    struct Vote {
+        bytes32 requestId;
+        bool valid;
+        RequestTerms terms;
+    }
+
+    /// @notice What anyone can read of a request without its terms.
+    struct RequestStatus {
         Status status;
+        /// Votes for `Valid` from oracles in the current set.
+        uint8 validVotes;
+        /// Votes for `Invalid` from oracles in the current set.
+        uint8 invalidVotes;
+        /// Timestamp after which no vote counts and the requester may cancel.
+        uint40 deadline;
+    }
+
+    /// @notice Settings the admin changes at once (`setConfig`).
+    struct Config {
+        /// Smallest fee a request must carry, in wei (0: fees are optional).
+        uint96 minFee;
+        /// Seconds from a request to its deadline when the requester gives 0.
+        uint32 defaultTimeout;
+        /// Bounds on the timeout a requester may choose.
+        uint32 minTimeout;
+        uint32 maxTimeout;
+        /// Largest callback gas limit a request may name.
+        uint32 maxCallbackGasLimit;
+    }
+
+    /// @notice An announced change of the oracle set, in force from `effectiveAt`.
+    struct OracleSetChange {
+        address[] oracles;
+        uint8 threshold;
+        uint48 effectiveAt;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -56,18 +120,71 @@ interface ISignatureVerifier {
     /// @dev `keyId` has not been registered.
     error VerifierUnknownKey(bytes32 keyId);
 
-    /// @dev `keyId` is registered already; a key is registered once and referenced afterwards.
-    error VerifierKeyAlreadyRegistered(bytes32 keyId);
+    /// @dev No request has identifier `requestId`.
+    error VerifierUnknownRequest(bytes32 requestId);
 
-    /// @dev No request `requestId` has been opened.
-    error VerifierUnknownRequest(uint256 requestId);
+    /// @dev Request `requestId` is already final or cancelled.
+    error VerifierRequestNotPending(bytes32 requestId);
 
-    /// @dev Request `requestId` already has a verdict.
-    error VerifierRequestAlreadyFinal(uint256 requestId);
+    /// @dev Request `requestId` passed its deadline; no vote counts any more.
+    error VerifierRequestExpired(bytes32 requestId, uint40 deadline);
 
-    /// @dev The oracle's `given` commitment is not the `expected` one stored for `requestId`: the
-    /// oracle evaluated other bytes than the requester sent (for example, fed by a lying RPC node).
-    error VerifierCommitmentMismatch(uint256 requestId, bytes32 expected, bytes32 given);
+    /// @dev Request `requestId` may only be cancelled after its deadline.
+    error VerifierRequestNotExpired(bytes32 requestId, uint40 deadline);
+
+    /// @dev The terms given for `requestId` do not hash to the stored ones.
+    error VerifierTermsMismatch(bytes32 requestId);
+
+    /// @dev Only the requester may cancel its request.
+    error VerifierNotRequester(bytes32 requestId, address account);
+
+    /// @dev `account` is not in the current oracle set.
+    error VerifierNotOracle(address account);
+
+    /// @dev `oracle` has already voted on `requestId`.
+    error VerifierAlreadyVoted(bytes32 requestId, address oracle);
+
+    /// @dev A request must carry at least `minimum` wei.
+    error VerifierFeeTooLow(uint256 fee, uint256 minimum);
+
+    /// @dev A fee above 2**96 - 1 wei does not fit the request's terms.
+    error VerifierFeeTooHigh(uint256 fee);
+
+    /// @dev The timeout is outside the admin's bounds.
+    error VerifierTimeoutOutOfRange(uint32 timeout, uint32 minimum, uint32 maximum);
+
+    /// @dev The callback gas limit is above the admin's cap.
+    error VerifierCallbackGasTooHigh(uint32 callbackGasLimit, uint32 maximum);
+
+    /// @dev The finalising vote did not leave enough gas to give the callback exactly its limit.
+    error VerifierInsufficientGasForCallback(uint256 available, uint32 callbackGasLimit);
+
+    /// @dev An oracle set needs 1 <= threshold <= its size, and at most `MAX_ORACLES` members.
+    error VerifierInvalidThreshold(uint8 threshold, uint256 oracles);
+
+    /// @dev An oracle set holds more members than the verifier supports at once.
+    error VerifierTooManyOracles(uint256 oracles, uint256 maximum);
+
+    /// @dev An oracle set names the zero address or an address twice.
+    error VerifierInvalidOracle(address oracle);
+
+    /// @dev Every oracle slot the verifier can ever hand out has been used.
+    error VerifierOracleSlotsExhausted(uint256 maximum);
+
+    /// @dev There is no announced oracle set change.
+    error VerifierNoOracleSetChange();
+
+    /// @dev The announced oracle set change takes effect only at `effectiveAt`.
+    error VerifierOracleSetChangeNotDue(uint48 effectiveAt);
+
+    /// @dev The timeouts must satisfy 0 < minTimeout <= defaultTimeout <= maxTimeout.
+    error VerifierInvalidTimeouts(uint32 minTimeout, uint32 defaultTimeout, uint32 maxTimeout);
+
+    /// @dev `account` has no fees to withdraw.
+    error VerifierNothingToWithdraw(address account);
+
+    /// @dev Sending `amount` wei to `to` failed.
+    error VerifierTransferFailed(address to, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -76,83 +193,216 @@ interface ISignatureVerifier {
     /// @dev Emitted when `registrant` registers `publicKey` of `algorithm` as `keyId`.
     event KeyRegistered(bytes32 indexed keyId, uint8 indexed algorithm, address indexed registrant, bytes publicKey);
 
-    /// @dev Emitted when `requester` opens request `requestId`. Carries everything an oracle needs to
-    /// verify; `commitment` is what the oracle must echo back in `fulfill`.
+    /// @dev Emitted when `requester` opens request `requestId`, its `nonce`-th. Carries everything an
+    /// oracle needs to verify and to restate the request's terms in its vote.
     event VerificationRequested(
-        uint256 indexed requestId,
+        bytes32 indexed requestId,
         bytes32 indexed keyId,
         address indexed requester,
         bytes32 commitment,
+        uint96 fee,
+        uint32 callbackGasLimit,
+        uint40 deadline,
+        uint256 nonce,
         bytes message,
         bytes context,
         bytes signature
     );
 
-    /// @dev Emitted when `oracle` posts the final verdict `valid` on request `requestId`.
-    event VerificationFulfilled(uint256 indexed requestId, bool valid, address indexed oracle);
+    /// @dev Emitted for a counted vote that does not finalise the request.
+    event VoteCast(bytes32 indexed requestId, address indexed oracle, bool valid);
+
+    /// @dev Emitted when a batch skips an entry instead of reverting.
+    event VoteSkipped(bytes32 indexed requestId, address indexed oracle, SkipReason reason);
+
+    /// @dev Emitted when `oracle`'s vote contradicts a vote already counted: a security signal.
+    event VerificationDisputed(
+        bytes32 indexed requestId, address indexed oracle, bool valid, uint8 validVotes, uint8 invalidVotes
+    );
+
+    /// @dev Emitted when request `requestId` becomes final: its verdict, the commitment the verdict
+    /// is bound to, and the current oracles' votes at that moment.
+    event VerificationFinalized(
+        bytes32 indexed requestId, bool valid, bytes32 commitment, uint8 validVotes, uint8 invalidVotes
+    );
+
+    /// @dev Emitted after the consumer callback of `requestId` returned (`success`) or failed.
+    event CallbackDelivered(bytes32 indexed requestId, address indexed consumer, bool success);
+
+    /// @dev Emitted when `requester` cancels `requestId` after its deadline and gets `refund` wei back.
+    event RequestCancelled(bytes32 indexed requestId, address indexed requester, uint96 refund);
+
+    /// @dev Emitted when `oracle` withdraws `amount` wei of earned fees to `to`.
+    event FeesWithdrawn(address indexed oracle, address indexed to, uint256 amount);
+
+    /// @dev Emitted when the admin announces the oracle set and threshold in force from `effectiveAt`.
+    event OracleSetChangeAnnounced(address[] oracles, uint8 threshold, uint48 effectiveAt);
+
+    /// @dev Emitted when the admin withdraws an announced oracle set change.
+    event OracleSetChangeCancelled();
+
+    /// @dev Emitted when an oracle set and threshold take effect (at deployment, then by
+    /// `applyOracleSetChange`).
+    event OracleSetChanged(address[] oracles, uint8 threshold);
+
+    /// @dev Emitted when the admin changes the fee, timeout and callback settings.
+    event ConfigSet(
+        uint96 minFee, uint32 defaultTimeout, uint32 minTimeout, uint32 maxTimeout, uint32 maxCallbackGasLimit
+    );
 
     /*//////////////////////////////////////////////////////////////
                                BEHAVIOUR
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Registers an ML-DSA public key and returns its identifier,
-    /// `keccak256(abi.encodePacked(algorithm, publicKey))`.
-    /// @dev Only the algorithm, the registrant and the block are stored; the key is emitted.
+    /// `keccak256(abi.encodePacked(algorithm, publicKey))`. A key registered already keeps its
+    /// record, and its identifier is returned without an event (a front-runner cannot make the
+    /// owner's call revert).
     ///
     /// Requirements:
     /// - the verifier is not paused;
     /// - `algorithm` is 1, 2 or 3 (`SanitizerUnsupportedAlgorithm`);
-    /// - `publicKey` has the algorithm's public key length (`SanitizerInvalidPublicKeyLength`);
-    /// - the key is not registered yet (`VerifierKeyAlreadyRegistered`).
+    /// - `publicKey` has the algorithm's public key length (`SanitizerInvalidPublicKeyLength`).
     ///
-    /// Emits a {KeyRegistered} event.
+    /// Emits a {KeyRegistered} event for a new key.
     function registerKey(uint8 algorithm, bytes calldata publicKey) external returns (bytes32 keyId);
 
     /// @notice Opens a request to verify `signature` over `message` and `context` under key `keyId`
-    /// and returns its identifier; identifiers count up from 1.
-    /// @dev Only the commitment `keccak256(abi.encode(keyId, message, context, signature))` is
-    /// stored; the payload is emitted.
+    /// and returns its identifier. `msg.value` is the fee; `timeout` seconds (0: the default) set the
+    /// deadline; with `callbackGasLimit > 0`, the caller is called back on `IVerificationConsumer`.
     ///
     /// Requirements:
     /// - the verifier is not paused;
     /// - `keyId` is registered (`VerifierUnknownKey`);
-    /// - `signature` has the key's signature length (`SanitizerInvalidSignatureLength`);
-    /// - `message` is at most 16384 bytes (`SanitizerMessageTooLong`);
-    /// - `context` is at most 255 bytes (`SanitizerContextTooLong`).
+    /// - the sizes fit the key's algorithm and FIPS 204 (`Sanitizer*` errors);
+    /// - `minFee <= msg.value < 2**96` (`VerifierFeeTooLow`, `VerifierFeeTooHigh`);
+    /// - `timeout` is 0 or within the bounds (`VerifierTimeoutOutOfRange`);
+    /// - `callbackGasLimit` is at most the cap (`VerifierCallbackGasTooHigh`).
     ///
     /// Emits a {VerificationRequested} event.
     function requestVerification(
         bytes32 keyId,
         bytes calldata message,
         bytes calldata context,
-        bytes calldata signature
-    ) external returns (uint256 requestId);
+        bytes calldata signature,
+        uint32 callbackGasLimit,
+        uint32 timeout
+    ) external payable returns (bytes32 requestId);
 
-    /// @notice Posts the verdict `valid` on request `requestId`; `commitment` must be the one the
-    /// oracle recomputed from the request's payload.
+    /// @notice `registerKey` and `requestVerification` in one call: the key travels inline.
+    ///
+    /// Requirements: those of both.
+    ///
+    /// Emits a {KeyRegistered} event for a new key and a {VerificationRequested} event.
+    function requestVerificationWithKey(
+        uint8 algorithm,
+        bytes calldata publicKey,
+        bytes calldata message,
+        bytes calldata context,
+        bytes calldata signature,
+        uint32 callbackGasLimit,
+        uint32 timeout
+    ) external payable returns (bytes32 requestId, bytes32 keyId);
+
+    /// @notice Casts the caller's vote. The request is final once `threshold` oracles of the current
+    /// set agree; the finalising vote pays the fee out to them and calls the consumer back.
     ///
     /// Requirements:
-    /// - the caller has `ORACLE_ROLE` (`AccessControlUnauthorizedAccount`);
     /// - the verifier is not paused;
-    /// - request `requestId` exists (`VerifierUnknownRequest`);
-    /// - it is still pending (`VerifierRequestAlreadyFinal`);
-    /// - `commitment` equals the stored one (`VerifierCommitmentMismatch`).
+    /// - the caller is in the current oracle set (`VerifierNotOracle`);
+    /// - the request exists (`VerifierUnknownRequest`), its terms match (`VerifierTermsMismatch`),
+    ///   it is pending (`VerifierRequestNotPending`) and not past its deadline
+    ///   (`VerifierRequestExpired`), and the caller has not voted on it (`VerifierAlreadyVoted`);
+    /// - a finalising vote with a callback leaves enough gas for it
+    ///   (`VerifierInsufficientGasForCallback`).
     ///
-    /// Emits a {VerificationFulfilled} event.
-    function fulfill(uint256 requestId, bool valid, bytes32 commitment) external;
+    /// Emits {VoteCast} or {VerificationFinalized}, {VerificationDisputed} when it contradicts a vote
+    /// already counted, and {CallbackDelivered} after a callback.
+    function vote(Vote calldata ballot) external;
+
+    /// @notice Casts many votes in one transaction. An entry that `vote` would refuse for its request
+    /// (unknown, terms mismatch, not pending, expired, already voted) is skipped with a
+    /// {VoteSkipped} event; the batch never reverts for one entry. Returns how many votes counted.
+    ///
+    /// Requirements: the verifier is not paused; the caller is in the current oracle set.
+    function voteBatch(Vote[] calldata ballots) external returns (uint256 counted);
+
+    /// @notice Cancels a request still pending after its deadline and refunds its fee to the
+    /// requester.
+    ///
+    /// Requirements:
+    /// - the caller is `terms.requester` (`VerifierNotRequester`) and the terms match
+    ///   (`VerifierUnknownRequest`, `VerifierTermsMismatch`);
+    /// - the request is pending (`VerifierRequestNotPending`) and past its deadline
+    ///   (`VerifierRequestNotExpired`).
+    ///
+    /// Emits a {RequestCancelled} event.
+    function cancel(bytes32 requestId, RequestTerms calldata terms) external;
+
+    /// @notice Sends the caller's earned fees to `to` and returns the amount.
+    ///
+    /// Requirements: the caller has earned fees (`VerifierNothingToWithdraw`); the transfer succeeds
+    /// (`VerifierTransferFailed`).
+    ///
+    /// Emits a {FeesWithdrawn} event.
+    function withdraw(address payable to) external returns (uint256 amount);
+
+    /// @notice Announces the oracle set and threshold that take effect `oracleSetDelay()` seconds from
+    /// now, replacing any change announced before.
+    /// @dev Open requests keep their votes: from the moment the change takes effect, a request counts
+    /// only the votes of oracles in the new set against the new threshold, evaluated at each vote. A
+    /// removed oracle's earlier votes stop counting and can never finalise anything, even if it is
+    /// added again (it gets a new slot). Lowering the threshold does not finalise a request by
+    /// itself; the next counted vote does, and a request that gets no further vote expires.
+    ///
+    /// Requirements:
+    /// - the caller has `DEFAULT_ADMIN_ROLE` (`AccessControlUnauthorizedAccount`);
+    /// - no zero or repeated address (`VerifierInvalidOracle`), at most `MAX_ORACLES` members
+    ///   (`VerifierTooManyOracles`), `1 <= threshold <= members` (`VerifierInvalidThreshold`).
+    ///
+    /// Emits an {OracleSetChangeAnnounced} event.
+    function announceOracleSetChange(address[] calldata oracles, uint8 threshold) external;
+
+    /// @notice Withdraws the announced oracle set change.
+    ///
+    /// Requirements: the caller has `DEFAULT_ADMIN_ROLE`; a change is announced
+    /// (`VerifierNoOracleSetChange`).
+    ///
+    /// Emits an {OracleSetChangeCancelled} event.
+    function cancelOracleSetChange() external;
+
+    /// @notice Puts the announced oracle set change in force; anyone may call once it is due.
+    ///
+    /// Requirements: a change is announced (`VerifierNoOracleSetChange`) and due
+    /// (`VerifierOracleSetChangeNotDue`); enough unused oracle slots remain
+    /// (`VerifierOracleSlotsExhausted`).
+    ///
+    /// Emits an {OracleSetChanged} event.
+    function applyOracleSetChange() external;
+
+    /// @notice Sets the minimum fee, the timeout default and bounds, and the callback gas cap; open
+    /// requests keep the deadline and callback limit they were opened with.
+    ///
+    /// Requirements: the caller has `DEFAULT_ADMIN_ROLE`; valid timeouts (`VerifierInvalidTimeouts`).
+    ///
+    /// Emits a {ConfigSet} event.
+    function setConfig(Config calldata config) external;
 
     /*//////////////////////////////////////////////////////////////
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Status of request `requestId`; `None` for one never opened.
-    function statusOf(uint256 requestId) external view returns (Status);
+    /// @notice Status, votes of the current oracles and deadline of request `requestId`.
+    function statusOf(bytes32 requestId) external view returns (RequestStatus memory);
 
-    /// @notice Stored record of request `requestId`; all zero (status `None`) for one never opened.
-    function requestOf(uint256 requestId) external view returns (RequestRecord memory);
+    /// @notice Whether `terms` are those of request `requestId` (false for an unknown request).
+    function isCommitted(bytes32 requestId, RequestTerms calldata terms) external view returns (bool);
 
-    /// @notice Number of requests opened so far, which is also the latest request identifier.
-    function requestCount() external view returns (uint256);
+    /// @notice The identifier of `requester`'s `nonce`-th request on this verifier and chain.
+    function requestIdOf(address requester, uint256 nonce) external view returns (bytes32);
+
+    /// @notice How many requests `requester` has opened (the nonce of its next one).
+    function requestCountOf(address requester) external view returns (uint256);
 
     /// @notice Stored record of key `keyId`; all zero for an unregistered key.
     function keyOf(bytes32 keyId) external view returns (KeyRecord memory);
@@ -163,6 +413,27 @@ interface ISignatureVerifier {
     /// @notice Whether key `keyId` is registered.
     function isKeyRegistered(bytes32 keyId) external view returns (bool);
 
-    /// @notice Contract type and semantic version, e.g. "SignatureVerifier 1.0.0".
+    /// @notice The oracles in the current set.
+    function oracles() external view returns (address[] memory);
+
+    /// @notice Votes that must agree for a request to become final.
+    function threshold() external view returns (uint8);
+
+    /// @notice Whether `account` is in the current oracle set.
+    function isOracle(address account) external view returns (bool);
+
+    /// @notice The announced oracle set change (empty, `effectiveAt == 0`, when none).
+    function pendingOracleSetChange() external view returns (OracleSetChange memory);
+
+    /// @notice Seconds between announcing an oracle set change and its effect (set at deployment).
+    function oracleSetDelay() external view returns (uint48);
+
+    /// @notice The current fee, timeout and callback settings.
+    function config() external view returns (Config memory);
+
+    /// @notice Fees `oracle` has earned and not withdrawn, in wei.
+    function earnedOf(address oracle) external view returns (uint256);
+
+    /// @notice Contract type and semantic version, e.g. "SignatureVerifier 2.0.0".
     function typeAndVersion() external pure returns (string memory);
 }
