@@ -41,7 +41,11 @@ class Settings(BaseSettings):
     verify_workers: int = Field(default=1, ge=1, le=256)
     #: Seconds to wait for a fulfilment receipt before the next cycle looks again.
     tx_timeout: float = Field(default=120.0, gt=0, le=3600)
-    #: Seconds before an unmined fulfilment's bytes are handed to the node again (a few blocks).
+    #: Votes carried by one `voteBatch` transaction.
+    vote_batch_size: int = Field(default=20, ge=1, le=200)
+    #: Seconds the oldest verdict may wait for a batch to fill before it is sent anyway.
+    vote_batch_wait: float = Field(default=0.0, ge=0, le=3600)
+    #: Seconds before an unmined vote transaction's bytes are handed to the node again.
     rebroadcast_interval: float = Field(default=36.0, gt=0, le=3600)
     #: Seconds between the daemon's "waiting for confirmations" log lines.
     wait_log_interval: float = Field(default=5.0, gt=0, le=3600)

@@ -2,7 +2,9 @@
 
 For every ML-DSA parameter set a dApp account registers two keys and opens five requests: one
 that must come out valid and four that must come out invalid (tampered message, wrong key, wrong
-context, corrupted signature). An oracle account runs the daemon until every request is final.
+context, corrupted signature). Three oracles run the daemon with a threshold of two; one of them
+votes the opposite of every verdict on purpose, and every request still ends as it should, with
+the disagreement on record.
 """
 
 from __future__ import annotations
@@ -14,19 +16,19 @@ from typing import TYPE_CHECKING, Final
 from eth_account import Account
 
 from oracle.chain import (
-    Role,
     create_funded_account,
     deploy_verifier,
     fund_from_node_account,
 )
 from oracle.crypto import ALGORITHMS, SigningKey
 from oracle.daemon import OracleDaemon
+from oracle.security import SecurityEventType
 from oracle.store import Store
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from oracle.chain import Chain
+    from oracle.chain import Chain, Verifier
     from oracle.config import Settings
 
 MESSAGE: Final = b"transfer 100 PQT to 0x0000000000000000000000000000000000000001"
@@ -45,12 +47,14 @@ CASES: Final = (
 class DemoRequest:
     """One request of the demonstration and how it ended."""
 
-    request_id: int
+    request_id: bytes
     algorithm: str
     case: str
     expected: str
     #: The contract's status: "valid", "invalid", or "pending"/"none" if it never became final.
     status: str
+    valid_votes: int = 0
+    invalid_votes: int = 0
 
     @property
     def as_expected(self) -> bool:
@@ -67,6 +71,12 @@ class DemoReport:
     verifier: str
     requests: tuple[DemoRequest, ...]
     seconds: float
+    #: Oracles in the set, the votes that decide, and which one votes wrong on purpose.
+    oracles: tuple[str, ...] = ()
+    threshold: int = 1
+    faulty_oracle: str = ""
+    #: Disagreements the honest oracles recorded as security events.
+    disputes_recorded: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -80,13 +90,19 @@ class DemoReport:
             "chain_id": self.chain_id,
             "verifier": self.verifier,
             "seconds": round(self.seconds, 3),
+            "oracles": list(self.oracles),
+            "threshold": self.threshold,
+            "faulty_oracle": self.faulty_oracle,
+            "disputes_recorded": self.disputes_recorded,
             "requests": [
                 {
-                    "request_id": r.request_id,
+                    "request_id": "0x" + r.request_id.hex(),
                     "algorithm": r.algorithm,
                     "case": r.case,
                     "expected": r.expected,
                     "status": r.status,
+                    "valid_votes": r.valid_votes,
+                    "invalid_votes": r.invalid_votes,
                 }
                 for r in self.requests
             ],
@@ -95,6 +111,9 @@ class DemoReport:
 
 #: Ether each demonstration account receives: a few hundred transactions at development fees.
 ACCOUNT_FUNDING: Final = 10**18
+#: Oracles in the demonstration's set, and the votes that must agree.
+ORACLES: Final = 3
+THRESHOLD: Final = 2
 
 
 def _new_account(chain: Chain) -> LocalAccount:
@@ -102,7 +121,7 @@ def _new_account(chain: Chain) -> LocalAccount:
         return create_funded_account(chain, wei=ACCOUNT_FUNDING)
     account: LocalAccount = Account.create()
     # This one funds the other two and deploys the verifier.
-    fund_from_node_account(chain, account.address, 5 * ACCOUNT_FUNDING)
+    fund_from_node_account(chain, account.address, 8 * ACCOUNT_FUNDING)
     return account
 
 
@@ -137,13 +156,14 @@ def run_demo(
     """
     started = time.monotonic()
     admin_chain = chain if chain.account is not None else chain.with_account(_new_account(chain))
-    verifier = deploy_verifier(admin_chain)
+    oracle_chains = [admin_chain.with_account(_new_account(admin_chain)) for _ in range(ORACLES)]
+    verifier = deploy_verifier(
+        admin_chain, oracles=[c.address for c in oracle_chains], threshold=THRESHOLD
+    )
     deployed_at = admin_chain.block_number()
-    oracle_chain = admin_chain.with_account(_new_account(admin_chain))
     dapp = verifier.using(admin_chain.with_account(_new_account(admin_chain)))
-    verifier.grant_role(Role.ORACLE, oracle_chain.address)
 
-    opened: list[tuple[int, str, str, str]] = []
+    opened: list[tuple[bytes, str, str, str]] = []
     for algorithm in ALGORITHMS:
         key, other = SigningKey.generate(algorithm), SigningKey.generate(algorithm)
         key_id = dapp.register_key(algorithm.id, key.public_key)
@@ -153,23 +173,63 @@ def run_demo(
             opened.append((request_id, algorithm.name, case, expected))
 
     daemon_settings = settings.model_copy(update={"start_block": deployed_at})
-    store = Store.open(store_url)
+    stores = [Store.open(store_url if i == 0 else "sqlite://") for i in range(ORACLES)]
     try:
-        daemon = OracleDaemon(verifier.using(oracle_chain), store, daemon_settings)
-        daemon.run(until_settled=True, timeout=timeout)
-    finally:
-        store.close()
-
-    requests = tuple(
-        DemoRequest(
-            request_id, algorithm, case, expected, verifier.status_of(request_id).name.lower()
+        daemons = [
+            OracleDaemon(
+                verifier.using(oracle_chain),
+                store,
+                daemon_settings,
+                # The last oracle is faulty on purpose: the quorum outvotes it.
+                invert_verdicts=index == ORACLES - 1,
+            )
+            for index, (oracle_chain, store) in enumerate(zip(oracle_chains, stores, strict=True))
+        ]
+        _run_together(daemons, [r for r, *_ in opened], verifier, timeout)
+        disputes = sum(
+            len(store.security_events(event_type=SecurityEventType.VOTE_DISPUTED))
+            for store in stores[: ORACLES - 1]
         )
-        for request_id, algorithm, case, expected in opened
-    )
+    finally:
+        for store in stores:
+            store.close()
+
+    requests = []
+    for opened_id, name, case, expected in opened:
+        status = verifier.status_of(opened_id)
+        requests.append(
+            DemoRequest(
+                opened_id,
+                name,
+                case,
+                expected,
+                status.status.label,
+                status.valid_votes,
+                status.invalid_votes,
+            )
+        )
     return DemoReport(
         chain=chain.endpoint,
         chain_id=chain.chain_id,
         verifier=verifier.address,
-        requests=requests,
+        requests=tuple(requests),
         seconds=time.monotonic() - started,
+        oracles=tuple(c.address for c in oracle_chains),
+        threshold=THRESHOLD,
+        faulty_oracle=oracle_chains[-1].address,
+        disputes_recorded=disputes,
     )
+
+
+def _run_together(
+    daemons: list[OracleDaemon], request_ids: list[bytes], verifier: Verifier, timeout: float
+) -> None:
+    """Cycle the daemons in turn (one process, one embedded chain) until every request is closed
+    on chain and every daemon has settled, or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reports = [daemon.run(max_cycles=1) for daemon in daemons]
+        closed = all(verifier.status_of(r).status.is_closed for r in request_ids)
+        if closed and all(report is not None and report.settled for report in reports):
+            return
+        time.sleep(min(daemons[0].settings.poll_interval, 0.05))

@@ -6,7 +6,9 @@ the committed artifacts (`oracle/chain/artifacts/`), so no compiler is needed at
 
 from __future__ import annotations
 
+from oracle.chain._args import MAX_LOG_WINDOW
 from oracle.chain.artifacts import Artifact, artifact_names, load_artifact
+from oracle.chain.checks import MAX_MESSAGE_LENGTH, check_request
 from oracle.chain.connection import (
     DEFAULT_FUNDING,
     EMBEDDED,
@@ -18,12 +20,18 @@ from oracle.chain.connection import (
     fund_from_node_account,
     mine_blocks,
 )
-from oracle.chain.encoding import commitment, key_id
+from oracle.chain.deploy import deploy_verifier
+from oracle.chain.encoding import commitment, key_id, request_id
 from oracle.chain.events import (
+    CallbackDelivered,
     KeyRegistered,
-    VerificationFulfilled,
+    RequestCancelled,
+    VerificationDisputed,
+    VerificationFinalized,
     VerificationRequested,
     VerifierEvent,
+    VoteCast,
+    VoteSkipped,
 )
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import (
@@ -39,18 +47,8 @@ from oracle.chain.transactions import (
     transact,
     wait,
 )
-from oracle.chain.verifier import (
-    CONTRACT_NAME,
-    MAX_LOG_WINDOW,
-    MAX_MESSAGE_LENGTH,
-    KeyRecord,
-    RequestRecord,
-    Role,
-    Status,
-    Verifier,
-    check_request,
-    deploy_verifier,
-)
+from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier
+from oracle.domain import Status
 
 __all__ = [
     "CONTRACT_NAME",
@@ -59,20 +57,24 @@ __all__ = [
     "MAX_LOG_WINDOW",
     "MAX_MESSAGE_LENGTH",
     "Artifact",
+    "CallbackDelivered",
     "Chain",
     "ErrorDecoder",
     "KeyRecord",
     "KeyRegistered",
     "Receipt",
-    "RequestRecord",
+    "RequestCancelled",
     "Role",
     "SentTransaction",
     "SignedTransaction",
     "Status",
-    "VerificationFulfilled",
+    "VerificationDisputed",
+    "VerificationFinalized",
     "VerificationRequested",
     "Verifier",
     "VerifierEvent",
+    "VoteCast",
+    "VoteSkipped",
     "artifact_names",
     "broadcast",
     "check_request",
@@ -89,6 +91,7 @@ __all__ = [
     "lookup_receipt",
     "mine_blocks",
     "receipt_of",
+    "request_id",
     "send",
     "sign",
     "transact",

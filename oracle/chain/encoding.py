@@ -7,9 +7,9 @@ from eth_hash.auto import keccak
 
 from oracle.crypto import key_id
 from oracle.errors import InputError
-from oracle.types import Commitment, KeyId
+from oracle.types import Commitment, KeyId, RequestId
 
-__all__ = ["commitment", "key_id"]
+__all__ = ["commitment", "key_id", "request_id", "terms_hash"]
 
 _COMMITMENT_TYPES = ("bytes32", "bytes", "bytes", "bytes")
 
@@ -41,3 +41,29 @@ def commitment(
         ],
     )
     return Commitment(keccak(encoded))
+
+
+def request_id(chain_id: int, verifier: str, requester: str, nonce: int) -> RequestId:
+    """keccak256(abi.encode(chainId, verifier, requester, nonce)), as SignatureVerifier 2 names
+    the `nonce`-th request of `requester` (counted from 0).
+
+    Raises:
+        InputError: an argument is out of its ABI type's range.
+    """
+    try:
+        encoded = abi_encode(
+            ["uint256", "address", "address", "uint256"], [chain_id, verifier, requester, nonce]
+        )
+    except Exception as err:  # eth-abi's encoding errors share no useful base class
+        raise InputError(f"cannot encode a request id: {err}") from None
+    return RequestId(keccak(encoded))
+
+
+def terms_hash(commitment: bytes, requester: str, fee: int, callback_gas_limit: int) -> bytes:
+    """keccak256(abi.encode(RequestTerms)): what the contract keeps 112 bits of per request."""
+    return keccak(
+        abi_encode(
+            ["bytes32", "address", "uint96", "uint32"],
+            [commitment, requester, fee, callback_gas_limit],
+        )
+    )

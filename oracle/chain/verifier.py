@@ -1,22 +1,23 @@
-"""The SignatureVerifier contract from Python: deploy, register keys, request, fulfil, read."""
+"""The SignatureVerifier contract from Python: transactions, views and logs of one deployment."""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from enum import Enum, IntEnum
+from collections.abc import Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from eth_hash.auto import keccak
 from eth_utils.abi import event_abi_to_log_topic
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3.exceptions import Web3RPCError
 
+from oracle.chain import _args
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.events import (
+    EVENT_NAMES,
     KeyRegistered,
-    VerificationFulfilled,
     VerificationRequested,
     VerifierEvent,
     event_from_log,
@@ -29,21 +30,21 @@ from oracle.chain.transactions import (
     broadcast,
     lookup_receipt,
     node_request_error,
-    receipt_of,
-    send,
     sign,
     transact,
     wait,
 )
-from oracle.crypto import MAX_CONTEXT_LENGTH, get_algorithm
-from oracle.errors import (
-    ChainConnectionError,
-    ChainError,
-    ContractNotFoundError,
-    InputError,
-    UnknownAlgorithmError,
+from oracle.domain import (
+    OracleSetChange,
+    Request,
+    RequestStatus,
+    RequestTerms,
+    Status,
+    VerifierConfig,
+    Vote,
 )
-from oracle.types import Commitment, KeyId, RequestId
+from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundError, InputError
+from oracle.types import KeyId, RequestId
 
 if TYPE_CHECKING:
     from eth_typing import ABIEvent, ChecksumAddress
@@ -53,40 +54,19 @@ if TYPE_CHECKING:
     from oracle.chain.connection import Chain
 
 CONTRACT_NAME: Final = "SignatureVerifier"
-#: Largest block range one log query may span. The embedded chain's eth_getLogs grows roughly
-#: quadratically with the range, and public nodes cap it too: callers page through windows.
-MAX_LOG_WINDOW: Final = 100_000
-_EVENT_NAMES: Final = ("KeyRegistered", "VerificationRequested", "VerificationFulfilled")
-#: `InputSanitizer.MAX_MESSAGE_LENGTH`: the longest message a request may carry.
-MAX_MESSAGE_LENGTH: Final = 16_384
 
 _E = TypeVar("_E", bound=VerifierEvent)
 
 
-class Status(IntEnum):
-    """Mirror of `ISignatureVerifier.Status`."""
-
-    NONE = 0
-    PENDING = 1
-    VALID = 2
-    INVALID = 3
-
-    @property
-    def is_final(self) -> bool:
-        """Whether a verdict has been recorded."""
-        return self in (Status.VALID, Status.INVALID)
-
-
 class Role(Enum):
-    """The verifier's roles and their `bytes32` identifiers."""
+    """The verifier's roles and their `bytes32` identifiers (oracles are a set, not a role)."""
 
     DEFAULT_ADMIN = bytes(32)
-    ORACLE = keccak(b"ORACLE_ROLE")
     PAUSER = keccak(b"PAUSER_ROLE")
 
     @classmethod
     def parse(cls, role: Role | str) -> Role:
-        """A role from itself or a name: "ORACLE", "oracle", "ORACLE_ROLE", "default-admin".
+        """A role from itself or a name: "PAUSER", "pauser", "PAUSER_ROLE", "default-admin".
 
         Raises:
             InputError: no such role (with the closest name as a hint).
@@ -98,101 +78,54 @@ class Role(Enum):
         key = role.strip().upper().replace("-", "_").replace(" ", "_").removesuffix("_ROLE")
         if key in cls.__members__:
             return cls[key]
+        if key == "ORACLE":
+            raise InputError(
+                "oracles are a set with a threshold, not a role: use `pqoracle oracles announce`"
+            )
         hint = difflib.get_close_matches(key, list(cls.__members__), n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
         known = ", ".join(cls.__members__)
         raise InputError(f"unknown role {role!r}; roles: {known}.{suggestion}")
 
 
-@dataclass(frozen=True, slots=True)
 class KeyRecord:
     """What the verifier stores of a key (`keyOf`); `algorithm_id == 0` means not registered."""
 
-    key_id: KeyId
-    algorithm_id: int
-    registrant: ChecksumAddress
-    registered_at: int
+    __slots__ = ("algorithm_id", "key_id", "registered_at", "registrant")
+
+    def __init__(
+        self, key_id: KeyId, algorithm_id: int, registrant: ChecksumAddress, registered_at: int
+    ) -> None:
+        self.key_id = key_id
+        self.algorithm_id = algorithm_id
+        self.registrant = registrant
+        self.registered_at = registered_at
+
+    def __repr__(self) -> str:
+        return (
+            f"KeyRecord(0x{self.key_id.hex()}, algorithm={self.algorithm_id}, "
+            f"registered_at={self.registered_at})"
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """What the verifier stores of a request (`requestOf`); status NONE means never opened."""
-
-    request_id: RequestId
-    key_id: KeyId
-    commitment: Commitment
-    requester: ChecksumAddress
-    requested_at: int
-    status: Status
-
-
-def _uint(value: object, bits: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
-        raise InputError(f"{what} must be an integer in [0, 2**{bits}), got {value!r}")
+def _terms(value: object) -> RequestTerms:
+    if not isinstance(value, RequestTerms):
+        raise InputError(f"terms must be RequestTerms, got {type(value).__name__}")
+    _args.bytes32(value.commitment, "commitment")
+    _args.address(value.requester, "requester")
+    _args.uint(value.fee, 96, "fee")
+    _args.uint(value.callback_gas_limit, 32, "callback gas limit")
     return value
 
 
-def _bytes(value: object, what: str) -> bytes:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    raise InputError(f"{what} must be bytes, got {type(value).__name__}")
-
-
-def _bytes32(value: object, what: str) -> bytes:
-    raw = _bytes(value, what)
-    if len(raw) != 32:
-        raise InputError(f"{what} must be 32 bytes, got {len(raw)}")
-    return raw
-
-
-def _address(value: object, what: str) -> ChecksumAddress:
-    if not isinstance(value, str) or not is_address(value):
-        raise InputError(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
-
-
-def _block(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{what} must be a block number, got {value!r}")
+def _vote(value: object) -> Vote:
+    if not isinstance(value, Vote):
+        raise InputError(f"a ballot must be a Vote, got {type(value).__name__}")
+    _args.bytes32(value.request_id, "request id")
+    if not isinstance(value.valid, bool):
+        raise InputError(f"valid must be a bool, got {type(value.valid).__name__}")
+    _terms(value.terms)
     return value
-
-
-def _window(from_value: object, to_value: object) -> tuple[int, int]:
-    from_block, to_block = _block(from_value, "from_block"), _block(to_value, "to_block")
-    if to_block < from_block:
-        raise InputError(f"empty block window: from {from_block} to {to_block}")
-    if to_block - from_block + 1 > MAX_LOG_WINDOW:
-        raise InputError(
-            f"block window {from_block}..{to_block} spans more than {MAX_LOG_WINDOW} blocks; "
-            "query it in smaller windows"
-        )
-    return from_block, to_block
-
-
-def check_request(algorithm_id: int, message: bytes, context: bytes, signature: bytes) -> None:
-    """Refuse locally what `requestVerification` would revert on for a key of `algorithm_id`.
-
-    Raises:
-        InputError: unknown algorithm id, a signature of the wrong length, a message over
-            `MAX_MESSAGE_LENGTH` or a context over 255 bytes (the contract's Sanitizer errors).
-    """
-    try:
-        algorithm = get_algorithm(algorithm_id)
-    except UnknownAlgorithmError as err:
-        raise InputError(str(err)) from err
-    if len(signature) != algorithm.signature_size:
-        raise InputError(
-            f"an {algorithm.name} signature is {algorithm.signature_size} bytes, "
-            f"got {len(signature)}"
-        )
-    if len(message) > MAX_MESSAGE_LENGTH:
-        raise InputError(
-            f"message is {len(message)} bytes; the verifier takes at most {MAX_MESSAGE_LENGTH}"
-        )
-    if len(context) > MAX_CONTEXT_LENGTH:
-        raise InputError(
-            f"context is {len(context)} bytes; FIPS 204 allows at most {MAX_CONTEXT_LENGTH}"
-        )
 
 
 class Verifier:
@@ -207,7 +140,7 @@ class Verifier:
             ChainConnectionError: the node cannot be reached.
         """
         self.chain = chain
-        self.address: ChecksumAddress = _address(address, "verifier address")
+        self.address: ChecksumAddress = _args.address(address, "verifier address")
         self.artifact = artifact or load_artifact(CONTRACT_NAME)
         self.errors = ErrorDecoder(CONTRACT_NAME, self.artifact.abi)
         if not chain.w3.eth.get_code(self.address):
@@ -219,7 +152,7 @@ class Verifier:
         )
         self._events: dict[bytes, str] = {}
         for entry in self.artifact.abi:
-            if entry.get("type") == "event" and entry.get("name") in _EVENT_NAMES:
+            if entry.get("type") == "event" and entry.get("name") in EVENT_NAMES:
                 event_abi = cast("ABIEvent", entry)
                 self._events[bytes(event_abi_to_log_topic(event_abi))] = event_abi["name"]
 
@@ -236,15 +169,16 @@ class Verifier:
 
     # --- transactions -----------------------------------------------------------------------
 
-    def _encode(self, function: str, *args: Any) -> bytes:
+    def encode(self, function: str, *args: Any) -> bytes:
+        """Calldata of `function(*args)`."""
         return bytes(HexBytes(self._contract.encode_abi(function, args=list(args))))
 
-    def _transact(self, function: str, *args: Any) -> SentTransaction:
-        data = self._encode(function, *args)
-        return transact(self.chain, to=self.address, data=data, decoder=self.errors)
+    def _transact(self, function: str, *args: Any, value: int = 0) -> SentTransaction:
+        data = self.encode(function, *args)
+        return transact(self.chain, to=self.address, data=data, value=value, decoder=self.errors)
 
     def wait(self, tx_hash: bytes) -> SentTransaction:
-        """Wait for a transaction sent with a `submit_*` method and return its receipt.
+        """Wait for a transaction sent with `broadcast` and return its receipt.
 
         Raises:
             TransactionTimeoutError: not mined within the connection's receipt timeout.
@@ -262,93 +196,155 @@ class Verifier:
             )
         return found[0]
 
-    def register_key_tx(
-        self, algorithm_id: int, public_key: bytes
-    ) -> tuple[KeyRegistered, SentTransaction]:
-        """Register a public key; return its `KeyRegistered` event and the transaction.
+    def register_key(self, algorithm_id: int, public_key: bytes) -> KeyId:
+        """Register a public key (or find it registered) and return its key id.
 
         Raises:
             InputError: `algorithm_id` is not a uint8 or `public_key` is not bytes.
             ContractRevertError: e.g. SanitizerUnsupportedAlgorithm,
-                SanitizerInvalidPublicKeyLength, VerifierKeyAlreadyRegistered, EnforcedPause.
+                SanitizerInvalidPublicKeyLength, EnforcedPause.
             TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
         """
-        sent = self._transact(
-            "registerKey", _uint(algorithm_id, 8, "algorithm id"), _bytes(public_key, "public key")
-        )
-        return self._only_event(sent, KeyRegistered), sent
+        return self.register_key_tx(algorithm_id, public_key)[0]
 
-    def register_key(self, algorithm_id: int, public_key: bytes) -> KeyId:
-        """Register a public key and return its key id (see `register_key_tx` for errors)."""
-        return self.register_key_tx(algorithm_id, public_key)[0].key_id
+    def register_key_tx(
+        self, algorithm_id: int, public_key: bytes
+    ) -> tuple[KeyId, SentTransaction, KeyRegistered | None]:
+        """Register a public key; return its id, the transaction and the `KeyRegistered` event
+        (None when the key was registered already)."""
+        algorithm = _args.uint(algorithm_id, 8, "algorithm id")
+        raw = _args.as_bytes(public_key, "public key")
+        sent = self._transact("registerKey", algorithm, raw)
+        found = [e for e in self.events_in(sent) if isinstance(e, KeyRegistered)]
+        key = KeyId(keccak(bytes([algorithm]) + raw))
+        return key, sent, found[0] if found else None
+
+    def request_verification(
+        self,
+        key_id: KeyId | bytes,
+        message: bytes,
+        context: bytes,
+        signature: bytes,
+        *,
+        fee: int = 0,
+        callback_gas_limit: int = 0,
+        timeout: int = 0,
+    ) -> RequestId:
+        """Open a request and return its id (see `request_verification_tx` for errors)."""
+        request, _ = self.request_verification_tx(
+            key_id,
+            message,
+            context,
+            signature,
+            fee=fee,
+            callback_gas_limit=callback_gas_limit,
+            timeout=timeout,
+        )
+        return request.request_id
 
     def request_verification_tx(
-        self, key_id: KeyId | bytes, message: bytes, context: bytes, signature: bytes
-    ) -> tuple[VerificationRequested, SentTransaction]:
-        """Open a verification request; return its `VerificationRequested` event and transaction.
+        self,
+        key_id: KeyId | bytes,
+        message: bytes,
+        context: bytes,
+        signature: bytes,
+        *,
+        fee: int = 0,
+        callback_gas_limit: int = 0,
+        timeout: int = 0,
+    ) -> tuple[Request, SentTransaction]:
+        """Open a verification request paying `fee` wei; return the request and the transaction.
 
         Raises:
-            InputError: `key_id` is not 32 bytes or another argument is not bytes.
+            InputError: an argument out of its ABI range.
             ContractRevertError: e.g. VerifierUnknownKey, SanitizerInvalidSignatureLength,
-                SanitizerMessageTooLong, SanitizerContextTooLong, EnforcedPause.
+                VerifierFeeTooLow, VerifierTimeoutOutOfRange, VerifierCallbackGasTooHigh,
+                EnforcedPause.
             TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
         """
         sent = self._transact(
             "requestVerification",
-            _bytes32(key_id, "key id"),
-            _bytes(message, "message"),
-            _bytes(context, "context"),
-            _bytes(signature, "signature"),
+            _args.bytes32(key_id, "key id"),
+            _args.as_bytes(message, "message"),
+            _args.as_bytes(context, "context"),
+            _args.as_bytes(signature, "signature"),
+            _args.uint(callback_gas_limit, 32, "callback gas limit"),
+            _args.uint(timeout, 32, "timeout"),
+            value=_args.uint(fee, 96, "fee"),
         )
-        return self._only_event(sent, VerificationRequested), sent
+        return self._only_event(sent, VerificationRequested).to_request(), sent
 
-    def request_verification(
-        self, key_id: KeyId | bytes, message: bytes, context: bytes, signature: bytes
-    ) -> RequestId:
-        """Open a request and return its id (see `request_verification_tx` for errors)."""
-        return self.request_verification_tx(key_id, message, context, signature)[0].request_id
-
-    def _fulfill_data(
-        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
-    ) -> bytes:
-        if not isinstance(valid, bool):
-            raise InputError(f"valid must be a bool, got {type(valid).__name__}")
-        return self._encode(
-            "fulfill",
-            _uint(request_id, 256, "request id"),
-            valid,
-            _bytes32(commitment, "commitment"),
-        )
-
-    def sign_fulfill(
-        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
-    ) -> SignedTransaction:
-        """Dry-run and sign a verdict without sending it, for callers that record it first.
+    def request_verification_with_key_tx(
+        self,
+        algorithm_id: int,
+        public_key: bytes,
+        message: bytes,
+        context: bytes,
+        signature: bytes,
+        *,
+        fee: int = 0,
+        callback_gas_limit: int = 0,
+        timeout: int = 0,
+    ) -> tuple[Request, SentTransaction]:
+        """Open a request carrying its public key inline (registered on the way if new).
 
         Raises:
-            InputError, ContractRevertError: see `submit_fulfill`.
+            see `register_key` and `request_verification_tx`.
+        """
+        sent = self._transact(
+            "requestVerificationWithKey",
+            _args.uint(algorithm_id, 8, "algorithm id"),
+            _args.as_bytes(public_key, "public key"),
+            _args.as_bytes(message, "message"),
+            _args.as_bytes(context, "context"),
+            _args.as_bytes(signature, "signature"),
+            _args.uint(callback_gas_limit, 32, "callback gas limit"),
+            _args.uint(timeout, 32, "timeout"),
+            value=_args.uint(fee, 96, "fee"),
+        )
+        return self._only_event(sent, VerificationRequested).to_request(), sent
+
+    def _batch_data(self, ballots: Sequence[Vote]) -> bytes:
+        checked = [_vote(ballot) for ballot in ballots]
+        if not checked:
+            raise InputError("a vote batch needs at least one vote")
+        return self.encode("voteBatch", [ballot.as_abi() for ballot in checked])
+
+    def sign_vote_batch(self, ballots: Sequence[Vote]) -> SignedTransaction:
+        """Dry-run and sign a batch of votes without sending it, for callers that record it first.
+
+        Raises:
+            InputError: a malformed ballot or an empty batch.
+            ContractRevertError: e.g. VerifierNotOracle, EnforcedPause (entries the contract
+                would refuse are skipped by it, not reverted).
             TransactionRejectedError, ChainConnectionError: simulating.
         """
-        data = self._fulfill_data(request_id, valid, commitment)
+        data = self._batch_data(ballots)
         return sign(self.chain, to=self.address, data=data, decoder=self.errors)
 
+    def vote_batch(self, ballots: Sequence[Vote]) -> SentTransaction:
+        """Cast many votes in one transaction and wait for it (see `sign_vote_batch`)."""
+        data = self._batch_data(ballots)
+        return transact(self.chain, to=self.address, data=data, decoder=self.errors)
+
+    def vote(self, ballot: Vote) -> SentTransaction:
+        """Cast one vote and wait for it.
+
+        Raises:
+            ContractRevertError: VerifierNotOracle, VerifierUnknownRequest, VerifierTermsMismatch,
+                VerifierRequestNotPending, VerifierRequestExpired, VerifierAlreadyVoted,
+                VerifierInsufficientGasForCallback, EnforcedPause.
+        """
+        return self._transact("vote", _vote(ballot).as_abi())
+
     def broadcast(self, signed: SignedTransaction) -> bytes:
-        """Send a transaction from `sign_fulfill` (again after a crash: the same bytes).
+        """Send a transaction from `sign_vote_batch` (again after a crash: the same bytes).
 
         Raises:
             NonceConflictError: its nonce went to another transaction.
             TransactionRejectedError, ChainConnectionError: sending.
         """
         return broadcast(self.chain, signed)
-
-    def receipt(self, tx_hash: bytes) -> SentTransaction | None:
-        """A transaction's receipt if it is mined, None otherwise.
-
-        Raises:
-            ContractRevertError: it was mined and reverted.
-            ChainConnectionError: the node cannot be reached.
-        """
-        return receipt_of(self.chain, tx_hash, decoder=self.errors)
 
     def lookup_receipt(self, tx_hash: bytes) -> Receipt | None:
         """Where a transaction was mined and whether it succeeded; None while it is not mined.
@@ -358,33 +354,70 @@ class Verifier:
         """
         return lookup_receipt(self.chain, tx_hash)
 
-    def submit_fulfill(
-        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
-    ) -> bytes:
-        """Dry-run, sign and send a verdict; return the transaction hash without waiting.
+    def logs_of(self, tx_hash: bytes) -> list[VerifierEvent]:
+        """The verifier events a mined transaction logged, in log order (empty if not mined)."""
+        try:
+            receipt = self.chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except Exception:
+            return []
+        found = [e for log in receipt["logs"] if (e := self._decode(log)) is not None]
+        return sorted(found, key=lambda e: e.log_index)
+
+    def cancel(self, request_id: RequestId | bytes, terms: RequestTerms) -> SentTransaction:
+        """Cancel a request past its deadline and get its fee back (the signer is its requester).
 
         Raises:
-            InputError: `request_id` is not a uint256, `valid` not a bool, or `commitment` is not
-                32 bytes.
-            ContractRevertError: the dry run reverts, e.g. AccessControlUnauthorizedAccount,
-                EnforcedPause, VerifierUnknownRequest, VerifierRequestAlreadyFinal,
-                VerifierCommitmentMismatch; nothing is sent then.
-            TransactionRejectedError, ChainConnectionError: sending.
+            ContractRevertError: VerifierNotRequester, VerifierUnknownRequest,
+                VerifierTermsMismatch, VerifierRequestNotPending, VerifierRequestNotExpired.
         """
-        data = self._fulfill_data(request_id, valid, commitment)
-        return send(self.chain, to=self.address, data=data, decoder=self.errors)
+        return self._transact(
+            "cancel", _args.bytes32(request_id, "request id"), _terms(terms).as_abi()
+        )
 
-    def fulfill(
-        self, request_id: RequestId | int, valid: bool, commitment: Commitment | bytes
+    def withdraw(self, to: str | None = None) -> SentTransaction:
+        """Send the signing oracle's earned fees to `to` (itself by default).
+
+        Raises:
+            ContractRevertError: VerifierNothingToWithdraw, VerifierTransferFailed.
+        """
+        target = _args.address(to, "recipient") if to is not None else self.chain.address
+        return self._transact("withdraw", target)
+
+    def announce_oracle_set_change(
+        self, oracles: Sequence[str], threshold: int
     ) -> SentTransaction:
-        """Post the verdict on a request (the account needs ORACLE) and wait for the receipt.
+        """Announce the oracle set and threshold in force after the deployment's delay.
 
         Raises:
-            InputError, ContractRevertError, TransactionRejectedError: see `submit_fulfill`.
-            TransactionTimeoutError: not mined within the receipt timeout.
-            ChainConnectionError: the node cannot be reached.
+            InputError: not addresses, or a threshold that is not a uint8.
+            ContractRevertError: AccessControlUnauthorizedAccount, VerifierInvalidOracle,
+                VerifierTooManyOracles, VerifierInvalidThreshold.
         """
-        return self.wait(self.submit_fulfill(request_id, valid, commitment))
+        members = [_args.address(o, "oracle") for o in oracles]
+        return self._transact(
+            "announceOracleSetChange", members, _args.uint(threshold, 8, "threshold")
+        )
+
+    def cancel_oracle_set_change(self) -> SentTransaction:
+        """Withdraw the announced oracle set change (the signer is the admin)."""
+        return self._transact("cancelOracleSetChange")
+
+    def apply_oracle_set_change(self) -> SentTransaction:
+        """Put the announced oracle set change in force once it is due (anyone may).
+
+        Raises:
+            ContractRevertError: VerifierNoOracleSetChange, VerifierOracleSetChangeNotDue,
+                VerifierOracleSlotsExhausted.
+        """
+        return self._transact("applyOracleSetChange")
+
+    def set_config(self, config: VerifierConfig) -> SentTransaction:
+        """Set fees, timeouts and the callback gas cap (the signer is the admin).
+
+        Raises:
+            ContractRevertError: AccessControlUnauthorizedAccount, VerifierInvalidTimeouts.
+        """
+        return self._transact("setConfig", config.as_abi())
 
     def grant_role(self, role: Role | str, account: str) -> SentTransaction:
         """Grant `role` to `account` (the signer needs DEFAULT_ADMIN).
@@ -394,70 +427,40 @@ class Verifier:
             ContractRevertError: AccessControlUnauthorizedAccount, or
                 AccessControlEnforcedDefaultAdminRules for DEFAULT_ADMIN (use the admin transfer).
         """
-        return self._transact("grantRole", Role.parse(role).value, _address(account, "account"))
+        return self._transact(
+            "grantRole", Role.parse(role).value, _args.address(account, "account")
+        )
 
     def revoke_role(self, role: Role | str, account: str) -> SentTransaction:
-        """Revoke `role` from `account` (the signer needs DEFAULT_ADMIN).
-
-        Raises:
-            InputError: unknown role or not an address.
-            ContractRevertError: AccessControlUnauthorizedAccount or
-                AccessControlEnforcedDefaultAdminRules.
-        """
-        return self._transact("revokeRole", Role.parse(role).value, _address(account, "account"))
+        """Revoke `role` from `account` (the signer needs DEFAULT_ADMIN)."""
+        return self._transact(
+            "revokeRole", Role.parse(role).value, _args.address(account, "account")
+        )
 
     def renounce_role(self, role: Role | str) -> SentTransaction:
-        """Give up `role` held by the signing account.
-
-        Raises:
-            InputError: unknown role.
-            ContractRevertError: e.g. AccessControlEnforcedDefaultAdminDelay for DEFAULT_ADMIN.
-        """
+        """Give up `role` held by the signing account."""
         return self._transact("renounceRole", Role.parse(role).value, self.chain.address)
 
     def pause(self) -> SentTransaction:
-        """Stop registrations, requests and fulfilments (the signer needs PAUSER).
-
-        Raises:
-            ContractRevertError: AccessControlUnauthorizedAccount or EnforcedPause.
-        """
+        """Stop registrations, requests and votes (the signer needs PAUSER)."""
         return self._transact("pause")
 
     def unpause(self) -> SentTransaction:
-        """Resume after `pause` (the signer needs PAUSER).
-
-        Raises:
-            ContractRevertError: AccessControlUnauthorizedAccount or ExpectedPause.
-        """
+        """Resume after `pause` (the signer needs PAUSER)."""
         return self._transact("unpause")
 
     def begin_admin_transfer(self, new_admin: str) -> SentTransaction:
-        """Step one of handing DEFAULT_ADMIN to `new_admin` (the signer is the admin).
-
-        Raises:
-            InputError: not an address.
-            ContractRevertError: AccessControlUnauthorizedAccount.
-        """
-        return self._transact("beginDefaultAdminTransfer", _address(new_admin, "new admin"))
+        """Step one of handing DEFAULT_ADMIN to `new_admin` (the signer is the admin)."""
+        return self._transact(
+            "beginDefaultAdminTransfer", _args.address(new_admin, "new admin")
+        )
 
     def accept_admin_transfer(self) -> SentTransaction:
-        """Step two: the pending admin takes DEFAULT_ADMIN once the delay has passed.
-
-        The dry run executes on the latest block, whose timestamp must already be past the
-        schedule: with a zero delay, accept once a block after the one that began the transfer.
-
-        Raises:
-            ContractRevertError: AccessControlInvalidDefaultAdmin (the signer is not the pending
-                admin) or AccessControlEnforcedDefaultAdminDelay (too early).
-        """
+        """Step two: the pending admin takes DEFAULT_ADMIN once the delay has passed."""
         return self._transact("acceptDefaultAdminTransfer")
 
     def cancel_admin_transfer(self) -> SentTransaction:
-        """Withdraw a pending admin transfer (the signer is the admin).
-
-        Raises:
-            ContractRevertError: AccessControlUnauthorizedAccount.
-        """
+        """Withdraw a pending admin transfer (the signer is the admin)."""
         return self._transact("cancelDefaultAdminTransfer")
 
     # --- views --------------------------------------------------------------------------------
@@ -467,7 +470,7 @@ class Verifier:
             bound = self._contract.get_function_by_name(function)(*args)
             if block is None:
                 return bound.call()
-            return bound.call(block_identifier=_block(block, "block"))
+            return bound.call(block_identifier=_args.block(block, "block"))
         except ChainConnectionError:
             raise
         except Exception as exc:
@@ -477,40 +480,52 @@ class Verifier:
             raise decoded from exc
 
     def type_and_version(self) -> str:
-        """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 1.0.0"."""
+        """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 2.0.0"."""
         return str(self._call("typeAndVersion"))
 
-    def status_of(self, request_id: RequestId | int, *, block: int | None = None) -> Status:
-        """Status of a request (NONE for an id never issued), at `block` or the latest one.
+    def status_of(
+        self, request_id: RequestId | bytes, *, block: int | None = None
+    ) -> RequestStatus:
+        """Status, current votes and deadline of a request, at `block` or the latest one.
 
         Raises:
-            InputError: `request_id` is not a uint256.
+            InputError: `request_id` is not 32 bytes.
         """
-        return Status(self._call("statusOf", _uint(request_id, 256, "request id"), block=block))
-
-    def request_of(self, request_id: RequestId | int, *, block: int | None = None) -> RequestRecord:
-        """Stored record of a request (all zero, status NONE, for an id never issued), at
-        `block` or the latest one.
-
-        Raises:
-            InputError: `request_id` is not a uint256.
-        """
-        rid = _uint(request_id, 256, "request id")
-        key_id, commitment, requester, requested_at, status = self._call(
-            "requestOf", rid, block=block
+        status, valid_votes, invalid_votes, deadline = self._call(
+            "statusOf", _args.bytes32(request_id, "request id"), block=block
         )
-        return RequestRecord(
-            request_id=RequestId(rid),
-            key_id=KeyId(bytes(key_id)),
-            commitment=Commitment(bytes(commitment)),
-            requester=to_checksum_address(requester),
-            requested_at=int(requested_at),
-            status=Status(status),
+        return RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
+
+    def is_committed(
+        self, request_id: RequestId | bytes, terms: RequestTerms, *, block: int | None = None
+    ) -> bool:
+        """Whether `terms` are those the contract holds for `request_id` (at `block`)."""
+        return bool(
+            self._call(
+                "isCommitted",
+                _args.bytes32(request_id, "request id"),
+                _terms(terms).as_abi(),
+                block=block,
+            )
         )
 
-    def request_count(self, *, block: int | None = None) -> int:
-        """Number of requests opened (the latest request id), at `block` or the latest one."""
-        return int(self._call("requestCount", block=block))
+    def request_id_of(self, requester: str, nonce: int) -> RequestId:
+        """The id of `requester`'s `nonce`-th request on this verifier."""
+        return RequestId(
+            bytes(
+                self._call(
+                    "requestIdOf",
+                    _args.address(requester, "requester"),
+                    _args.uint(nonce, 256, "nonce"),
+                )
+            )
+        )
+
+    def request_count_of(self, requester: str, *, block: int | None = None) -> int:
+        """How many requests `requester` has opened."""
+        return int(
+            self._call("requestCountOf", _args.address(requester, "requester"), block=block)
+        )
 
     def key_of(self, key_id: KeyId | bytes, *, block: int | None = None) -> KeyRecord:
         """Stored record of a key (algorithm 0 when not registered), at `block` or the latest.
@@ -518,38 +533,56 @@ class Verifier:
         Raises:
             InputError: `key_id` is not 32 bytes.
         """
-        kid = _bytes32(key_id, "key id")
+        kid = _args.bytes32(key_id, "key id")
         algorithm, registrant, registered_at = self._call("keyOf", kid, block=block)
         return KeyRecord(
-            key_id=KeyId(kid),
-            algorithm_id=int(algorithm),
-            registrant=to_checksum_address(registrant),
-            registered_at=int(registered_at),
+            KeyId(kid), int(algorithm), to_checksum_address(registrant), int(registered_at)
         )
 
     def key_algorithm(self, key_id: KeyId | bytes) -> int:
-        """Algorithm id of a registered key, 0 when it is not registered.
-
-        Raises:
-            InputError: `key_id` is not 32 bytes.
-        """
-        return int(self._call("keyAlgorithm", _bytes32(key_id, "key id")))
+        """Algorithm id of a registered key, 0 when it is not registered."""
+        return int(self._call("keyAlgorithm", _args.bytes32(key_id, "key id")))
 
     def is_key_registered(self, key_id: KeyId | bytes) -> bool:
-        """Whether a key id is registered.
+        """Whether a key id is registered."""
+        return bool(self._call("isKeyRegistered", _args.bytes32(key_id, "key id")))
 
-        Raises:
-            InputError: `key_id` is not 32 bytes.
-        """
-        return bool(self._call("isKeyRegistered", _bytes32(key_id, "key id")))
+    def oracles(self, *, block: int | None = None) -> tuple[ChecksumAddress, ...]:
+        """The current oracle set."""
+        return tuple(to_checksum_address(a) for a in self._call("oracles", block=block))
+
+    def threshold(self, *, block: int | None = None) -> int:
+        """Votes that must agree for a request to become final."""
+        return int(self._call("threshold", block=block))
+
+    def is_oracle(self, account: str, *, block: int | None = None) -> bool:
+        """Whether `account` is in the current oracle set."""
+        return bool(self._call("isOracle", _args.address(account, "account"), block=block))
+
+    def pending_oracle_set_change(self) -> OracleSetChange:
+        """The announced oracle set change (`effective_at == 0` when none)."""
+        oracles, threshold, effective_at = self._call("pendingOracleSetChange")
+        return OracleSetChange(
+            tuple(to_checksum_address(a) for a in oracles), int(threshold), int(effective_at)
+        )
+
+    def oracle_set_delay(self) -> int:
+        """Seconds between announcing an oracle set change and its effect."""
+        return int(self._call("oracleSetDelay"))
+
+    def config(self) -> VerifierConfig:
+        """The current fee, timeout and callback settings."""
+        return VerifierConfig(*(int(v) for v in self._call("config")))
+
+    def earned_of(self, oracle: str) -> int:
+        """Fees `oracle` has earned and not withdrawn, in wei."""
+        return int(self._call("earnedOf", _args.address(oracle, "oracle")))
 
     def has_role(self, role: Role | str, account: str) -> bool:
-        """Whether `account` holds `role`.
-
-        Raises:
-            InputError: unknown role or not an address.
-        """
-        return bool(self._call("hasRole", Role.parse(role).value, _address(account, "account")))
+        """Whether `account` holds `role`."""
+        return bool(
+            self._call("hasRole", Role.parse(role).value, _args.address(account, "account"))
+        )
 
     def paused(self) -> bool:
         """Whether the verifier is paused."""
@@ -581,7 +614,7 @@ class Verifier:
         return event_from_log(name, decoded)
 
     def _query(self, from_block: int, to_block: int, names: tuple[str, ...]) -> list[VerifierEvent]:
-        start, end = _window(from_block, to_block)
+        start, end = _args.window(from_block, to_block)
         head = self.chain.block_number()
         if end > head:
             # Nodes differ here (Anvil answers up to its head, eth-tester fails): refuse, so a
@@ -617,50 +650,14 @@ class Verifier:
                 holds more logs than it serves in one answer).
             ChainConnectionError: the node cannot be reached.
         """
-        return self._query(from_block, to_block, _EVENT_NAMES)
+        return self._query(from_block, to_block, EVENT_NAMES)
 
-    def key_registered_events(self, from_block: int, to_block: int) -> list[KeyRegistered]:
-        """`KeyRegistered` events in a bounded block window (see `events`)."""
-        found = self._query(from_block, to_block, ("KeyRegistered",))
-        return [e for e in found if isinstance(e, KeyRegistered)]
-
-    def verification_requested_events(
-        self, from_block: int, to_block: int
-    ) -> list[VerificationRequested]:
-        """`VerificationRequested` events in a bounded block window (see `events`)."""
-        found = self._query(from_block, to_block, ("VerificationRequested",))
-        return [e for e in found if isinstance(e, VerificationRequested)]
-
-    def verification_fulfilled_events(
-        self, from_block: int, to_block: int
-    ) -> list[VerificationFulfilled]:
-        """`VerificationFulfilled` events in a bounded block window (see `events`)."""
-        found = self._query(from_block, to_block, ("VerificationFulfilled",))
-        return [e for e in found if isinstance(e, VerificationFulfilled)]
+    def events_of(self, kind: type[_E], from_block: int, to_block: int) -> list[_E]:
+        """The events of one kind in a bounded block window (see `events`)."""
+        found = self._query(from_block, to_block, (kind.__name__,))
+        return [e for e in found if isinstance(e, kind)]
 
     def events_in(self, sent: SentTransaction) -> list[VerifierEvent]:
         """The verifier events a transaction logged, in log order."""
         found = [event for log in sent.logs if (event := self._decode(log)) is not None]
         return sorted(found, key=lambda e: e.log_index)
-
-
-def deploy_verifier(chain: Chain, *, admin: str | None = None, admin_delay: int = 0) -> Verifier:
-    """Deploy a SignatureVerifier from the committed artifact, administered by `admin`.
-
-    `admin` defaults to the deploying account; `admin_delay` is the seconds between the two steps
-    of a later admin transfer.
-
-    Raises:
-        InputError: `admin` is not an address or `admin_delay` is not a uint48.
-        ContractRevertError: AccessControlInvalidDefaultAdmin for the zero address.
-        TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
-    """
-    artifact = load_artifact(CONTRACT_NAME)
-    initial_admin = _address(admin, "admin") if admin is not None else chain.address
-    data = artifact.constructor_data(_uint(admin_delay, 48, "admin delay"), initial_admin)
-    sent = transact(chain, to=None, data=data, decoder=ErrorDecoder(CONTRACT_NAME, artifact.abi))
-    if sent.contract_address is None:
-        raise ContractNotFoundError(
-            f"deployment 0x{sent.tx_hash.hex()} has no contract address in its receipt"
-        )
-    return Verifier(chain, sent.contract_address, artifact=artifact)

@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +175,42 @@ def new_account(
     help="Seconds between the two steps of an admin transfer.",
 )
 @click.option(
-    "--oracle", "oracles", multiple=True, help="Grant ORACLE_ROLE to this address (repeatable)."
+    "--oracle",
+    "oracles",
+    multiple=True,
+    required=True,
+    help="An oracle of the initial set (repeatable; at least one).",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(1, 255),
+    default=1,
+    show_default=True,
+    help="Oracle votes that must agree for a request to become final.",
+)
+@click.option(
+    "--oracle-set-delay",
+    type=click.IntRange(0, 2**48 - 1),
+    default=0,
+    show_default=True,
+    help="Seconds between announcing an oracle set change and its effect.",
+)
+@click.option(
+    "--min-fee", type=click.IntRange(0, 2**96 - 1), default=0, show_default=True, help="Wei."
+)
+@click.option(
+    "--default-timeout",
+    type=click.IntRange(1, 2**32 - 1),
+    default=3600,
+    show_default=True,
+    help="Seconds from a request to its deadline unless it names its own.",
+)
+@click.option(
+    "--max-callback-gas",
+    type=click.IntRange(0, 2**32 - 1),
+    default=500_000,
+    show_default=True,
+    help="Largest callback gas limit a request may name.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def deploy(
@@ -185,26 +219,50 @@ def deploy(
     admin: str | None,
     admin_delay: int,
     oracles: tuple[str, ...],
+    threshold: int,
+    oracle_set_delay: int,
+    min_fee: int,
+    default_timeout: int,
+    max_callback_gas: int,
     as_json: bool,
 ) -> None:
-    """Deploy a SignatureVerifier from the committed artifact."""
-    from oracle.chain import Role, deploy_verifier
+    """Deploy a SignatureVerifier from the committed artifact, with its oracle set."""
+    from oracle.chain import deploy_verifier
+    from oracle.domain import VerifierConfig
 
     admin_address = parse_address(admin, what="admin") if admin else None
     oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
+    if threshold > len(oracle_addresses):
+        raise InputError(
+            f"--threshold {threshold} needs at least as many --oracle, got {len(oracles)}"
+        )
+    defaults = VerifierConfig()
+    config = VerifierConfig(
+        min_fee=min_fee,
+        default_timeout=default_timeout,
+        min_timeout=min(defaults.min_timeout, default_timeout),
+        max_timeout=max(defaults.max_timeout, default_timeout),
+        max_callback_gas_limit=max_callback_gas,
+    )
     settings = _settings(rpc_url, private_key_file)
     chain = _connect(settings)
-    verifier = deploy_verifier(chain, admin=admin_address, admin_delay=admin_delay)
-    block = chain.block_number()
-    for address in oracle_addresses:
-        verifier.grant_role(Role.ORACLE, address)
+    verifier = deploy_verifier(
+        chain,
+        oracles=oracle_addresses,
+        threshold=threshold,
+        admin=admin_address,
+        admin_delay=admin_delay,
+        oracle_set_delay=oracle_set_delay,
+        config=config,
+    )
     emit(
         {
             "verifier": verifier.address,
             "chain_id": chain.chain_id,
-            "block": block,
+            "block": chain.block_number(),
             "admin": admin_address or chain.address,
-            "oracles": ",".join(oracle_addresses) or "-",
+            "oracles": ",".join(oracle_addresses),
+            "threshold": threshold,
         },
         as_json,
     )
@@ -234,7 +292,7 @@ def _role_command(grant: bool) -> click.Command:
         preposition = "to" if grant else "from"
         click.echo(f"{past} {parsed.name} {preposition} {address} in block {sent.block_number}")
 
-    command.help = f"{verb.capitalize()} ORACLE, PAUSER or DEFAULT_ADMIN (the admin signs)."
+    command.help = f"{verb.capitalize()} PAUSER or DEFAULT_ADMIN (the admin signs)."
     return command
 
 
@@ -264,10 +322,10 @@ def register_key(
     if verifier.is_key_registered(public.key_id):
         emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
         return
-    event, sent = verifier.register_key_tx(public.algorithm.id, public.raw)
+    key_id, sent, _ = verifier.register_key_tx(public.algorithm.id, public.raw)
     emit(
         {
-            "key_id": "0x" + event.key_id.hex(),
+            "key_id": "0x" + key_id.hex(),
             "algorithm": public.algorithm.name,
             "block": sent.block_number,
             "tx_hash": "0x" + sent.tx_hash.hex(),
@@ -285,6 +343,23 @@ def register_key(
 @message_options
 @click.option("--signature-hex", "-s", help="Signature as 0x hex.")
 @click.option("--signature-file", help="Raw signature file.")
+@click.option(
+    "--fee", type=click.IntRange(0, 2**96 - 1), default=0, show_default=True, help="Wei paid."
+)
+@click.option(
+    "--callback-gas",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Gas for the consumer callback to the requesting contract (0: none).",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Seconds to the request's deadline (0: the verifier's default).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def request(
     rpc_url: str | None,
@@ -299,10 +374,14 @@ def request(
     context_hex: str | None,
     signature_hex: str | None,
     signature_file: str | None,
+    fee: int,
+    callback_gas: int,
+    timeout: int,
     as_json: bool,
 ) -> None:
     """Open a verification request; print its id."""
-    from oracle.chain import check_request, commitment
+    from oracle.chain import check_request
+    from oracle.requests import open_request
 
     if (key_id is None) == (public_key_file is None):
         raise InputError("give the key once: --key-id or --public-key")
@@ -315,15 +394,21 @@ def request(
         check_request(public.algorithm.id, data, ctx, signature)
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _open_verifier(settings)
-    algorithm_id = verifier.key_algorithm(raw_key_id)
-    if algorithm_id == 0:
-        raise InputError(f"key 0x{raw_key_id.hex()} is not registered on {verifier.address}")
-    check_request(algorithm_id, data, ctx, signature)
-    event, sent = verifier.request_verification_tx(raw_key_id, data, ctx, signature)
+    opened, sent = open_request(
+        verifier,
+        raw_key_id,
+        data,
+        ctx,
+        signature,
+        fee=fee,
+        callback_gas_limit=callback_gas,
+        timeout=timeout,
+    )
     emit(
         {
-            "request_id": event.request_id,
-            "commitment": "0x" + commitment(raw_key_id, data, ctx, signature).hex(),
+            "request_id": "0x" + opened.request_id.hex(),
+            "commitment": "0x" + opened.commitment.hex(),
+            "deadline": opened.deadline,
             "block": sent.block_number,
             "tx_hash": "0x" + sent.tx_hash.hex(),
             "gas_used": sent.gas_used,
@@ -335,42 +420,178 @@ def request(
 @click.command()
 @_chain_options
 @_verifier_option
-@click.argument("request_ids", nargs=-1, required=True, type=click.IntRange(1, 2**256 - 1))
+@click.argument("request_ids", nargs=-1, required=True)
 @click.option(
     "--wait",
     "wait_seconds",
     type=click.FloatRange(0, 86_400),
     default=0,
-    help="Wait up to this many seconds for every request to become final.",
+    help="Wait up to this many seconds for every request to close.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def status(
     rpc_url: str | None,
     private_key_file: Path | None,
     verifier_address: str | None,
-    request_ids: tuple[int, ...],
+    request_ids: tuple[str, ...],
     wait_seconds: float,
     as_json: bool,
 ) -> None:
-    """Print the status of requests: none, pending, valid or invalid."""
+    """Print the status of requests (0x ids): none, pending, valid, invalid, cancelled, expired."""
+    from oracle.requests import parse_request_id, wait_for_statuses
+
+    ids = [parse_request_id(text) for text in request_ids]
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _open_verifier(settings)
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        statuses = {request_id: verifier.status_of(request_id) for request_id in request_ids}
-        if all(s.is_final for s in statuses.values()) or time.monotonic() >= deadline:
-            break
-        time.sleep(min(settings.poll_interval, max(deadline - time.monotonic(), 0)))
+    statuses = wait_for_statuses(
+        verifier, ids, timeout=wait_seconds, poll_interval=settings.poll_interval
+    )
     if as_json:
-        click.echo(json.dumps({str(k): v.name.lower() for k, v in statuses.items()}))
+        click.echo(
+            json.dumps(
+                {
+                    "0x" + k.hex(): {
+                        "status": v.status.label,
+                        "valid_votes": v.valid_votes,
+                        "invalid_votes": v.invalid_votes,
+                        "deadline": v.deadline,
+                    }
+                    for k, v in statuses.items()
+                }
+            )
+        )
     else:
         for request_id, value in statuses.items():
-            click.echo(f"{request_id}  {value.name.lower()}")
-    if wait_seconds and not all(s.is_final for s in statuses.values()):
-        pending = [str(k) for k, v in statuses.items() if not v.is_final]
+            click.echo(f"0x{request_id.hex()}  {value.status.label}")
+    if wait_seconds and not all(s.status.is_closed for s in statuses.values()):
+        pending = ["0x" + k.hex() for k, v in statuses.items() if not v.status.is_closed]
         raise click.ClickException(
             f"still not final after {wait_seconds:g} s: {', '.join(pending)}"
         )
+
+
+@click.command()
+@_chain_options
+@_verifier_option
+@click.argument("request_id")
+@click.option("--from-block", type=click.IntRange(0), default=0, help="Search its log from here.")
+def cancel(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    request_id: str,
+    from_block: int,
+) -> None:
+    """Cancel your request after its deadline and get its fee back."""
+    from oracle.requests import find_request, parse_request_id
+
+    wanted = parse_request_id(request_id)
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    found = find_request(verifier, wanted, from_block=from_block)
+    sent = verifier.cancel(wanted, found.terms)
+    click.echo(f"cancelled 0x{wanted.hex()}, {found.fee} wei refunded, block {sent.block_number}")
+
+
+@click.command()
+@_chain_options
+@_verifier_option
+@click.option("--to", "recipient", help="Send the fees here (default: the oracle itself).")
+def withdraw(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    recipient: str | None,
+) -> None:
+    """Withdraw the fees this oracle earned."""
+    to = parse_address(recipient, what="recipient") if recipient else None
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    earned = verifier.earned_of(verifier.chain.address)
+    sent = verifier.withdraw(to)
+    where = to or verifier.chain.address
+    click.echo(f"withdrew {earned} wei to {where} in block {sent.block_number}")
+
+
+@click.group(name="oracles")
+def oracles_group() -> None:
+    """The oracle set: show it, announce a change, apply or cancel it."""
+
+
+@oracles_group.command(name="show")
+@_chain_options
+@_verifier_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def oracles_show(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    as_json: bool,
+) -> None:
+    """Print the current oracle set, its threshold and any announced change."""
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    change = verifier.pending_oracle_set_change()
+    emit(
+        {
+            "oracles": ",".join(verifier.oracles()),
+            "threshold": verifier.threshold(),
+            "announced": ",".join(change.oracles) if change.effective_at else "-",
+            "announced_threshold": change.threshold if change.effective_at else "-",
+            "effective_at": change.effective_at or "-",
+        },
+        as_json,
+    )
+
+
+@oracles_group.command(name="announce")
+@_chain_options
+@_verifier_option
+@click.option("--oracle", "oracles", multiple=True, required=True, help="A member (repeatable).")
+@click.option("--threshold", type=click.IntRange(1, 255), required=True, help="Votes to agree.")
+def oracles_announce(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    oracles: tuple[str, ...],
+    threshold: int,
+) -> None:
+    """Announce the next oracle set (the admin signs); it takes effect after the delay."""
+    members = [parse_address(o, what="oracle") for o in oracles]
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    verifier.announce_oracle_set_change(members, threshold)
+    change = verifier.pending_oracle_set_change()
+    click.echo(
+        f"announced {len(members)} oracles, threshold {threshold}, in force from "
+        f"{change.effective_at}"
+    )
+
+
+@oracles_group.command(name="apply")
+@_chain_options
+@_verifier_option
+def oracles_apply(
+    rpc_url: str | None, private_key_file: Path | None, verifier_address: str | None
+) -> None:
+    """Put the announced oracle set in force once its delay has passed (anyone may)."""
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    sent = verifier.apply_oracle_set_change()
+    click.echo(f"oracle set in force from block {sent.block_number}")
+
+
+@oracles_group.command(name="cancel")
+@_chain_options
+@_verifier_option
+def oracles_cancel(
+    rpc_url: str | None, private_key_file: Path | None, verifier_address: str | None
+) -> None:
+    """Withdraw the announced oracle set change (the admin signs)."""
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    sent = verifier.cancel_oracle_set_change()
+    click.echo(f"announced change withdrawn in block {sent.block_number}")
 
 
 # --- oracle side --------------------------------------------------------------------------------
@@ -394,6 +615,12 @@ def status(
     "forget them and follow the node's chain from --start-block instead of stopping.",
 )
 @click.option(
+    "--invert-verdicts",
+    is_flag=True,
+    hidden=True,
+    help="Vote the opposite of every verdict: a faulty oracle, for demonstrations only.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["json", "text"]),
     default="json",
@@ -411,6 +638,7 @@ def run(
     max_cycles: int | None,
     dry_run: bool,
     reset_store: bool,
+    invert_verdicts: bool,
     log_format: str,
 ) -> None:
     """Run the oracle daemon until SIGINT/SIGTERM."""
@@ -442,7 +670,12 @@ def run(
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         daemon = OracleDaemon(
-            verifier, store, settings, dry_run=dry_run, reset_store=reset_store
+            verifier,
+            store,
+            settings,
+            dry_run=dry_run,
+            reset_store=reset_store,
+            invert_verdicts=invert_verdicts,
         )
         daemon.run(stop=stop, max_cycles=1 if once else max_cycles)
     finally:
@@ -486,15 +719,24 @@ def demo(
 def _print_table(report: DemoReport) -> None:
     click.echo(f"chain     {report.chain} (chain id {report.chain_id})")
     click.echo(f"verifier  {report.verifier}")
+    click.echo(
+        f"oracles   {len(report.oracles)}, threshold {report.threshold}; "
+        f"{report.faulty_oracle} votes wrong on purpose"
+    )
     click.echo("")
-    click.echo(f"{'id':>3}  {'algorithm':9}  {'case':19}  {'expected':8}  {'status':8}")
+    header = f"{'request':12}  {'algorithm':9}  {'case':19}  {'expected':8}  {'status':8}  votes"
+    click.echo(header)
     for r in report.requests:
         mark = "ok" if r.as_expected else "MISMATCH"
+        short = "0x" + r.request_id.hex()[:8] + ".."
+        votes = f"{r.valid_votes}v/{r.invalid_votes}i"
         click.echo(
-            f"{r.request_id:>3}  {r.algorithm:9}  {r.case:19}  {r.expected:8}  {r.status:8}  {mark}"
+            f"{short:12}  {r.algorithm:9}  {r.case:19}  {r.expected:8}  {r.status:8}  "
+            f"{votes:6}  {mark}"
         )
     right = sum(r.as_expected for r in report.requests)
     click.echo("")
     click.echo(
-        f"{right}/{len(report.requests)} requests final as expected in {report.seconds:.1f} s"
+        f"{right}/{len(report.requests)} requests final as expected in {report.seconds:.1f} s; "
+        f"{report.disputes_recorded} disagreements recorded by the honest oracles"
     )

@@ -48,7 +48,7 @@ def _as_json(event: StoredSecurityEvent) -> dict[str, object]:
         "time": created.isoformat(timespec="seconds"),
         "type": event.type.value,
         "severity": event.severity.value,
-        "request_id": event.request_id,
+        "request_id": None if event.request_id is None else "0x" + event.request_id.hex(),
         "key_id": None if event.key_id is None else "0x" + event.key_id.hex(),
         "tx_hash": None if event.tx_hash is None else "0x" + event.tx_hash.hex(),
         "block": event.block_number,

@@ -14,10 +14,12 @@ from a log alone, so the process may be stopped at any instant and restarted:
    signature off-chain and store the verdict;
 3. settle: follow every recorded transaction to a state that matches the chain (mined and
    `confirmations` deep, or its nonce spent by another one); hand unmined bytes to the node again
-   at most once per `rebroadcast_interval`, or at once when the node has lost them; take each
-   request's final status from the contract at the confirmed block;
-4. submit: for each verdict, dry-run and sign `fulfill`, record the signed transaction, and only
-   then broadcast it, with nonces counted from the node so that no nonce gap is ever signed.
+   at most once per `rebroadcast_interval`, or at once when the node has lost them; read from each
+   receipt which votes counted; take each request's final status from the contract at the
+   confirmed block (a quorum of oracles decides it, not this one alone);
+4. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
+   and sign each, record it, and only then broadcast it, with nonces counted from the node so that
+   no nonce gap is ever signed.
 
 Whatever a node lies about, the chain's own hashes decide: the contract refuses a verdict on other
 bytes than the requester committed to, and the daemon refuses to compute one. Everything the
@@ -39,14 +41,17 @@ from web3.exceptions import Web3RPCError
 
 from oracle.chain import (
     KeyRegistered,
-    Role,
+    RequestCancelled,
     SignedTransaction,
-    Status,
-    VerificationFulfilled,
+    VerificationDisputed,
+    VerificationFinalized,
     VerificationRequested,
+    VoteCast,
+    VoteSkipped,
     commitment,
 )
 from oracle.crypto import get_backend, key_id, verify
+from oracle.domain import Key, Request, RequestStatus, Status, Vote
 from oracle.errors import (
     ArtifactError,
     BackendCapabilityError,
@@ -63,7 +68,7 @@ from oracle.errors import (
     TransactionRejectedError,
 )
 from oracle.security import SecurityEventType, record_event
-from oracle.store import IndexedKey, IndexedRequest, RequestState, SubmissionState
+from oracle.store import RequestState, SubmissionState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,6 +77,7 @@ if TYPE_CHECKING:
     from oracle.config import Settings
     from oracle.crypto import Backend
     from oracle.store import Store, StoredRequest, StoredSubmission
+    from oracle.types import RequestId
 
 logger = logging.getLogger(__name__)
 
@@ -80,20 +86,18 @@ MAX_BACKOFF: Final = 30.0
 #: Seconds before bytes the node has evidently lost (their nonce is not in its pending count)
 #: are sent again: a node may take a moment to count a transaction it has just accepted.
 LOST_RESEND_AFTER: Final = 2.0
-#: Status the contract reports → the store's final status.
-_FINAL: Final = {Status.VALID: "valid", Status.INVALID: "invalid"}
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`).
 _OPEN: Final = (
     RequestState.PENDING,
     RequestState.VERIFIED,
     RequestState.SUBMITTED,
+    RequestState.VOTED,
     RequestState.ORPHANED,
 )
 #: Failures that never heal by waiting: the process ends with the reason.
 _FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
-#: Contract errors meaning "the head holds other bytes for this id than the confirmed block":
-#: a reorg is replacing blocks; the next cycles follow it.
-_MOVED: Final = ("VerifierUnknownRequest", "VerifierCommitmentMismatch")
+#: Outcomes of a vote that mean this oracle's vote is on the chain.
+_COUNTED: Final = ("counted", "skipped: already_voted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ class CycleReport:
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
-    request_id: int
+    request_id: RequestId
     valid: bool | None
     reject_reason: str | None = None
     retry_reason: str | None = None
@@ -140,15 +144,17 @@ class OracleDaemon:
         *,
         dry_run: bool = False,
         reset_store: bool = False,
+        invert_verdicts: bool = False,
     ) -> None:
         """Bind the store to the verifier's deployment and check the account may fulfil.
 
         With `reset_store`, a chain that no longer has the blocks the store read (a reset
-        development node) is followed from a fresh store instead of refused.
+        development node) is followed from a fresh store instead of refused. `invert_verdicts`
+        votes the opposite of every verdict: a faulty oracle, for demonstrations of the quorum.
 
         Raises:
             StoreMismatchError: the store follows another deployment.
-            ConfigError: the account lacks ORACLE_ROLE (unless `dry_run`).
+            ConfigError: the account is not in the oracle set (unless `dry_run`).
             BackendUnavailableError: the configured crypto backend cannot load.
         """
         self.verifier = verifier
@@ -156,13 +162,14 @@ class OracleDaemon:
         self.settings = settings
         self.dry_run = dry_run
         self.reset_store = reset_store
+        self.invert_verdicts = invert_verdicts
         self.backend: Backend = get_backend(settings.crypto_backend)
         chain = verifier.chain
         store.bind(chain.chain_id, verifier.address)
-        if not dry_run and not verifier.has_role(Role.ORACLE, chain.address):
+        if not dry_run and not verifier.is_oracle(chain.address):
             raise ConfigError(
-                f"account {chain.address} lacks ORACLE_ROLE on {verifier.address}; an admin "
-                "must run `pqoracle grant-role oracle <address>` first (or use --dry-run)"
+                f"account {chain.address} is not in the oracle set of {verifier.address}; the "
+                "admin adds it with `pqoracle oracles announce` (or use --dry-run)"
             )
         #: Blocks per log query; halved for the session when a node caps its answers.
         self.log_window = settings.log_window
@@ -269,6 +276,7 @@ class OracleDaemon:
             finalised += closed
             if submitted:
                 finalised += self.settle(safe)
+            finalised += self.close_voted(safe)
         counts = self.store.counts()
         open_states = [s for s in _OPEN if s is not RequestState.VERIFIED or not self.dry_run]
         unsettled = 0 if self.dry_run else len(self.store.unsettled_submissions(chain.address))
@@ -434,18 +442,20 @@ class OracleDaemon:
         end_hash: bytes,
         safe: int,
     ) -> tuple[int, int]:
-        keys: list[IndexedKey] = []
-        requests: list[IndexedRequest] = []
-        fulfilled: list[VerificationFulfilled] = []
+        keys: list[Key] = []
+        requests: list[Request] = []
+        closing: list[VerificationFinalized | RequestCancelled] = []
+        disputes: list[VerificationDisputed] = []
         blocks = self._canonical_blocks(events, end, end_hash)
         for event in events:
             if blocks.get(event.block_number) != event.block_hash:
+                request_id = getattr(event, "request_id", None)
                 record_event(
                     self.store,
                     SecurityEventType.LOG_BLOCK_MISMATCH,
                     f"a {type(event).__name__} log names block {event.block_number} with a "
                     "hash the chain does not have; it is ignored",
-                    request_id=getattr(event, "request_id", None),
+                    request_id=request_id,
                     tx_hash=event.tx_hash,
                     block_number=event.block_number,
                 )
@@ -454,25 +464,38 @@ class OracleDaemon:
                 if key is not None:
                     keys.append(key)
             elif isinstance(event, VerificationRequested):
-                requests.append(_indexed_request(event))
-            elif isinstance(event, VerificationFulfilled):
-                fulfilled.append(event)
+                requests.append(event.to_request())
+            elif isinstance(event, VerificationFinalized | RequestCancelled):
+                closing.append(event)
+            elif isinstance(event, VerificationDisputed):
+                disputes.append(event)
         result = self.store.ingest(keys=keys, requests=requests, blocks=blocks, next_block=end + 1)
         for request_id in result.conflicts:
             record_event(
                 self.store,
                 SecurityEventType.COMMITMENT_MISMATCH,
-                f"a log for request {request_id} carries other bytes than the one stored, with "
-                "no reorg of the blocks read: the stored request is kept",
+                f"a log for request {_hex(request_id)} carries other bytes than the one stored, "
+                "with no reorg of the blocks read: the stored request is kept",
                 request_id=request_id,
+            )
+        for dispute in disputes:
+            record_event(
+                self.store,
+                SecurityEventType.VOTE_DISPUTED,
+                f"oracle {dispute.oracle} voted {'valid' if dispute.valid else 'invalid'} on "
+                f"request {_hex(dispute.request_id)} against a vote already counted "
+                f"({dispute.valid_votes} valid, {dispute.invalid_votes} invalid)",
+                request_id=dispute.request_id,
+                tx_hash=dispute.tx_hash,
+                block_number=dispute.block_number,
             )
         if result.replaced or result.restored:
             logger.info(
                 "requests read again after a reorg",
                 extra={"replaced": result.replaced, "restored": result.restored},
             )
-        for event in fulfilled:
-            self._check_fulfilled_log(event, safe)
+        for closed in closing:
+            self._check_closing_log(closed, safe)
         logger.debug("ingested", extra={"from_block": start, "to_block": end})
         return result.new_keys, result.new_requests
 
@@ -503,14 +526,14 @@ class OracleDaemon:
             blocks[number] = canonical
         return blocks
 
-    def _checked_key(self, event: KeyRegistered) -> IndexedKey | None:
+    def _checked_key(self, event: KeyRegistered) -> Key | None:
         """The logged key if it hashes to its key id; otherwise a security event and None."""
         try:
             matches = key_id(event.algorithm_id, event.public_key) == event.key_id
         except CryptoError:
             matches = False
         if matches:
-            return _indexed_key(event)
+            return event.to_key()
         record_event(
             self.store,
             SecurityEventType.KEY_MISMATCH,
@@ -522,52 +545,48 @@ class OracleDaemon:
         )
         return None
 
-    def _check_fulfilled_log(self, event: VerificationFulfilled, safe: int) -> None:
-        """A `VerificationFulfilled` log is a hint: the contract's status decides."""
+    def _check_closing_log(
+        self, event: VerificationFinalized | RequestCancelled, safe: int
+    ) -> None:
+        """A `VerificationFinalized` or `RequestCancelled` log is a hint: the contract decides."""
         stored = self.store.request(event.request_id)
         if stored is None or stored.state is RequestState.FINAL:
             return
         status = self.verifier.status_of(event.request_id, block=safe)
-        if status.is_final and (status is Status.VALID) == event.valid:
+        if isinstance(event, VerificationFinalized):
+            claimed = "valid" if event.valid else "invalid"
+            honest = status.status.is_final and status.verdict == event.valid
+        else:
+            claimed = "cancelled"
+            honest = status.status is Status.CANCELLED
+        if honest:
             self._finalise(stored, status, safe)
             return
         record_event(
             self.store,
             SecurityEventType.FALSE_FULFILMENT_LOG,
-            f"a VerificationFulfilled log in block {event.block_number} says request "
-            f"{event.request_id} is {'valid' if event.valid else 'invalid'}; the contract "
-            f"reports {status.name.lower()} at block {safe}",
+            f"a {type(event).__name__} log in block {event.block_number} says request "
+            f"{_hex(event.request_id)} is {claimed}; the contract reports "
+            f"{status.status.label} at block {safe}",
             request_id=event.request_id,
             tx_hash=event.tx_hash,
             block_number=event.block_number,
         )
 
     def resolve_orphans(self, safe: int) -> None:
-        """Requests a reorg orphaned and the new chain's logs did not bring back: ask the
-        contract whether they exist, and re-read the log of those that do."""
+        """Requests a reorg orphaned and the new chain's logs did not bring back: those the
+        contract does not hold at the confirmed block leave the pipeline."""
         for stored in self.store.requests_in(RequestState.ORPHANED, self.settings.batch_size):
             request_id = stored.request.request_id
-            record = self.verifier.request_of(request_id, block=safe)
-            if record.status is Status.NONE:
+            status = self.verifier.status_of(request_id, block=safe)
+            if status.status is Status.NONE:
                 self.store.vanish(request_id, f"a reorg removed it: none at block {safe}")
                 logger.info("request vanished in a reorg", extra={"request_id": request_id})
-                continue
-            for event in self.verifier.verification_requested_events(
-                record.requested_at, record.requested_at
-            ):
-                if event.request_id == request_id:
-                    self.store.ingest(
-                        keys=[],
-                        requests=[_indexed_request(event)],
-                        blocks={event.block_number: event.block_hash},
-                        next_block=self.store.next_block(default=self.settings.start_block),
-                    )
-                    break
             else:
                 self.store.note(
                     request_id,
-                    f"the contract holds it (block {record.requested_at}) but the node "
-                    "returns no log for it",
+                    f"the contract holds it at block {safe} but the node returned no log for "
+                    "it on the new chain",
                 )
 
     # --- 2. verify ---------------------------------------------------------------------------
@@ -578,7 +597,7 @@ class OracleDaemon:
         if not batch:
             return 0, 0
         rejected = 0
-        ready: list[tuple[StoredRequest, IndexedKey]] = []
+        ready: list[tuple[StoredRequest, Key]] = []
         for stored in batch:
             key = self._backed(stored, safe)
             if key is None:
@@ -611,29 +630,32 @@ class OracleDaemon:
                 )
         return verified, rejected
 
-    def _backed(self, stored: StoredRequest, safe: int) -> IndexedKey | None:
+    def _backed(self, stored: StoredRequest, safe: int) -> Key | None:
         """The request's key if the contract at the confirmed block backs the logged request:
-        it exists, holds the logged commitment, the payload hashes to it and the key to its id.
-        Otherwise the request leaves the pipeline with a security event and None is returned."""
+        it exists, holds the logged terms, the payload hashes to their commitment and the key to
+        its id. Otherwise the request leaves the pipeline with a security event and None is
+        returned."""
         request = stored.request
         request_id = request.request_id
-        record = self.verifier.request_of(request_id, block=safe)
-        reason: str | None = None
-        kind = SecurityEventType.COMMITMENT_MISMATCH
-        if record.status is Status.NONE:
-            reason = f"the contract holds no request {request_id} at block {safe}"
+        status = self.verifier.status_of(request_id, block=safe)
+        if status.status is Status.NONE:
+            reason = f"the contract holds no request {_hex(request_id)} at block {safe}"
             self._leave(stored, reason, SecurityEventType.REQUEST_NOT_ON_CHAIN, vanish=True)
             return None
-        if record.commitment != request.commitment or record.key_id != request.key_id:
-            reason = f"the contract holds another commitment for request {request_id}"
-        elif (
-            commitment(request.key_id, request.message, request.context, request.signature)
-            != record.commitment
-        ):
-            kind = SecurityEventType.PAYLOAD_MISMATCH
-            reason = "logged payload does not match its commitment"
-        if reason is not None:
-            self._leave(stored, reason, kind)
+        recomputed = commitment(request.key_id, request.message, request.context, request.signature)
+        if recomputed != request.commitment:
+            self._leave(
+                stored,
+                "logged payload does not match its commitment",
+                SecurityEventType.PAYLOAD_MISMATCH,
+            )
+            return None
+        if not self.verifier.is_committed(request_id, request.terms, block=safe):
+            self._leave(
+                stored,
+                f"the contract holds other terms for request {_hex(request_id)}",
+                SecurityEventType.COMMITMENT_MISMATCH,
+            )
             return None
         key = self.store.key(request.key_id) or self._recover_key(request.key_id, safe)
         if key is None:
@@ -664,7 +686,7 @@ class OracleDaemon:
         record_event(
             self.store,
             kind,
-            f"request {request.request_id} is not verified: {reason}",
+            f"request {_hex(request.request_id)} is not verified: {reason}",
             request_id=request.request_id,
             key_id=request.key_id,
             tx_hash=request.tx_hash,
@@ -674,7 +696,7 @@ class OracleDaemon:
             "request rejected", extra={"request_id": request.request_id, "reason": reason}
         )
 
-    def _verdict(self, item: tuple[StoredRequest, IndexedKey]) -> _Verdict:
+    def _verdict(self, item: tuple[StoredRequest, Key]) -> _Verdict:
         stored, key = item
         request = stored.request
         try:
@@ -696,13 +718,13 @@ class OracleDaemon:
             valid = False
         return _Verdict(request.request_id, valid)
 
-    def _recover_key(self, wanted: bytes, safe: int) -> IndexedKey | None:
+    def _recover_key(self, wanted: bytes, safe: int) -> Key | None:
         """A key registered before the first window: find its log through `keyOf`."""
         record = self.verifier.key_of(wanted, block=safe)
         if record.algorithm_id == 0:
             return None
         block = record.registered_at
-        for event in self.verifier.key_registered_events(block, block):
+        for event in self.verifier.events_of(KeyRegistered, block, block):
             if event.key_id != wanted:
                 continue
             key = self._checked_key(event)
@@ -721,15 +743,49 @@ class OracleDaemon:
         for stored in self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size):
             request_id = stored.request.request_id
             status = self.verifier.status_of(request_id, block=safe)
-            if status.is_final:
+            if status.status.is_closed:
                 self._finalise(stored, status, safe)
                 finalised += 1
-            elif self.store.open_submission(request_id) is None:
-                try:
-                    self.store.retry(request_id, "its transaction did not fulfil it")
-                except StoreConflictError:
-                    continue
+                continue
+            if self.store.open_submission(request_id) is not None:
+                continue
+            outcome = self._last_outcome(request_id)
+            try:
+                if outcome in _COUNTED:
+                    self.store.mark_voted(request_id)
+                elif outcome in ("skipped: terms_mismatch", "skipped: unknown_request"):
+                    self._leave_submitted(stored, outcome, safe)
+                else:
+                    self.store.retry(request_id, f"its vote did not count ({outcome})")
+            except StoreConflictError:
+                continue
         return finalised
+
+    def _last_outcome(self, request_id: RequestId) -> str | None:
+        for submission in reversed(self.store.submissions(request_id)):
+            if submission.state is not SubmissionState.DROPPED:
+                return self.store.outcome(submission.tx_hash, request_id)
+        return None
+
+    def _leave_submitted(self, stored: StoredRequest, outcome: str, safe: int) -> None:
+        self.store.retry(stored.request.request_id, outcome)
+        refreshed = self.store.request(stored.request.request_id)
+        if refreshed is not None:
+            self._leave(
+                refreshed,
+                f"the contract refused this oracle's vote at block {safe} ({outcome})",
+                SecurityEventType.COMMITMENT_MISMATCH,
+            )
+
+    def close_voted(self, safe: int) -> int:
+        """Requests this oracle voted on: final once the quorum (or the deadline) closes them."""
+        closed = 0
+        for stored in self.store.requests_in(RequestState.VOTED, self.settings.batch_size):
+            status = self.verifier.status_of(stored.request.request_id, block=safe)
+            if status.status.is_closed:
+                self._finalise(stored, status, safe)
+                closed += 1
+        return closed
 
     def _settle_transactions(self, safe: int) -> None:
         chain = self.verifier.chain
@@ -757,11 +813,14 @@ class OracleDaemon:
                         gas_used=receipt.gas_used,
                         confirmed=confirmed,
                     )
+                    self.store.record_outcomes(
+                        submission.tx_hash, self._outcomes(submission, receipt.succeeded)
+                    )
                 if submission.state is SubmissionState.SIGNED:
                     logger.info(
-                        "fulfilment mined" if receipt.succeeded else "fulfilment reverted",
+                        "votes mined" if receipt.succeeded else "vote transaction reverted",
                         extra={
-                            "request_id": submission.request_id,
+                            "votes": len(submission.votes),
                             "tx_hash": submission.tx_hash,
                             "block": receipt.block_number,
                             "gas_used": receipt.gas_used,
@@ -772,25 +831,34 @@ class OracleDaemon:
             if lost:
                 self.store.record_unmined(submission.tx_hash)
                 logger.warning(
-                    "fulfilment's block was replaced, sending it again",
-                    extra={"request_id": submission.request_id, "tx_hash": submission.tx_hash},
+                    "vote transaction's block was replaced, sending it again",
+                    extra={"tx_hash": submission.tx_hash, "nonce": submission.nonce},
                 )
             if submission.nonce < spent:
                 # No receipt, and the account has used this nonce: another transaction took it.
                 self.store.record_dropped(submission.tx_hash)
                 logger.warning(
-                    "fulfilment's nonce went to another transaction",
-                    extra={
-                        "request_id": submission.request_id,
-                        "tx_hash": submission.tx_hash,
-                        "nonce": submission.nonce,
-                    },
+                    "vote transaction's nonce went to another transaction",
+                    extra={"tx_hash": submission.tx_hash, "nonce": submission.nonce},
                 )
                 continue
             if lost or self._resend_due(submission, known, now):
-                self._broadcast(
-                    submission.request_id, submission.tx_hash, submission.raw_tx, submission.nonce
-                )
+                self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce)
+
+    def _outcomes(self, submission: StoredSubmission, succeeded: bool) -> dict[bytes, str]:
+        """What the contract made of each vote, from the transaction's own logs."""
+        if not succeeded:
+            return {request_id: "reverted" for request_id, _ in submission.votes}
+        me = self.verifier.chain.address
+        outcomes: dict[bytes, str] = {}
+        for event in self.verifier.logs_of(submission.tx_hash):
+            if isinstance(event, VoteCast) and event.oracle == me:
+                outcomes[event.request_id] = "counted"
+            elif isinstance(event, VerificationFinalized):
+                outcomes.setdefault(event.request_id, "counted")
+            elif isinstance(event, VoteSkipped) and event.oracle == me:
+                outcomes[event.request_id] = f"skipped: {event.reason}"
+        return outcomes
 
     def _resend_due(self, submission: StoredSubmission, known: int, now: datetime) -> bool:
         if submission.last_sent_at is None:
@@ -804,99 +872,101 @@ class OracleDaemon:
             return elapsed >= min(LOST_RESEND_AFTER, self.settings.rebroadcast_interval)
         return elapsed >= self.settings.rebroadcast_interval
 
-    def _finalise(self, stored: StoredRequest, status: Status, block: int) -> None:
+    def _finalise(self, stored: StoredRequest, status: RequestStatus, block: int) -> None:
         request_id = stored.request.request_id
-        final = _FINAL[status]
+        final = status.status.label
         self.store.mark_final(request_id, final, block)
-        if stored.verdict is not None and stored.verdict != (status is Status.VALID):
+        verdict = status.verdict
+        if verdict is not None and stored.verdict is not None and stored.verdict != verdict:
             record_event(
                 self.store,
                 SecurityEventType.VERDICT_DISAGREEMENT,
-                f"the contract's final verdict on request {request_id} is {final}; this "
+                f"the final verdict on request {_hex(request_id)} is {final} "
+                f"({status.valid_votes} valid, {status.invalid_votes} invalid votes); this "
                 f"oracle computed {'valid' if stored.verdict else 'invalid'}",
                 request_id=request_id,
                 key_id=stored.request.key_id,
                 block_number=block,
             )
-        ours = [
-            s
-            for s in self.store.submissions(request_id)
-            if s.state is SubmissionState.MINED
-            and s.block_number is not None
-            and s.block_number <= block
-        ]
-        if ours:
-            logger.info(
-                "fulfilled",
-                extra={
-                    "request_id": request_id,
-                    "valid": status is Status.VALID,
-                    "tx_hash": ours[-1].tx_hash,
-                    "block": ours[-1].block_number,
-                },
-            )
-        else:
-            logger.info(
-                "final",
-                extra={"request_id": request_id, "valid": status is Status.VALID, "block": block},
-            )
+        logger.info(
+            "finalised",
+            extra={
+                "request_id": request_id,
+                "status": final,
+                "valid_votes": status.valid_votes,
+                "invalid_votes": status.invalid_votes,
+                "block": block,
+            },
+        )
 
     # --- 4. submit ---------------------------------------------------------------------------
 
     def submit_verified(self, safe: int) -> tuple[int, int]:
-        """Sign, record and broadcast verdicts; return (broadcast, found already final)."""
+        """Gather verdicts into vote batches; sign, record and broadcast each; return (votes
+        broadcast, requests found closed already)."""
         batch = self.store.requests_in(RequestState.VERIFIED, self.settings.batch_size)
         if not batch:
             return 0, 0
         chain = self.verifier.chain
-        if self._nonce_gap():
-            return 0, 0
-        # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
-        chain.nonces.reset()
-        submitted = closed = 0
-        head_differs = self.settings.confirmations > 0
+        closed = 0
+        ballots: list[Vote] = []
+        now = int(time.time())
         for stored in batch:
             request = stored.request
-            request_id = request.request_id
-            status = self.verifier.status_of(request_id, block=safe)
-            if status.is_final:
+            status = self.verifier.status_of(request.request_id, block=safe)
+            if status.status.is_closed:
                 self._finalise(stored, status, safe)
                 closed += 1
                 continue
-            if self.store.open_submission(request_id) is not None:
-                self.store.promote(request_id)
+            if self.store.open_submission(request.request_id) is not None:
+                self.store.promote(request.request_id)
                 continue
-            if head_differs and self.verifier.status_of(request_id).is_final:
-                continue  # final at the head; the confirmed block will show it
+            if request.deadline <= now:
+                continue  # too late for a vote; the contract will report it expired
             assert stored.verdict is not None  # verified requests carry a verdict
+            valid = stored.verdict != self.invert_verdicts
+            ballots.append(Vote(request.request_id, valid, request.terms))
+        size = self.settings.vote_batch_size
+        if ballots and len(ballots) < size and self.settings.vote_batch_wait > 0:
+            oldest = min(s.request.block_number for s in batch)
+            waited = now - self._block_time(oldest)
+            if waited < self.settings.vote_batch_wait:
+                return 0, closed
+        if not ballots or self._nonce_gap():
+            return 0, closed
+        # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
+        chain.nonces.reset()
+        submitted = 0
+        for start in range(0, len(ballots), size):
+            chunk = ballots[start : start + size]
             try:
-                signed = self.verifier.sign_fulfill(request_id, stored.verdict, request.commitment)
+                signed = self.verifier.sign_vote_batch(chunk)
             except ContractRevertError as err:
-                if err.error_name == "VerifierRequestAlreadyFinal":
-                    continue
-                if err.error_name in _MOVED:
-                    self.store.note(request_id, str(err))
-                    continue
-                # Paused, or the role was revoked: nothing in this batch can go through now.
-                self.store.note(request_id, str(err))
-                self._refused(err, request_id)
+                # Paused, or this oracle left the set: nothing can go through now.
+                for ballot in chunk:
+                    self.store.note(ballot.request_id, str(err))
+                self._refused(err)
                 break
             self._refusal = None
             try:
                 self.store.record_signed(
-                    request_id,
+                    [(ballot.request_id, ballot.valid) for ballot in chunk],
                     tx_hash=signed.tx_hash,
                     sender=signed.sender,
                     nonce=signed.nonce,
                     raw_tx=signed.raw,
                 )
             except StoreConflictError:
-                # Another process signed it first; this signature is never sent.
+                # Another process signed one of them first; this signature is never sent.
                 chain.nonces.reset()
                 continue
-            if self._broadcast(request_id, signed.tx_hash, signed.raw, signed.nonce):
-                submitted += 1
+            if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+                submitted += len(chunk)
         return submitted, closed
+
+    def _block_time(self, number: int) -> int:
+        block = self.verifier.chain.w3.eth.get_block(number)
+        return int(block["timestamp"])
 
     def _nonce_gap(self) -> bool:
         """Whether the node lacks a transaction this account signed and recorded (a new one
@@ -918,7 +988,7 @@ class OracleDaemon:
             )
         return gap
 
-    def _refused(self, err: ContractRevertError, request_id: int) -> None:
+    def _refused(self, err: ContractRevertError) -> None:
         reason = err.error_name or str(err)
         if reason == self._refusal:
             return
@@ -926,11 +996,10 @@ class OracleDaemon:
         record_event(
             self.store,
             SecurityEventType.FULFILMENT_REFUSED,
-            f"the contract refuses this oracle's fulfilments: {err}",
-            request_id=request_id,
+            f"the contract refuses this oracle's votes: {err}",
         )
 
-    def _broadcast(self, request_id: int, tx_hash: bytes, raw: bytes, nonce: int) -> bool:
+    def _broadcast(self, tx_hash: bytes, raw: bytes, nonce: int) -> bool:
         signed = SignedTransaction(tx_hash, raw, nonce, self.verifier.chain.address)
         try:
             self.verifier.broadcast(signed)
@@ -938,19 +1007,18 @@ class OracleDaemon:
             # Settling decides from the account's count whether another transaction took it.
             logger.warning(
                 "node refused the nonce",
-                extra={"request_id": request_id, "nonce": nonce, "error": str(err)},
+                extra={"tx_hash": tx_hash, "nonce": nonce, "error": str(err)},
             )
             return False
         except TransactionRejectedError as err:
-            self.store.note(request_id, str(err))
             logger.error(
-                "node refused fulfilment", extra={"request_id": request_id, "error": str(err)}
+                "node refused the vote transaction", extra={"tx_hash": tx_hash, "error": str(err)}
             )
             return False
         sends = self.store.record_sent(tx_hash)
         logger.info(
-            "fulfilment sent" if sends == 1 else "rebroadcast",
-            extra={"request_id": request_id, "tx_hash": tx_hash, "nonce": nonce, "sends": sends},
+            "votes sent" if sends == 1 else "rebroadcast",
+            extra={"tx_hash": tx_hash, "nonce": nonce, "sends": sends},
         )
         return True
 
@@ -965,7 +1033,7 @@ class OracleDaemon:
             return
         unconfirmed = 0
         if head > safe:
-            unconfirmed = len(self.verifier.verification_requested_events(safe + 1, head))
+            unconfirmed = len(self.verifier.events_of(VerificationRequested, safe + 1, head))
         waiting = unconfirmed + unsettled + sum(counts[state] for state in _OPEN)
         if not waiting:
             self._waited_head = None
@@ -994,28 +1062,5 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
 
-def _indexed_key(event: KeyRegistered) -> IndexedKey:
-    return IndexedKey(
-        key_id=event.key_id,
-        algorithm_id=event.algorithm_id,
-        public_key=event.public_key,
-        registrant=event.registrant,
-        block_number=event.block_number,
-        tx_hash=event.tx_hash,
-    )
-
-
-def _indexed_request(event: VerificationRequested) -> IndexedRequest:
-    return IndexedRequest(
-        request_id=event.request_id,
-        key_id=event.key_id,
-        requester=event.requester,
-        commitment=event.commitment,
-        message=event.message,
-        context=event.context,
-        signature=event.signature,
-        block_number=event.block_number,
-        block_hash=event.block_hash,
-        tx_hash=event.tx_hash,
-        log_index=event.log_index,
-    )
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from oracle.store.models import RequestState, SubmissionState
 from oracle.store.store import (
-    IndexedKey,
-    IndexedRequest,
     IngestResult,
     Store,
     StoredRequest,
@@ -13,8 +11,6 @@ from oracle.store.store import (
 )
 
 __all__ = [
-    "IndexedKey",
-    "IndexedRequest",
     "IngestResult",
     "RequestState",
     "Store",

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bumped whenever a table changes shape; a store written by another version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utcnow() -> datetime:
@@ -39,9 +39,11 @@ class RequestState(enum.StrEnum):
     PENDING = "pending"
     #: Verdict computed; no fulfilment transaction signed yet.
     VERIFIED = "verified"
-    #: A fulfilment transaction is signed and recorded (perhaps broadcast); awaiting its receipt.
+    #: A vote transaction is signed and recorded (perhaps broadcast); awaiting its receipt.
     SUBMITTED = "submitted"
-    #: Final on-chain at a confirmed block (by this oracle or another one).
+    #: This oracle's vote counted at a confirmed block; waiting for the quorum.
+    VOTED = "voted"
+    #: Closed on-chain at a confirmed block: valid or invalid by quorum, cancelled or expired.
     FINAL = "final"
     #: Not fulfilled by this oracle: its logged payload or key does not match the hashes the
     #: chain committed to. A reorg that replaces its log puts it back in the pipeline.
@@ -87,6 +89,8 @@ class SecurityEventType(enum.StrEnum):
     KEY_UNAVAILABLE = "key_unavailable"
     #: The contract's final verdict differs from the one this oracle computed.
     VERDICT_DISAGREEMENT = "verdict_disagreement"
+    #: Oracles voted both ways on one request (`VerificationDisputed`).
+    VOTE_DISPUTED = "vote_disputed"
     #: Blocks the daemon had already read (at least `confirmations` deep) were replaced.
     REORG = "reorg"
     #: The chain no longer has the block at the store's cursor (a reset node).
@@ -144,12 +148,20 @@ class RequestRecord(Base):
     """A verification request (from its `VerificationRequested` log) and the daemon's verdict."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_state", "state", "request_id"),)
+    __table_args__ = (Index("ix_requests_state", "state", "seq"),)
 
-    request_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    request_id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    #: Order of arrival in the store, so stages take the oldest requests first.
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
     key_id: Mapped[bytes] = mapped_column(LargeBinary(32))
     requester: Mapped[str] = mapped_column(String(42))
+    #: uint256 and uint96 values, as decimal text: exact on every database (SQLite has no
+    #: 96-bit integers, and its NUMERIC is a float).
+    nonce: Mapped[str] = mapped_column(String(80))
     commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
+    fee: Mapped[str] = mapped_column(String(40))
+    callback_gas_limit: Mapped[int] = mapped_column(BigInteger)
+    deadline: Mapped[int] = mapped_column(BigInteger)
     message: Mapped[bytes] = mapped_column(LargeBinary)
     context: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
@@ -177,13 +189,12 @@ class RequestRecord(Base):
 
 
 class Submission(Base):
-    """A fulfilment transaction, recorded once signed and before broadcast, so a restart ends it."""
+    """A vote transaction (one or many votes), recorded once signed and before broadcast, so a
+    restart ends it."""
 
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_request", "request_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.request_id"))
     tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     sender: Mapped[str] = mapped_column(String(42))
     nonce: Mapped[int] = mapped_column(BigInteger)
@@ -204,6 +215,21 @@ class Submission(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class SubmissionVote(Base):
+    """One vote a submission carries, and what the contract made of it once mined."""
+
+    __tablename__ = "submission_votes"
+    __table_args__ = (Index("ix_submission_votes_request", "request_id"),)
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    request_id: Mapped[bytes] = mapped_column(
+        ForeignKey("requests.request_id"), primary_key=True
+    )
+    valid: Mapped[bool] = mapped_column(Boolean)
+    #: "counted", or "skipped: <reason>", once the receipt is read.
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class IngestedBlock(Base):
@@ -232,7 +258,7 @@ class SecurityEvent(Base):
     severity: Mapped[Severity] = mapped_column(
         Enum(Severity, native_enum=False, length=16, validate_strings=True)
     )
-    request_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    request_id: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     key_id: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     tx_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from oracle.domain import Key, Request
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store.models import (
     SCHEMA_VERSION,
@@ -30,55 +31,26 @@ from oracle.store.models import (
     Severity,
     Submission,
     SubmissionState,
+    SubmissionVote,
     utcnow,
 )
+from oracle.types import Commitment, KeyId, RequestId, TxHash
 
 _LOG_CURSOR: Final = "logs"
 #: Ingested block hashes kept for finding the fork point of a reorg (newest first).
 BLOCK_HISTORY: Final = 512
 #: Seconds a SQLite writer waits for another process's write transaction to end.
 SQLITE_BUSY_TIMEOUT: Final = 30.0
-#: What a request's log says; two logs of one request id that differ here are two requests.
-_PAYLOAD_FIELDS: Final = ("key_id", "requester", "commitment", "message", "context", "signature")
 #: States a request leaves the pipeline in until a log on a new chain puts it back.
 _REPLACEABLE: Final = (RequestState.ORPHANED, RequestState.VANISHED, RequestState.REJECTED)
 _POSTGRES_EXTRA: Final = "pip install 'pq-signature-oracle[postgres]'"
 
 
 @dataclass(frozen=True, slots=True)
-class IndexedKey:
-    """A `KeyRegistered` log, as stored."""
-
-    key_id: bytes
-    algorithm_id: int
-    public_key: bytes
-    registrant: str
-    block_number: int
-    tx_hash: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class IndexedRequest:
-    """A `VerificationRequested` log, as stored."""
-
-    request_id: int
-    key_id: bytes
-    requester: str
-    commitment: bytes
-    message: bytes
-    context: bytes
-    signature: bytes
-    block_number: int
-    block_hash: bytes
-    tx_hash: bytes
-    log_index: int
-
-
-@dataclass(frozen=True, slots=True)
 class StoredRequest:
     """A request with what the daemon decided about it."""
 
-    request: IndexedRequest
+    request: Request
     state: RequestState
     verdict: bool | None
     final_status: str | None
@@ -88,9 +60,10 @@ class StoredRequest:
 
 @dataclass(frozen=True, slots=True)
 class StoredSubmission:
-    """A signed fulfilment transaction and what the chain made of it."""
+    """A signed vote transaction and what the chain made of it."""
 
-    request_id: int
+    #: The requests it votes on, in ballot order, with the verdict given on each.
+    votes: tuple[tuple[RequestId, bool], ...]
     tx_hash: bytes
     sender: str
     nonce: int
@@ -114,7 +87,7 @@ class IngestResult:
     #: Requests whose id now carries other bytes (a reorg replaced them): verified afresh.
     replaced: int = 0
     #: Request ids whose log differs from the stored one outside any reorg (a lying node).
-    conflicts: tuple[int, ...] = ()
+    conflicts: tuple[RequestId, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +109,7 @@ class StoredSecurityEvent:
     severity: Severity
     detail: str
     created_at: datetime
-    request_id: int | None = None
+    request_id: bytes | None = None
     key_id: bytes | None = None
     tx_hash: bytes | None = None
     block_number: int | None = None
@@ -156,31 +129,66 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _indexed(row: RequestRecord) -> IndexedRequest:
-    return IndexedRequest(
-        request_id=row.request_id,
-        key_id=row.key_id,
+def _request(row: RequestRecord) -> Request:
+    return Request(
+        request_id=RequestId(row.request_id),
+        key_id=KeyId(row.key_id),
         requester=row.requester,
-        commitment=row.commitment,
+        nonce=int(row.nonce),
+        commitment=Commitment(row.commitment),
+        fee=int(row.fee),
+        callback_gas_limit=row.callback_gas_limit,
+        deadline=row.deadline,
         message=row.message,
         context=row.context,
         signature=row.signature,
         block_number=row.block_number,
         block_hash=row.block_hash,
-        tx_hash=row.tx_hash,
+        tx_hash=TxHash(row.tx_hash),
         log_index=row.log_index,
     )
 
 
+def _request_columns(request: Request) -> dict[str, Any]:
+    return {
+        "request_id": request.request_id,
+        "key_id": request.key_id,
+        "requester": request.requester,
+        "nonce": str(request.nonce),
+        "commitment": request.commitment,
+        "fee": str(request.fee),
+        "callback_gas_limit": request.callback_gas_limit,
+        "deadline": request.deadline,
+        "message": request.message,
+        "context": request.context,
+        "signature": request.signature,
+        "block_number": request.block_number,
+        "block_hash": request.block_hash,
+        "tx_hash": request.tx_hash,
+        "log_index": request.log_index,
+    }
+
+
+def _key_columns(key: Key) -> dict[str, Any]:
+    return {
+        "key_id": key.key_id,
+        "algorithm_id": key.algorithm_id,
+        "public_key": key.public_key,
+        "registrant": key.registrant,
+        "block_number": key.block_number,
+        "tx_hash": key.tx_hash,
+    }
+
+
 def _stored(row: RequestRecord) -> StoredRequest:
     return StoredRequest(
-        _indexed(row), row.state, row.verdict, row.final_status, row.note, row.final_block
+        _request(row), row.state, row.verdict, row.final_status, row.note, row.final_block
     )
 
 
-def _submission(row: Submission) -> StoredSubmission:
+def _submission(row: Submission, votes: list[SubmissionVote]) -> StoredSubmission:
     return StoredSubmission(
-        request_id=row.request_id,
+        votes=tuple((RequestId(v.request_id), v.valid) for v in votes),
         tx_hash=row.tx_hash,
         sender=row.sender,
         nonce=row.nonce,
@@ -338,7 +346,8 @@ class Store:
         """Forget everything read from the chain (a reset node); keep the deployment binding and
         the security events."""
         with self._session() as session:
-            for model in (Submission, RequestRecord, KeyRecord, IngestedBlock, Cursor):
+            chain_tables = (SubmissionVote, Submission, RequestRecord, KeyRecord, IngestedBlock)
+            for model in (*chain_tables, Cursor):
                 session.execute(delete(model))
 
     # --- log cursor and block hashes -----------------------------------------------------------
@@ -362,8 +371,8 @@ class Store:
     def ingest(
         self,
         *,
-        keys: Iterable[IndexedKey],
-        requests: Iterable[IndexedRequest],
+        keys: Iterable[Key],
+        requests: Iterable[Request],
         blocks: Mapping[int, bytes],
         next_block: int,
     ) -> IngestResult:
@@ -375,19 +384,26 @@ class Store:
         reported in `conflicts`.
         """
         new_keys = new_requests = restored = replaced = 0
-        conflicts: list[int] = []
+        conflicts: list[RequestId] = []
         with self._session() as session:
             for key in keys:
                 if session.get(KeyRecord, key.key_id) is None:
-                    session.add(KeyRecord(**_fields(key)))
+                    session.add(KeyRecord(**_key_columns(key)))
                     new_keys += 1
+            seq = int(session.scalar(select(func.max(RequestRecord.seq))) or 0)
             for request in requests:
                 row = session.get(RequestRecord, request.request_id)
                 if row is None:
-                    session.add(RequestRecord(**_fields(request), state=RequestState.PENDING))
+                    seq += 1
+                    session.add(
+                        RequestRecord(
+                            **_request_columns(request), seq=seq, state=RequestState.PENDING
+                        )
+                    )
+                    session.flush()
                     new_requests += 1
                     continue
-                same = all(getattr(row, n) == getattr(request, n) for n in _PAYLOAD_FIELDS)
+                same = _request(row).same_payload(request)
                 if same and row.state in (RequestState.ORPHANED, RequestState.VANISHED):
                     _move(row, request)
                     row.state = (
@@ -396,9 +412,8 @@ class Store:
                     row.note = "seen again after a reorg"
                     restored += 1
                 elif not same and row.state in _REPLACEABLE:
-                    for name in _PAYLOAD_FIELDS:
-                        setattr(row, name, getattr(request, name))
-                    _move(row, request)
+                    for name, value in _request_columns(request).items():
+                        setattr(row, name, value)
                     row.state = RequestState.PENDING
                     row.verdict = None
                     row.backend = None
@@ -449,6 +464,27 @@ class Store:
                     note=f"log in a block replaced by a reorg after block {fork_block}",
                 )
             )
+            reopened_ids = select(Submission.id).where(
+                Submission.block_number > fork_block,
+                Submission.state.in_((SubmissionState.MINED, SubmissionState.REVERTED)),
+            )
+            voted_again = select(SubmissionVote.request_id).where(
+                SubmissionVote.submission_id.in_(reopened_ids)
+            )
+            # Votes counted in a replaced block count no more: those requests await them again.
+            session.execute(
+                update(RequestRecord)
+                .where(
+                    RequestRecord.state == RequestState.VOTED,
+                    RequestRecord.request_id.in_(voted_again),
+                )
+                .values(state=RequestState.SUBMITTED)
+            )
+            session.execute(
+                update(SubmissionVote)
+                .where(SubmissionVote.submission_id.in_(reopened_ids))
+                .values(outcome=None)
+            )
             submissions = session.execute(
                 update(Submission)
                 .where(
@@ -491,22 +527,22 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def key(self, key_id: bytes) -> IndexedKey | None:
+    def key(self, key_id: bytes) -> Key | None:
         """A registered key, or None if no `KeyRegistered` log for it was ingested."""
         with self._session() as session:
             row = session.get(KeyRecord, key_id)
             if row is None:
                 return None
-            return IndexedKey(
-                row.key_id,
-                row.algorithm_id,
-                row.public_key,
-                row.registrant,
-                row.block_number,
-                row.tx_hash,
+            return Key(
+                key_id=KeyId(row.key_id),
+                algorithm_id=row.algorithm_id,
+                public_key=row.public_key,
+                registrant=row.registrant,
+                block_number=row.block_number,
+                tx_hash=TxHash(row.tx_hash),
             )
 
-    def request(self, request_id: int) -> StoredRequest | None:
+    def request(self, request_id: bytes) -> StoredRequest | None:
         """One request with its verdict and state."""
         with self._session() as session:
             row = session.get(RequestRecord, request_id)
@@ -518,15 +554,10 @@ class Store:
             rows = session.scalars(
                 select(RequestRecord)
                 .where(RequestRecord.state == state)
-                .order_by(RequestRecord.request_id)
+                .order_by(RequestRecord.seq)
                 .limit(limit)
             )
             return [_stored(row) for row in rows]
-
-    def highest_request_id(self) -> int:
-        """The largest request id stored (0 when none)."""
-        with self._session() as session:
-            return int(session.scalar(select(func.max(RequestRecord.request_id))) or 0)
 
     def counts(self) -> dict[RequestState, int]:
         """How many requests are in each state."""
@@ -537,21 +568,33 @@ class Store:
             counted = Counter({state: int(count) for state, count in rows})
         return {state: counted.get(state, 0) for state in RequestState}
 
-    def submissions(self, request_id: int) -> list[StoredSubmission]:
-        """Every fulfilment transaction signed for a request, oldest first."""
+    def _load(self, session: Session, rows: Iterable[Submission]) -> list[StoredSubmission]:
+        found = []
+        for row in rows:
+            votes = list(
+                session.scalars(
+                    select(SubmissionVote).where(SubmissionVote.submission_id == row.id)
+                )
+            )
+            found.append(_submission(row, votes))
+        return found
+
+    def submissions(self, request_id: bytes) -> list[StoredSubmission]:
+        """Every vote transaction signed with a vote on a request, oldest first."""
         with self._session() as session:
             rows = session.scalars(
                 select(Submission)
-                .where(Submission.request_id == request_id)
+                .join(SubmissionVote, SubmissionVote.submission_id == Submission.id)
+                .where(SubmissionVote.request_id == request_id)
                 .order_by(Submission.id)
             )
-            return [_submission(row) for row in rows]
+            return self._load(session, list(rows))
 
     def all_submissions(self) -> list[StoredSubmission]:
-        """Every fulfilment transaction recorded, in nonce order."""
+        """Every vote transaction recorded, in nonce order."""
         with self._session() as session:
             rows = session.scalars(select(Submission).order_by(Submission.nonce, Submission.id))
-            return [_submission(row) for row in rows]
+            return self._load(session, list(rows))
 
     def unsettled_submissions(self, sender: str, limit: int = 1000) -> list[StoredSubmission]:
         """Transactions of `sender` the chain may still change (not mined, or mined but not
@@ -567,25 +610,36 @@ class Store:
                 .order_by(Submission.nonce, Submission.id)
                 .limit(limit)
             )
-            return [_submission(row) for row in rows]
+            return self._load(session, list(rows))
 
-    def open_submission(self, request_id: int) -> StoredSubmission | None:
-        """The request's transaction the chain may still change (signed, or mined not deep)."""
+    def open_submission(self, request_id: bytes) -> StoredSubmission | None:
+        """The request's vote transaction the chain may still change (signed, or mined not
+        deep)."""
         with self._session() as session:
             row = session.scalars(
                 select(Submission)
+                .join(SubmissionVote, SubmissionVote.submission_id == Submission.id)
                 .where(
-                    Submission.request_id == request_id,
+                    SubmissionVote.request_id == request_id,
                     Submission.state != SubmissionState.DROPPED,
                     Submission.confirmed.is_(False),
                 )
                 .order_by(Submission.id.desc())
             ).first()
-            return None if row is None else _submission(row)
+            return None if row is None else self._load(session, [row])[0]
+
+    def outcome(self, tx_hash: bytes, request_id: bytes) -> str | None:
+        """What the contract made of a submission's vote on a request (None until read)."""
+        with self._session() as session:
+            return session.scalar(
+                select(SubmissionVote.outcome)
+                .join(Submission, SubmissionVote.submission_id == Submission.id)
+                .where(Submission.tx_hash == tx_hash, SubmissionVote.request_id == request_id)
+            )
 
     # --- request transitions -------------------------------------------------------------------
 
-    def record_verdict(self, request_id: int, verdict: bool, backend: str) -> None:
+    def record_verdict(self, request_id: bytes, verdict: bool, backend: str) -> None:
         """pending → verified, with the verdict and the backend that computed it.
 
         Raises:
@@ -600,7 +654,7 @@ class Store:
             note=None,
         )
 
-    def reject(self, request_id: int, reason: str) -> None:
+    def reject(self, request_id: bytes, reason: str) -> None:
         """pending or verified → rejected: the chain's hashes do not back its log.
 
         Raises:
@@ -613,7 +667,7 @@ class Store:
             note=reason,
         )
 
-    def vanish(self, request_id: int, reason: str) -> None:
+    def vanish(self, request_id: bytes, reason: str) -> None:
         """pending, verified or orphaned → vanished: the contract holds no such request.
 
         Raises:
@@ -626,7 +680,7 @@ class Store:
             note=reason,
         )
 
-    def add_key(self, key: IndexedKey) -> bool:
+    def add_key(self, key: Key) -> bool:
         """Store a key read outside the log windows (registered before the first one).
 
         Returns whether it was new.
@@ -634,10 +688,10 @@ class Store:
         with self._session() as session:
             if session.get(KeyRecord, key.key_id) is not None:
                 return False
-            session.add(KeyRecord(**_fields(key)))
+            session.add(KeyRecord(**_key_columns(key)))
             return True
 
-    def note(self, request_id: int, note: str) -> None:
+    def note(self, request_id: bytes, note: str) -> None:
         """Record why a request did not move on this time (a transient failure)."""
         with self._session() as session:
             session.execute(
@@ -647,31 +701,65 @@ class Store:
             )
 
     def record_signed(
-        self, request_id: int, *, tx_hash: bytes, sender: str, nonce: int, raw_tx: bytes
+        self,
+        votes: Iterable[tuple[bytes, bool]],
+        *,
+        tx_hash: bytes,
+        sender: str,
+        nonce: int,
+        raw_tx: bytes,
     ) -> None:
-        """verified → submitted, with the signed transaction, before it is broadcast.
+        """verified → submitted for every request the signed vote transaction carries, with the
+        transaction, before it is broadcast; all or nothing.
 
         Raises:
-            StoreConflictError: the request is not verified (another process signed first).
+            StoreConflictError: a request is not verified (another process signed first).
         """
         with self._session() as session:
-            self._transition_in(
-                session, request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED
+            submission = Submission(
+                tx_hash=tx_hash,
+                sender=sender,
+                nonce=nonce,
+                raw_tx=raw_tx,
+                state=SubmissionState.SIGNED,
+                sends=0,
+                confirmed=False,
             )
-            session.add(
-                Submission(
-                    request_id=request_id,
-                    tx_hash=tx_hash,
-                    sender=sender,
-                    nonce=nonce,
-                    raw_tx=raw_tx,
-                    state=SubmissionState.SIGNED,
-                    sends=0,
-                    confirmed=False,
+            session.add(submission)
+            session.flush()
+            for request_id, valid in votes:
+                self._transition_in(
+                    session, request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED
                 )
-            )
+                session.add(
+                    SubmissionVote(submission_id=submission.id, request_id=request_id, valid=valid)
+                )
 
-    def promote(self, request_id: int) -> None:
+    def record_outcomes(self, tx_hash: bytes, outcomes: Mapping[bytes, str]) -> None:
+        """What the contract made of each vote a mined submission carried."""
+        with self._session() as session:
+            submission_id = session.scalar(
+                select(Submission.id).where(Submission.tx_hash == tx_hash)
+            )
+            for request_id, outcome in outcomes.items():
+                session.execute(
+                    update(SubmissionVote)
+                    .where(
+                        SubmissionVote.submission_id == submission_id,
+                        SubmissionVote.request_id == request_id,
+                    )
+                    .values(outcome=outcome)
+                )
+
+    def mark_voted(self, request_id: bytes) -> None:
+        """submitted → voted: this oracle's vote counted at a confirmed block.
+
+        Raises:
+            StoreConflictError: the request is not submitted.
+        """
+        self._transition(request_id, (RequestState.SUBMITTED,), state=RequestState.VOTED)
+
+    def promote(self, request_id: bytes) -> None:
         """verified → submitted: a transaction of it is still open (after a reorg or restart).
 
         Raises:
@@ -679,7 +767,7 @@ class Store:
         """
         self._transition(request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED)
 
-    def retry(self, request_id: int, note: str) -> None:
+    def retry(self, request_id: bytes, note: str) -> None:
         """submitted → verified: its last transaction will not land; sign a new one.
 
         Raises:
@@ -689,7 +777,7 @@ class Store:
             request_id, (RequestState.SUBMITTED,), state=RequestState.VERIFIED, note=note
         )
 
-    def mark_final(self, request_id: int, final_status: str, block: int) -> None:
+    def mark_final(self, request_id: bytes, final_status: str, block: int) -> None:
         """Any state → final, with the status the contract reports at confirmed `block`."""
         with self._session() as session:
             session.execute(
@@ -768,7 +856,7 @@ class Store:
         severity: Severity,
         detail: str,
         *,
-        request_id: int | None = None,
+        request_id: bytes | None = None,
         key_id: bytes | None = None,
         tx_hash: bytes | None = None,
         block_number: int | None = None,
@@ -808,14 +896,14 @@ class Store:
     # --- helpers -------------------------------------------------------------------------------
 
     def _transition(
-        self, request_id: int, expected: tuple[RequestState, ...], **values: Any
+        self, request_id: bytes, expected: tuple[RequestState, ...], **values: Any
     ) -> None:
         with self._session() as session:
             self._transition_in(session, request_id, expected, **values)
 
     @staticmethod
     def _transition_in(
-        session: Session, request_id: int, expected: tuple[RequestState, ...], **values: Any
+        session: Session, request_id: bytes, expected: tuple[RequestState, ...], **values: Any
     ) -> None:
         # Compare-and-set on the state, so two workers (or replicas) cannot both move a request.
         result = session.execute(
@@ -825,19 +913,15 @@ class Store:
         )
         if _rowcount(result) != 1:
             wanted = " or ".join(state.value for state in expected)
-            raise StoreConflictError(f"request {request_id} is not {wanted}")
+            raise StoreConflictError(f"request 0x{bytes(request_id).hex()} is not {wanted}")
 
 
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _move(row: RequestRecord, request: IndexedRequest) -> None:
+def _move(row: RequestRecord, request: Request) -> None:
     row.block_number = request.block_number
     row.block_hash = request.block_hash
     row.tx_hash = request.tx_hash
     row.log_index = request.log_index
-
-
-def _fields(record: IndexedKey | IndexedRequest) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__slots__}
