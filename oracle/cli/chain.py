@@ -738,5 +738,5 @@ def _print_table(report: DemoReport) -> None:
     click.echo("")
     click.echo(
         f"{right}/{len(report.requests)} requests final as expected in {report.seconds:.1f} s; "
-        f"{report.disputes_recorded} disagreements recorded by the honest oracles"
+        f"{report.disputes_recorded} disputed votes recorded as security events"
     )
