@@ -28,6 +28,7 @@ from oracle.chain import (
     devnode,
 )
 from oracle.chain.devnode import FUNDED_WEI, LocalNode, free_port, rpc_call
+from oracle.domain import VerifierConfig
 from oracle.errors import ContractRevertError
 
 __all__ = [
@@ -111,23 +112,42 @@ class Deployment:
     chain: Chain
     #: Deployer and DEFAULT_ADMIN holder.
     admin: Verifier
-    #: Holds ORACLE_ROLE.
+    #: The first oracle of the set (the set is `oracles`; threshold `threshold`).
     oracle: Verifier
     #: Holds PAUSER_ROLE.
     pauser: Verifier
-    #: Holds no role.
+    #: Holds no role and is no oracle.
     outsider: Verifier
+    oracles: tuple[Verifier, ...] = ()
+    threshold: int = 1
 
 
-def deploy_with_roles(chain: Chain, *, admin_delay: int = 0) -> Deployment:
-    """Deploy a verifier (admin: `chain`'s account) and fund an oracle, a pauser, an outsider."""
-    admin = deploy_verifier(chain, admin_delay=admin_delay)
-    oracle, pauser, outsider = (
-        admin.using(chain.with_account(create_funded_account(chain))) for _ in range(3)
+def deploy_with_roles(
+    chain: Chain,
+    *,
+    admin_delay: int = 0,
+    oracles: int = 1,
+    threshold: int = 1,
+    oracle_set_delay: int = 0,
+    config: VerifierConfig | None = None,
+) -> Deployment:
+    """Deploy a verifier (admin: `chain`'s account) with `oracles` funded oracle accounts and
+    `threshold`, and fund a pauser and an outsider."""
+    accounts = [chain.with_account(create_funded_account(chain)) for _ in range(oracles)]
+    admin = deploy_verifier(
+        chain,
+        oracles=[a.address for a in accounts],
+        threshold=threshold,
+        admin_delay=admin_delay,
+        oracle_set_delay=oracle_set_delay,
+        config=config,
     )
-    admin.grant_role(Role.ORACLE, oracle.chain.address)
+    members = tuple(admin.using(a) for a in accounts)
+    pauser, outsider = (
+        admin.using(chain.with_account(create_funded_account(chain))) for _ in range(2)
+    )
     admin.grant_role(Role.PAUSER, pauser.chain.address)
-    return Deployment(chain, admin, oracle, pauser, outsider)
+    return Deployment(chain, admin, members[0], pauser, outsider, members, threshold)
 
 
 @contextmanager

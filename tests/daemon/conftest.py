@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.chain import Chain, Verifier
+from oracle.chain import Chain, VerificationFinalized, Verifier
 from oracle.config import Settings
 from oracle.crypto import SigningKey
 from oracle.store import Store
@@ -26,7 +26,7 @@ class Scenario:
     oracle: Verifier
     dapp: Verifier
     store_url: str
-    expected: dict[int, bool] = field(default_factory=dict)
+    expected: dict[bytes, bool] = field(default_factory=dict)
     keys: dict[str, tuple[SigningKey, bytes]] = field(default_factory=dict)
 
     def key(self, algorithm: str) -> tuple[SigningKey, bytes]:
@@ -36,7 +36,7 @@ class Scenario:
             self.keys[algorithm] = (key, self.dapp.register_key(key.algorithm.id, key.public_key))
         return self.keys[algorithm]
 
-    def open(self, algorithm: str = "ML-DSA-44", *, valid: bool = True) -> int:
+    def open(self, algorithm: str = "ML-DSA-44", *, valid: bool = True) -> bytes:
         """Open a request that must come out `valid` (or invalid: a tampered message)."""
         key, key_id = self.key(algorithm)
         signature = key.sign(MESSAGE, CONTEXT)
@@ -45,12 +45,13 @@ class Scenario:
         self.expected[request_id] = valid
         return request_id
 
-    def fulfilments(self) -> dict[int, int]:
-        """How many `VerificationFulfilled` events each request has, from the chain."""
-        counts: dict[int, int] = {}
+    def fulfilments(self) -> dict[bytes, int]:
+        """How many `VerificationFinalized` events each request has, from the chain."""
+        counts: dict[bytes, int] = {}
         head = self.chain.block_number()
         for start in range(0, head + 1, 500):
-            for event in self.admin.verification_fulfilled_events(start, min(start + 499, head)):
+            end = min(start + 499, head)
+            for event in self.admin.events_of(VerificationFinalized, start, end):
                 counts[event.request_id] = counts.get(event.request_id, 0) + 1
         return counts
 
