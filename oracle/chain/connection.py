@@ -206,6 +206,14 @@ class Chain:
             return None
         return None if block is None else bytes(block["hash"])
 
+    def block_timestamp(self, number: int | str = "latest") -> int:
+        """Timestamp of block `number` (or "latest"), in chain time.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        return int(self.w3.eth.get_block(number)["timestamp"])  # type: ignore[arg-type]
+
     def transaction_count(self, address: str, block: int | str = "latest") -> int:
         """Transactions `address` has sent as of `block` (a number, "latest" or "pending").
 
