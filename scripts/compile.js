@@ -4,6 +4,8 @@
 // the Python package runs without a compiler; tests/contracts/test_artifacts.py recompiles into a
 // temporary directory and fails when they differ, so the output must be byte-for-byte stable:
 // keys sorted, two-space indentation, a final newline, no timestamps or absolute paths.
+// scripts/compile_solcx.py is the same build through py-solc-x, and
+// tests/contracts/test_compile_solcx.py keeps the two byte-identical: change both together.
 "use strict";
 
 const crypto = require("crypto");

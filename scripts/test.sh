@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs, then runs it:
-#   the package with its test extras and the pinned npm toolchain (solc, Anvil, Ganache,
-#   OpenZeppelin). Extra arguments go to pytest.
+#   the package with its test extras, the pinned npm toolchain (solc, Anvil, Ganache,
+#   OpenZeppelin) and the Slither and Brownie environments. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,8 @@ python3 -m pip install --quiet --disable-pip-version-check -e ".[test]" -c const
 # platform's Anvil binary, which is all the registry serves.
 npm install --no-audit --no-fund --loglevel=error
 bash scripts/setup-slither.sh
+# Brownie pins web3 7: its own environment, which tests/contracts/test_brownie.py drives.
+bash scripts/setup-brownie.sh
 
 python3 -m ruff check oracle tests benchmarks
 python3 -m mypy

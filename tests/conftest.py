@@ -19,6 +19,9 @@ from tests.chains import (
     run_ganache,
 )
 
+# Brownie's suite needs .venv-brownie (web3 7): tests/contracts/test_brownie.py runs `brownie test`.
+collect_ignore = ["brownie"]
+
 
 @pytest.fixture
 def embedded_chain() -> Chain:
