@@ -21,6 +21,13 @@ def constructor_values(admin: Any) -> dict[str, Any]:
         # Seconds between the two steps of a default admin hand-over (as `pqoracle deploy`).
         "initialAdminDelay": 0,
         "initialAdmin": admin.address,
+        # The deploying account is the one oracle, deciding alone (as a development default).
+        "initialOracles": [admin.address],
+        "initialThreshold": 1,
+        # Seconds between announcing an oracle set change and its effect.
+        "oracleSetDelay_": 0,
+        # Config: min fee, default/min/max timeout, callback gas cap (VerifierConfig's defaults).
+        "initialConfig": (0, 3600, 60, 7 * 24 * 3600, 500_000),
     }
 
 
