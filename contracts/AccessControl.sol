@@ -6,13 +6,14 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 /// @title AccessControl
 /// @notice Roles and the emergency stop of the signature oracle: `DEFAULT_ADMIN_ROLE` (one holder,
-/// handed over in two steps with a delay), `ORACLE_ROLE` (posts verdicts) and `PAUSER_ROLE`
-/// (stops and resumes the verifier).
+/// handed over in two steps with a delay) and `PAUSER_ROLE` (stops and resumes the verifier). Who
+/// may vote is not a role: the verifier's oracle set, changed only after an announced delay,
+/// decides it.
 /// @dev Built on OpenZeppelin's `AccessControlDefaultAdminRules` and `Pausable`. Only those two are
 /// imported by name, so OpenZeppelin's own `AccessControl` (their base) never enters this source
 /// unit's scope and cannot clash with this contract's name.
 ///
-/// Note: the default admin administers both roles. Granting `DEFAULT_ADMIN_ROLE` through
+/// Note: the default admin administers `PAUSER_ROLE`. Granting `DEFAULT_ADMIN_ROLE` through
 /// `grantRole` reverts (`AccessControlEnforcedDefaultAdminRules`): the admin changes hands only by
 /// `beginDefaultAdminTransfer` followed, once the delay has passed, by `acceptDefaultAdminTransfer`
 /// from the new admin, so a mistyped address can never take over or lock the verifier.
@@ -20,9 +21,6 @@ abstract contract AccessControl is AccessControlDefaultAdminRules, Pausable {
     /*//////////////////////////////////////////////////////////////
                                  ROLES
     //////////////////////////////////////////////////////////////*/
-
-    /// @notice Role of the accounts allowed to post verdicts.
-    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
 
     /// @notice Role of the accounts allowed to pause and unpause.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
