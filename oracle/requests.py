@@ -26,6 +26,11 @@ def parse_request_id(text: str) -> RequestId:
     Raises:
         InputError: not 32 bytes of hex.
     """
+    if text.strip().isdecimal():
+        # Version 1 numbered requests 1, 2, 3...; say what replaced the numbers.
+        raise InputError(
+            f"request ids are 0x hex of 32 bytes (as `pqoracle request` prints them), got {text}"
+        )
     return RequestId(parse_hex(text, what="request id", length=32))
 
 

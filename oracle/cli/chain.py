@@ -48,6 +48,22 @@ def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _oracle_set(oracles: tuple[str, ...], threshold: int) -> list[str]:
+    """The `--oracle` addresses, checked against `--threshold` before anything is sent.
+
+    Raises:
+        InputError: no oracle, not an address, or a threshold above the number of oracles.
+    """
+    if not oracles:
+        raise InputError("an oracle set needs at least one --oracle (repeat it for more)")
+    members = [parse_address(o, what="oracle") for o in oracles]
+    if threshold > len(members):
+        raise InputError(
+            f"--threshold {threshold} needs at least as many --oracle, got {len(members)}"
+        )
+    return members
+
+
 def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--verifier",
@@ -178,7 +194,6 @@ def new_account(
     "--oracle",
     "oracles",
     multiple=True,
-    required=True,
     help="An oracle of the initial set (repeatable; at least one).",
 )
 @click.option(
@@ -231,11 +246,7 @@ def deploy(
     from oracle.domain import VerifierConfig
 
     admin_address = parse_address(admin, what="admin") if admin else None
-    oracle_addresses = [parse_address(o, what="oracle") for o in oracles]
-    if threshold > len(oracle_addresses):
-        raise InputError(
-            f"--threshold {threshold} needs at least as many --oracle, got {len(oracles)}"
-        )
+    oracle_addresses = _oracle_set(oracles, threshold)
     defaults = VerifierConfig()
     config = VerifierConfig(
         min_fee=min_fee,
@@ -547,7 +558,7 @@ def oracles_show(
 @oracles_group.command(name="announce")
 @_chain_options
 @_verifier_option
-@click.option("--oracle", "oracles", multiple=True, required=True, help="A member (repeatable).")
+@click.option("--oracle", "oracles", multiple=True, help="A member (repeatable; at least one).")
 @click.option("--threshold", type=click.IntRange(1, 255), required=True, help="Votes to agree.")
 def oracles_announce(
     rpc_url: str | None,
@@ -557,7 +568,7 @@ def oracles_announce(
     threshold: int,
 ) -> None:
     """Announce the next oracle set (the admin signs); it takes effect after the delay."""
-    members = [parse_address(o, what="oracle") for o in oracles]
+    members = _oracle_set(oracles, threshold)
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
     verifier = _open_verifier(settings)
     verifier.announce_oracle_set_change(members, threshold)

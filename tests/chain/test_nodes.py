@@ -8,8 +8,9 @@ import threading
 import pytest
 from eth_account import Account
 
-from oracle.chain import Role, deploy_verifier, fund, transact, wait
+from oracle.chain import deploy_verifier, fund, transact, wait
 from oracle.chain.revert import ErrorDecoder
+from oracle.domain import RequestTerms, Vote
 from oracle.errors import ChainConnectionError, TransactionTimeoutError
 from tests.chains import LocalNode, reverts, run_anvil
 
@@ -30,7 +31,7 @@ def test_a_transaction_not_mined_in_time_times_out_and_can_be_awaited_later() ->
 
 def test_concurrent_senders_on_one_connection_get_consecutive_nonces(anvil: LocalNode) -> None:
     chain = anvil.connect()
-    verifier = deploy_verifier(chain)
+    verifier = deploy_verifier(chain, oracles=[chain.address])
     keys: list[bytes] = []
     failures: list[BaseException] = []
 
@@ -64,12 +65,10 @@ def test_a_chain_without_a_base_fee_gets_legacy_gas_prices() -> None:
 
 def test_a_mined_revert_on_anvil_is_decoded_by_replaying_it(anvil: LocalNode) -> None:
     chain = anvil.connect()
-    verifier = deploy_verifier(chain)
-    contract = chain.w3.eth.contract(address=verifier.address, abi=verifier.artifact.abi)
-    data = bytes.fromhex(contract.encode_abi("fulfill", args=[3, True, bytes(32)])[2:])
-    with reverts(
-        "AccessControlUnauthorizedAccount", account=chain.address, neededRole=Role.ORACLE.value
-    ) as caught:
+    verifier = deploy_verifier(chain, oracles=[Account.create().address])
+    ballot = Vote(bytes(32), True, RequestTerms(bytes(32), chain.address))
+    data = verifier.encode("vote", ballot.as_abi())
+    with reverts("VerifierNotOracle", account=chain.address) as caught:
         transact(chain, to=verifier.address, data=data, decoder=verifier.errors, gas=80_000)
     assert caught.value.tx_hash is not None
 
@@ -77,8 +76,8 @@ def test_a_mined_revert_on_anvil_is_decoded_by_replaying_it(anvil: LocalNode) ->
 def test_a_node_that_goes_away_raises_a_connection_error() -> None:
     with run_anvil() as node:
         chain = node.connect(request_timeout=2)
-        verifier = deploy_verifier(chain)
+        verifier = deploy_verifier(chain, oracles=[chain.address])
     with pytest.raises(ChainConnectionError, match=r"cannot reach the node at http://127\.0\.0\.1"):
-        verifier.status_of(1)
+        verifier.status_of(bytes(32))
     with pytest.raises(ChainConnectionError):
         verifier.register_key(1, bytes(1312))

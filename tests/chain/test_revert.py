@@ -20,9 +20,14 @@ SAMPLES: dict[str, Any] = {
     "address": "0x00000000000000000000000000000000DeaDBeef",
     "bytes32": bytes(range(32)),
     "uint8": 3,
+    "uint32": 2**32 - 1,
+    "uint40": 2**40 - 1,
     "uint48": 2**48 - 1,
     "uint256": 2**200 + 7,
 }
+
+#: Request ids are 32 bytes since SignatureVerifier 2.
+REQUEST_ID = bytes.fromhex("5a" * 32)
 
 
 def _decoder() -> ErrorDecoder:
@@ -75,24 +80,24 @@ def test_unknown_short_or_truncated_revert_data_keeps_the_raw_bytes() -> None:
     assert unknown.data == bytes.fromhex("deadbeef") + bytes(32)
     assert "unknown error 0xdeadbeef (36 bytes of revert data)" in str(unknown)
     assert _decoder().error(b"\x01\x02").error_name is None
-    full = _revert_data("VerifierUnknownRequest", ["uint256"], [5])
+    full = _revert_data("VerifierUnknownRequest", ["bytes32"], [REQUEST_ID])
     assert _decoder().error(full[:20]).error_name is None
     empty = _decoder().error(b"")
     assert str(empty) == "SignatureVerifier reverted: no reason given"
 
 
 def test_contract_revert_error_is_a_chain_error_and_carries_the_transaction() -> None:
-    data = _revert_data("VerifierUnknownRequest", ["uint256"], [5])
+    data = _revert_data("VerifierUnknownRequest", ["bytes32"], [REQUEST_ID])
     error = _decoder().error(data, tx_hash=b"\xab" * 32)
     assert isinstance(error, ChainError)
     assert error.tx_hash == b"\xab" * 32
     assert str(error) == (
         f"SignatureVerifier reverted in transaction 0x{'ab' * 32}: "
-        "VerifierUnknownRequest(requestId=5)"
+        f"VerifierUnknownRequest(requestId=0x{REQUEST_ID.hex()})"
     )
 
 
-DATA = _revert_data("VerifierUnknownRequest", ["uint256"], [9])
+DATA = _revert_data("VerifierUnknownRequest", ["bytes32"], [REQUEST_ID])
 
 
 @pytest.mark.parametrize(
@@ -109,7 +114,10 @@ DATA = _revert_data("VerifierUnknownRequest", ["uint256"], [9])
 def test_every_node_dialect_decodes_to_the_same_error(exc: Exception) -> None:
     decoded = _decoder().from_exception(exc)
     assert decoded is not None
-    assert (decoded.error_name, decoded.error_args) == ("VerifierUnknownRequest", {"requestId": 9})
+    assert (decoded.error_name, decoded.error_args) == (
+        "VerifierUnknownRequest",
+        {"requestId": REQUEST_ID},
+    )
 
 
 def test_a_revert_reason_without_data_is_kept_as_text() -> None:

@@ -1,11 +1,12 @@
-"""Sign now, send later: the pieces the daemon uses to never send a verdict twice."""
+"""Sign now, send later: the pieces the daemon uses to never send a vote twice."""
 
 from __future__ import annotations
 
 import pytest
 
-from oracle.chain import Chain, Status, commitment
+from oracle.chain import Chain, Status, VerificationFinalized, commitment
 from oracle.crypto import SigningKey
+from oracle.domain import Request, Vote
 from oracle.errors import NonceConflictError
 from tests.chains import Deployment, deploy_with_roles, reverts
 
@@ -15,53 +16,55 @@ def deployment(embedded_chain: Chain) -> Deployment:
     return deploy_with_roles(embedded_chain)
 
 
-def _open_request(deployment: Deployment) -> tuple[int, bytes]:
+def _open_request(deployment: Deployment) -> Request:
     key = SigningKey.generate("ML-DSA-44")
     key_id = deployment.admin.register_key(1, key.public_key)
     signature = key.sign(b"hello")
-    request_id = deployment.admin.request_verification(key_id, b"hello", b"", signature)
-    return request_id, commitment(key_id, b"hello", b"", signature)
+    request, _ = deployment.admin.request_verification_tx(key_id, b"hello", b"", signature)
+    assert request.commitment == commitment(key_id, b"hello", b"", signature)
+    return request
 
 
-def test_a_signed_fulfilment_changes_nothing_until_it_is_broadcast(deployment: Deployment) -> None:
-    request_id, digest = _open_request(deployment)
-    signed = deployment.oracle.sign_fulfill(request_id, True, digest)
+def _ballot(request: Request, valid: bool) -> Vote:
+    return Vote(request.request_id, valid, request.terms)
+
+
+def test_a_signed_vote_changes_nothing_until_it_is_broadcast(deployment: Deployment) -> None:
+    request = _open_request(deployment)
+    signed = deployment.oracle.sign_vote_batch([_ballot(request, True)])
     assert signed.sender == deployment.oracle.chain.address
-    assert deployment.oracle.receipt(signed.tx_hash) is None
-    assert deployment.admin.status_of(request_id) is Status.PENDING
+    assert deployment.oracle.lookup_receipt(signed.tx_hash) is None
+    assert deployment.admin.status_of(request.request_id).status is Status.PENDING
     assert deployment.oracle.broadcast(signed) == signed.tx_hash
-    sent = deployment.oracle.receipt(signed.tx_hash)
-    assert sent is not None
-    assert sent.tx_hash == signed.tx_hash
-    assert deployment.admin.status_of(request_id) is Status.VALID
+    receipt = deployment.oracle.lookup_receipt(signed.tx_hash)
+    assert receipt is not None
+    assert deployment.admin.status_of(request.request_id).status is Status.VALID
 
 
-def test_broadcasting_the_same_bytes_again_never_fulfils_twice(deployment: Deployment) -> None:
-    request_id, digest = _open_request(deployment)
-    signed = deployment.oracle.sign_fulfill(request_id, False, digest)
+def test_broadcasting_the_same_bytes_again_never_votes_twice(deployment: Deployment) -> None:
+    request = _open_request(deployment)
+    signed = deployment.oracle.sign_vote_batch([_ballot(request, False)])
     deployment.oracle.broadcast(signed)
     # Mined already: the node refuses the used nonce; it cannot run a second time.
     with pytest.raises(NonceConflictError):
         deployment.oracle.broadcast(signed)
-    fulfilled = deployment.admin.verification_fulfilled_events(0, deployment.chain.block_number())
-    assert [e.request_id for e in fulfilled] == [request_id]
+    head = deployment.chain.block_number()
+    finalized = deployment.admin.events_of(VerificationFinalized, 0, head)
+    assert [(e.request_id, e.valid) for e in finalized] == [(request.request_id, False)]
 
 
-def test_signing_a_fulfilment_dry_runs_it_first(deployment: Deployment) -> None:
-    request_id, digest = _open_request(deployment)
-    with reverts(
-        "VerifierCommitmentMismatch", requestId=request_id, expected=digest, given=b"\x01" * 32
-    ):
-        deployment.oracle.sign_fulfill(request_id, True, b"\x01" * 32)
+def test_signing_a_vote_batch_dry_runs_it_first(deployment: Deployment) -> None:
+    request = _open_request(deployment)
+    with reverts("VerifierNotOracle", account=deployment.outsider.chain.address):
+        deployment.outsider.sign_vote_batch([_ballot(request, True)])
 
 
 def test_a_signed_transaction_whose_nonce_was_taken_is_refused(deployment: Deployment) -> None:
-    first, first_digest = _open_request(deployment)
-    second, second_digest = _open_request(deployment)
-    stale = deployment.oracle.sign_fulfill(first, True, first_digest)
+    first, second = _open_request(deployment), _open_request(deployment)
+    stale = deployment.oracle.sign_vote_batch([_ballot(first, True)])
     deployment.oracle.chain.nonces.reset()
     # Another transaction takes the same nonce before the stale one is broadcast.
-    deployment.oracle.fulfill(second, True, second_digest)
+    deployment.oracle.vote(_ballot(second, True))
     with pytest.raises(NonceConflictError, match=f"nonce {stale.nonce}"):
         deployment.oracle.broadcast(stale)
-    assert deployment.admin.status_of(first) is Status.PENDING
+    assert deployment.admin.status_of(first.request_id).status is Status.PENDING

@@ -20,13 +20,19 @@ from oracle.chain import (
     wait,
 )
 from oracle.chain.transactions import GAS_HEADROOM_FLAT, GAS_HEADROOM_PERCENT
+from oracle.domain import RequestTerms, Vote
 from oracle.errors import TransactionRejectedError
+from oracle.types import Commitment, RequestId
 from tests.chains import reverts
 
 
 @pytest.fixture
 def verifier(embedded_chain: Chain) -> Verifier:
-    return deploy_verifier(embedded_chain)
+    # The signing account is the admin but no oracle: its votes revert.
+    return deploy_verifier(embedded_chain, oracles=[Account.create().address])
+
+
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _call_data(verifier: Verifier, function: str, *args: object) -> bytes:
@@ -35,7 +41,7 @@ def _call_data(verifier: Verifier, function: str, *args: object) -> bytes:
 
 
 def test_a_transaction_returns_where_it_was_mined_and_what_it_cost(verifier: Verifier) -> None:
-    sent = verifier.grant_role(Role.ORACLE, verifier.chain.address)
+    sent = verifier.grant_role(Role.PAUSER, verifier.chain.address)
     chain = verifier.chain
     block = chain.w3.eth.get_block(sent.block_number)
     assert isinstance(sent, SentTransaction)
@@ -48,7 +54,7 @@ def test_a_transaction_returns_where_it_was_mined_and_what_it_cost(verifier: Ver
 
 
 def test_transactions_are_eip1559_with_a_fee_cap_above_the_base_fee(verifier: Verifier) -> None:
-    sent = verifier.grant_role(Role.ORACLE, verifier.chain.address)
+    sent = verifier.grant_role(Role.PAUSER, verifier.chain.address)
     tx = verifier.chain.w3.eth.get_transaction(sent.tx_hash)
     base_fee = verifier.chain.w3.eth.get_block(sent.block_number)["baseFeePerGas"]
     assert tx["type"] == 2
@@ -82,12 +88,9 @@ def test_a_reverting_transaction_is_stopped_before_any_gas_is_spent(verifier: Ve
 
 def test_a_mined_revert_is_decoded_by_replaying_it(verifier: Verifier) -> None:
     # With an explicit gas limit there is no dry run: the transaction is mined and fails.
-    data = _call_data(verifier, "fulfill", 1, True, bytes(32))
-    with reverts(
-        "AccessControlUnauthorizedAccount",
-        account=verifier.chain.address,
-        neededRole=Role.ORACLE.value,
-    ) as caught:
+    ballot = Vote(RequestId(bytes(32)), True, RequestTerms(Commitment(bytes(32)), ZERO_ADDRESS))
+    data = _call_data(verifier, "vote", ballot.as_abi())
+    with reverts("VerifierNotOracle", account=verifier.chain.address) as caught:
         transact(
             verifier.chain, to=verifier.address, data=data, decoder=verifier.errors, gas=80_000
         )
@@ -111,18 +114,19 @@ def test_a_stale_nonce_is_resynchronised_and_the_transaction_goes_through(
     # Two connections share one account: each counts nonces locally, so one goes stale.
     first = verifier.chain
     second = first.with_account(first.signer)
-    verifier.grant_role(Role.ORACLE, first.address)  # `first` now counts the next nonce locally
-    verifier.using(second).grant_role(Role.PAUSER, first.address)  # used that nonce
+    other = Account.create().address
+    verifier.grant_role(Role.PAUSER, first.address)  # `first` now counts the next nonce locally
+    verifier.using(second).grant_role(Role.PAUSER, other)  # used that nonce
     with caplog.at_level(logging.INFO, logger="oracle.chain.transactions"):
-        verifier.revoke_role(Role.ORACLE, first.address)  # `first` is stale: resync, resend
+        verifier.revoke_role(Role.PAUSER, first.address)  # `first` is stale: resync, resend
     assert "nonce 2 rejected, resynchronising" in caplog.text
-    assert not verifier.has_role(Role.ORACLE, first.address)
-    assert verifier.has_role(Role.PAUSER, first.address)
+    assert not verifier.has_role(Role.PAUSER, first.address)
+    assert verifier.has_role(Role.PAUSER, other)
     assert first.w3.eth.get_transaction_count(first.address) == 4  # deploy + three
 
 
 def test_the_node_refusing_a_transaction_is_a_rejection(embedded_chain: Chain) -> None:
-    verifier = deploy_verifier(embedded_chain)
+    verifier = deploy_verifier(embedded_chain, oracles=[embedded_chain.address])
     broke = verifier.using(embedded_chain.with_account(Account.create()))
     with pytest.raises(TransactionRejectedError, match="cannot afford"):
         broke.register_key(1, bytes(1312))

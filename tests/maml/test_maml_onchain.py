@@ -1,4 +1,5 @@
-"""A signed `.maml.md` document checked on-chain through the oracle, under the same key id."""
+"""A signed `.maml.md` document checked on-chain through the oracles' votes, under the same key
+id."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.chains import deploy_with_roles
 def test_a_document_signature_verifies_on_chain_under_the_contracts_key_id(
     embedded_chain: Chain, tmp_path: Path
 ) -> None:
-    deployment = deploy_with_roles(embedded_chain)
+    deployment = deploy_with_roles(embedded_chain, oracles=2, threshold=2)
     signer = SigningKey.generate("ML-DSA-65")
     document = maml.sign(
         maml.new_document(
@@ -38,9 +39,21 @@ def test_a_document_signature_verifies_on_chain_under_the_contracts_key_id(
     tampered = maml.document_digest(document.replace("order 42", "order 43"))
     invalid_id = deployment.outsider.request_verification(key_id, tampered, context, entry.value)
 
-    store = Store.open(f"sqlite:///{tmp_path / 'oracle.db'}")
-    OracleDaemon(deployment.oracle, store, Settings(poll_interval=0.01)).run(
-        until_settled=True, timeout=60
-    )
-    assert deployment.admin.status_of(valid_id) is Status.VALID
-    assert deployment.admin.status_of(invalid_id) is Status.INVALID
+    # Both oracles must agree, each with its own daemon and store: the first one's votes leave
+    # the requests pending, the second one's finalise them.
+    first, second = deployment.oracles
+    stores = [Store.open(f"sqlite:///{tmp_path / f'oracle{i}.db'}") for i in range(2)]
+    try:
+        OracleDaemon(first, stores[0], Settings(poll_interval=0.01)).run(max_cycles=2)
+        halfway = deployment.admin.status_of(valid_id)
+        assert (halfway.status, halfway.valid_votes) == (Status.PENDING, 1)
+        OracleDaemon(second, stores[1], Settings(poll_interval=0.01)).run(
+            until_settled=True, timeout=60
+        )
+    finally:
+        for store in stores:
+            store.close()
+    valid = deployment.admin.status_of(valid_id)
+    invalid = deployment.admin.status_of(invalid_id)
+    assert (valid.status, valid.valid_votes, valid.invalid_votes) == (Status.VALID, 2, 0)
+    assert (invalid.status, invalid.valid_votes, invalid.invalid_votes) == (Status.INVALID, 0, 2)
