@@ -1,0 +1,59 @@
+"""Deploying a SignatureVerifier from the committed artifact."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from oracle.chain import _args
+from oracle.chain.artifacts import load_artifact
+from oracle.chain.revert import ErrorDecoder
+from oracle.chain.transactions import transact
+from oracle.chain.verifier import CONTRACT_NAME, Verifier
+from oracle.domain import VerifierConfig
+from oracle.errors import ContractNotFoundError, InputError
+
+if TYPE_CHECKING:
+    from oracle.chain.connection import Chain
+
+
+def deploy_verifier(
+    chain: Chain,
+    *,
+    oracles: Sequence[str],
+    threshold: int = 1,
+    admin: str | None = None,
+    admin_delay: int = 0,
+    oracle_set_delay: int = 0,
+    config: VerifierConfig | None = None,
+) -> Verifier:
+    """Deploy a SignatureVerifier administered by `admin` (default: the deploying account), with
+    `oracles` in force at once and `threshold` of them deciding a request.
+
+    `admin_delay` is the seconds between the two steps of an admin transfer, `oracle_set_delay`
+    the seconds between announcing an oracle set change and its effect.
+
+    Raises:
+        InputError: no oracle, an address or a number out of range.
+        ContractRevertError: e.g. AccessControlInvalidDefaultAdmin, VerifierInvalidThreshold,
+            VerifierInvalidOracle, VerifierInvalidTimeouts.
+        TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
+    """
+    if not oracles:
+        raise InputError("a verifier needs at least one oracle")
+    artifact = load_artifact(CONTRACT_NAME)
+    initial_admin = _args.address(admin, "admin") if admin is not None else chain.address
+    data = artifact.constructor_data(
+        _args.uint(admin_delay, 48, "admin delay"),
+        initial_admin,
+        [_args.address(o, "oracle") for o in oracles],
+        _args.uint(threshold, 8, "threshold"),
+        _args.uint(oracle_set_delay, 48, "oracle set delay"),
+        (config or VerifierConfig()).as_abi(),
+    )
+    sent = transact(chain, to=None, data=data, decoder=ErrorDecoder(CONTRACT_NAME, artifact.abi))
+    if sent.contract_address is None:
+        raise ContractNotFoundError(
+            f"deployment 0x{sent.tx_hash.hex()} has no contract address in its receipt"
+        )
+    return Verifier(chain, sent.contract_address, artifact=artifact)
