@@ -10,7 +10,7 @@ Each call, alone or inside a batch, meets the rules in this order:
 1. `fail`: the first armed failure for the method fires (one of its `times` used up);
 2. `drop_transactions`: an `eth_sendRawTransaction` is answered with its hash, never forwarded;
 3. the call is forwarded upstream, and the answer rewritten: `swap_key` and `alter_request` in
-   `eth_getLogs` answers and in receipts' logs; `invent_fulfilled`, then `drop_logs`, in
+   `eth_getLogs` answers and in receipts' logs; `invent_finalized`, then `drop_logs`, in
    `eth_getLogs` answers only.
 
 Logs are handled in their JSON form (hex strings), which is also what `drop_logs` predicates see.
@@ -36,7 +36,6 @@ from urllib.parse import urlsplit
 from eth_abi.abi import decode, encode
 from eth_hash.auto import keccak
 from eth_utils.abi import event_abi_to_log_topic
-from eth_utils.address import is_address, to_canonical_address
 
 from oracle.chain import CONTRACT_NAME, load_artifact
 
@@ -118,9 +117,8 @@ class _Failure:
 
 @dataclass(frozen=True)
 class _Invented:
-    request_id: int
+    request_id: bytes
     valid: bool
-    oracle: bytes
     block_number: int
 
 
@@ -190,7 +188,7 @@ class RpcProxy:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._swaps: dict[bytes, bytes] = {}
-        self._alters: dict[int, bytes] = {}
+        self._alters: dict[bytes, bytes] = {}
         self._invented: list[_Invented] = []
         self._drops: list[LogPredicate] = []
         self._tx_drops = 0
@@ -255,23 +253,22 @@ class RpcProxy:
         with self._lock:
             self._swaps[bytes(key_id)] = bytes(public_key)
 
-    def alter_request(self, request_id: int, message: bytes) -> None:
+    def alter_request(self, request_id: bytes, message: bytes) -> None:
         """`VerificationRequested` logs of `request_id` carry `message` (commitment untouched)."""
         with self._lock:
-            self._alters[request_id] = bytes(message)
+            self._alters[_request_id(request_id)] = bytes(message)
 
-    def invent_fulfilled(
-        self, request_id: int, valid: bool, oracle: str, block_number: int
-    ) -> None:
-        """`eth_getLogs` answers covering `block_number` and this event gain a fake fulfilment.
+    def invent_finalized(self, request_id: bytes, valid: bool, block_number: int) -> None:
+        """`eth_getLogs` answers covering `block_number` and this event gain a fake
+        `VerificationFinalized(requestId, valid, commitment, validVotes, invalidVotes)`.
 
         The log is well formed: the filter's address (the first one of a list; a filter without
-        an address or by block hash gets none), made-up but stable block and transaction hashes,
-        a transaction index and a log index after the block's real ones.
+        an address or by block hash gets none), the request's real commitment (read from its
+        `VerificationRequested` log upstream; zero for a request the node never logged), one
+        vote for `valid` and none against, made-up but stable block and transaction hashes, a
+        transaction index and a log index after the block's real ones.
         """
-        if not is_address(oracle):
-            raise ValueError(f"not an address: {oracle!r}")
-        invented = _Invented(request_id, bool(valid), to_canonical_address(oracle), block_number)
+        invented = _Invented(_request_id(request_id), bool(valid), block_number)
         with self._lock:
             self._invented.append(invented)
 
@@ -474,7 +471,7 @@ class RpcProxy:
             return log
         with self._lock:
             swapped = self._swaps.get(topics[1])
-            altered = self._alters.get(int.from_bytes(topics[1], "big"))
+            altered = self._alters.get(topics[1])
         registered, requested = _event("KeyRegistered"), _event("VerificationRequested")
         if topics[0] == registered.topic and swapped is not None:
             return {**log, "data": registered.replace(log["data"], "publicKey", swapped)}
@@ -493,15 +490,11 @@ class RpcProxy:
         blocks = self._range(log_filter)
         if blocks is None:
             return []
-        fulfilled = _event("VerificationFulfilled")
+        finalized = _event("VerificationFinalized")
         logs: list[dict[str, Any]] = []
         next_index: dict[int, tuple[int, int]] = {}
         for fake in invented:
-            topics = [
-                _hex(fulfilled.topic),
-                _hex(_word(fake.request_id)),
-                _hex(bytes(12) + fake.oracle),
-            ]
+            topics = [_hex(finalized.topic), _hex(fake.request_id)]
             if not blocks[0] <= fake.block_number <= blocks[1]:
                 continue
             if not _topics_match(log_filter.get("topics"), topics):
@@ -511,17 +504,23 @@ class RpcProxy:
             tx_index, log_index = next_index[fake.block_number]
             next_index[fake.block_number] = (tx_index + 1, log_index + 1)
             tx_hash = keccak(
-                b"rpcproxy fulfilled"
-                + _word(fake.request_id)
+                b"rpcproxy finalized"
+                + fake.request_id
                 + _word(fake.block_number)
                 + bytes([fake.valid])
-                + fake.oracle
             )
+            named = {
+                "valid": fake.valid,
+                "commitment": self._commitment(address, fake.request_id),
+                "validVotes": int(fake.valid),
+                "invalidVotes": int(not fake.valid),
+            }
+            values = [named[name] for name in finalized.data_names]
             logs.append(
                 {
                     "address": address,
                     "topics": topics,
-                    "data": _hex(encode(list(fulfilled.data_types), [fake.valid])),
+                    "data": _hex(encode(list(finalized.data_types), values)),
                     "blockNumber": hex(fake.block_number),
                     "blockHash": _hex(keccak(b"rpcproxy block" + _word(fake.block_number))),
                     "transactionHash": _hex(tx_hash),
@@ -531,6 +530,29 @@ class RpcProxy:
                 }
             )
         return logs
+
+    def _commitment(self, address: str, request_id: bytes) -> bytes:
+        """The commitment the request's real `VerificationRequested` log carries (zero if none)."""
+        requested = _event("VerificationRequested")
+        real = self._upstream(
+            {
+                "jsonrpc": "2.0",
+                "id": "rpcproxy",
+                "method": "eth_getLogs",
+                "params": [
+                    {
+                        "address": address,
+                        "fromBlock": "0x0",
+                        "toBlock": "latest",
+                        "topics": [_hex(requested.topic), _hex(request_id)],
+                    }
+                ],
+            }
+        ).get("result")
+        if not real:
+            return bytes(32)
+        values = decode(list(requested.data_types), _unhex(real[0]["data"]))
+        return bytes(values[requested.data_names.index("commitment")])
 
     def _after_real(self, block_number: int) -> tuple[int, int]:
         """Transaction and log index just past the real ones of a block."""
@@ -553,6 +575,12 @@ class RpcProxy:
         ).get("result")
         last = max((_quantity(log["logIndex"]) for log in real or []), default=-1)
         return _quantity(count or 0), last + 1
+
+
+def _request_id(value: bytes) -> bytes:
+    if len(value) != 32:
+        raise ValueError(f"a request id is 32 bytes, got {len(value)}")
+    return bytes(value)
 
 
 def _filter(params: object) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import urllib.error
@@ -20,13 +21,16 @@ from web3.exceptions import Web3RPCError
 from oracle.chain import (
     KeyRegistered,
     Status,
-    VerificationFulfilled,
+    VerificationFinalized,
     VerificationRequested,
     Verifier,
+    commitment,
     connect,
     mine_blocks,
 )
+from oracle.chain.events import OracleSetChanged
 from oracle.crypto import SigningKey
+from oracle.domain import Vote
 from oracle.errors import ChainConnectionError, NodeRequestError
 from tests.chains import LocalNode
 from tests.daemon.conftest import Scenario, scenario_on
@@ -37,9 +41,16 @@ integration = pytest.mark.integration
 TOPIC = {
     "KeyRegistered": "0x" + keccak(b"KeyRegistered(bytes32,uint8,address,bytes)").hex(),
     "VerificationRequested": "0x"
-    + keccak(b"VerificationRequested(uint256,bytes32,address,bytes32,bytes,bytes,bytes)").hex(),
-    "VerificationFulfilled": "0x" + keccak(b"VerificationFulfilled(uint256,bool,address)").hex(),
+    + keccak(
+        b"VerificationRequested(bytes32,bytes32,address,bytes32,uint96,uint32,uint40,uint256,"
+        b"bytes,bytes,bytes)"
+    ).hex(),
+    "VerificationFinalized": "0x"
+    + keccak(b"VerificationFinalized(bytes32,bool,bytes32,uint8,uint8)").hex(),
 }
+#: ABI types of `VerificationRequested`'s data: commitment, fee, callbackGasLimit, deadline,
+#: nonce, message, context, signature.
+REQUESTED_DATA = ["bytes32", "uint96", "uint32", "uint40", "uint256", "bytes", "bytes", "bytes"]
 
 
 @dataclass
@@ -88,7 +99,7 @@ def test_a_proxy_without_rules_answers_as_the_node_and_counts_each_method(lying:
     head = lying.head()
 
     assert reader.events(0, head) == lying.scenario.admin.events(0, head)
-    assert reader.status_of(request_id) is Status.PENDING
+    assert reader.status_of(request_id).status is Status.PENDING
     assert lying.proxy.calls["eth_getLogs"] == 1
     assert lying.proxy.calls["eth_call"] >= 1
     assert lying.proxy.url.startswith("http://127.0.0.1:")
@@ -117,8 +128,10 @@ def test_rules_are_checked_when_given() -> None:
         proxy.fail("eth_getLogs", times=0, kind="server")
     with pytest.raises(ValueError, match="32 bytes"):
         proxy.swap_key(b"short", b"key")
-    with pytest.raises(ValueError, match="address"):
-        proxy.invent_fulfilled(1, True, "0x1234", 5)
+    with pytest.raises(ValueError, match="32 bytes"):
+        proxy.invent_finalized(b"\x01", True, 5)
+    with pytest.raises(ValueError, match="32 bytes"):
+        proxy.alter_request(b"\x01" * 31, b"message")
     with pytest.raises(RuntimeError, match="not running"):
         _ = proxy.url
 
@@ -132,9 +145,10 @@ def test_swap_key_rewrites_key_registered_in_get_logs_and_in_receipts(lying: Lyi
     lying.proxy.swap_key(key.key_id, other.public_key)
     dapp = lying.through(lying.scenario.dapp)
 
-    from_receipt, sent = dapp.register_key_tx(key.algorithm.id, key.public_key)
-    [from_logs] = dapp.key_registered_events(sent.block_number, sent.block_number)
-    [truth] = lying.scenario.admin.key_registered_events(sent.block_number, sent.block_number)
+    _, sent, from_receipt = dapp.register_key_tx(key.algorithm.id, key.public_key)
+    assert from_receipt is not None
+    [from_logs] = dapp.events_of(KeyRegistered, sent.block_number, sent.block_number)
+    [truth] = lying.scenario.admin.events_of(KeyRegistered, sent.block_number, sent.block_number)
 
     assert from_receipt.key_id == from_logs.key_id == truth.key_id == key.key_id
     assert from_receipt.public_key == from_logs.public_key == other.public_key
@@ -148,9 +162,9 @@ def test_swap_key_leaves_other_keys_alone(lying: Lying) -> None:
     lying.proxy.swap_key(b"\x01" * 32, b"not this one")
     head = lying.head()
 
-    seen = lying.through(lying.scenario.admin).key_registered_events(0, head)
+    seen = lying.through(lying.scenario.admin).events_of(KeyRegistered, 0, head)
 
-    assert seen == lying.scenario.admin.key_registered_events(0, head)
+    assert seen == lying.scenario.admin.events_of(KeyRegistered, 0, head)
     assert [e.key_id for e in seen] == [key_id]
 
 
@@ -165,37 +179,43 @@ def test_alter_request_changes_only_that_requests_message(lying: Lying) -> None:
         for e in lying.through(lying.scenario.admin).events(0, head)
         if isinstance(e, VerificationRequested)
     }
-    truth = {e.request_id: e for e in lying.scenario.admin.verification_requested_events(0, head)}
+    truth = {
+        e.request_id: e for e in lying.scenario.admin.events_of(VerificationRequested, 0, head)
+    }
 
-    assert seen[altered].message == b"pay 900"
-    assert seen[altered].commitment == truth[altered].commitment
-    assert seen[altered].recompute_commitment() != seen[altered].commitment
-    assert (seen[altered].context, seen[altered].signature) == (
-        truth[altered].context,
-        truth[altered].signature,
-    )
+    lie = seen[altered]
+    assert lie.message == b"pay 900"
+    assert lie.commitment == truth[altered].commitment
+    assert commitment(lie.key_id, lie.message, lie.context, lie.signature) != lie.commitment
+    # Every other field of the new layout survives the re-encoding.
+    assert lie == dataclasses.replace(truth[altered], message=b"pay 900")
     assert seen[untouched] == truth[untouched]
 
 
 @integration
-def test_invent_fulfilled_adds_a_well_formed_log_where_the_filter_covers_it(lying: Lying) -> None:
+def test_invent_finalized_adds_a_well_formed_log_where_the_filter_covers_it(lying: Lying) -> None:
     request_id = lying.scenario.open()
     head = lying.head()
-    oracle = lying.scenario.oracle.chain.address
-    lying.proxy.invent_fulfilled(request_id, True, oracle, head)
+    lying.proxy.invent_finalized(request_id, True, head)
     reader = lying.through(lying.scenario.admin)
 
-    [fake] = reader.verification_fulfilled_events(0, head)
-    [requested] = reader.verification_requested_events(head, head)
-    assert (fake.request_id, fake.valid, fake.oracle) == (request_id, True, oracle)
+    [fake] = reader.events_of(VerificationFinalized, 0, head)
+    [requested] = reader.events_of(VerificationRequested, head, head)
+    # The lie is as convincing as a log can be: the request's own commitment, a quorum of one.
+    assert (fake.request_id, fake.valid, fake.commitment) == (
+        request_id,
+        True,
+        requested.commitment,
+    )
+    assert (fake.valid_votes, fake.invalid_votes) == (1, 0)
     assert fake.block_number == head
     assert fake.log_index > requested.log_index
     assert fake.tx_hash != requested.tx_hash
     assert reader.events(0, head)[-1] == fake
-    assert reader.verification_fulfilled_events(head, head) == [fake]  # the same hashes again
-    assert isinstance(reader.events(0, head)[-1], VerificationFulfilled)
+    assert reader.events_of(VerificationFinalized, head, head) == [fake]  # the same hashes again
+    assert isinstance(reader.events(0, head)[-1], VerificationFinalized)
 
-    assert reader.verification_fulfilled_events(0, head - 1) == []
+    assert reader.events_of(VerificationFinalized, 0, head - 1) == []
     key_logs = reader.chain.w3.eth.get_logs(
         {
             "address": reader.address,
@@ -205,8 +225,23 @@ def test_invent_fulfilled_adds_a_well_formed_log_where_the_filter_covers_it(lyin
         }
     )
     assert [bytes(log["topics"][0]).hex() for log in key_logs] == [TOPIC["KeyRegistered"][2:]]
-    assert lying.scenario.admin.verification_fulfilled_events(0, head) == []
-    assert reader.status_of(request_id) is Status.PENDING
+    assert lying.scenario.admin.events_of(VerificationFinalized, 0, head) == []
+    assert reader.status_of(request_id).status is Status.PENDING
+
+
+@integration
+def test_an_invented_invalid_verdict_counts_one_vote_against(lying: Lying) -> None:
+    request_id = lying.scenario.open()
+    head = lying.head()
+    lying.proxy.invent_finalized(request_id, False, head)
+
+    [fake] = lying.through(lying.scenario.admin).events_of(VerificationFinalized, 0, head)
+    assert (fake.request_id, fake.valid, fake.valid_votes, fake.invalid_votes) == (
+        request_id,
+        False,
+        0,
+        1,
+    )
 
 
 @integration
@@ -216,11 +251,12 @@ def test_drop_logs_removes_matching_logs_until_the_rules_are_reset(lying: Lying)
     reader = lying.through(lying.scenario.admin)
     head = lying.head()
 
-    assert reader.verification_requested_events(0, head) == []
-    assert [type(e) for e in reader.events(0, head)] == [KeyRegistered]
+    assert reader.events_of(VerificationRequested, 0, head) == []
+    # The deployment's oracle set and the key stay; only the request is gone.
+    assert [type(e) for e in reader.events(0, head)] == [OracleSetChanged, KeyRegistered]
 
     lying.proxy.reset_rules()
-    assert len(reader.verification_requested_events(0, head)) == 1
+    assert len(reader.events_of(VerificationRequested, 0, head)) == 1
 
 
 # --- dropped transactions ----------------------------------------------------------------------
@@ -229,20 +265,19 @@ def test_drop_logs_removes_matching_logs_until_the_rules_are_reset(lying: Lying)
 @integration
 def test_a_dropped_transaction_gets_its_hash_but_is_never_mined(lying: Lying) -> None:
     request_id = lying.scenario.open()
-    record = lying.scenario.admin.request_of(request_id)
     oracle = lying.through(lying.scenario.oracle)
-    signed = oracle.sign_fulfill(request_id, True, record.commitment)
+    signed = oracle.sign_vote_batch([Vote(request_id, True, lying.scenario.terms(request_id))])
     lying.proxy.drop_transactions(1)
 
     assert oracle.broadcast(signed) == signed.tx_hash == keccak(signed.raw)
     mine_blocks(lying.scenario.chain, 3)
     assert lying.node.rpc("eth_getTransactionByHash", ["0x" + signed.tx_hash.hex()]) is None
-    assert lying.scenario.admin.receipt(signed.tx_hash) is None
-    assert lying.scenario.admin.status_of(request_id) is Status.PENDING
+    assert lying.scenario.admin.lookup_receipt(signed.tx_hash) is None
+    assert lying.scenario.status(request_id) is Status.PENDING
 
     assert oracle.broadcast(signed) == signed.tx_hash  # the same bytes, forwarded this time
     lying.scenario.admin.wait(signed.tx_hash)
-    assert lying.scenario.admin.status_of(request_id) is Status.VALID
+    assert lying.scenario.status(request_id) is Status.VALID
     assert lying.proxy.raw_sends == [signed.tx_hash, signed.tx_hash]
     assert lying.proxy.calls["eth_sendRawTransaction"] == 2
 
@@ -382,5 +417,5 @@ def test_web3_batch_requests_pass_through_the_rules(lying: Lying) -> None:
 
     assert number == head
     [log] = logs
-    _, message, _, _ = decode(["bytes32", "bytes", "bytes", "bytes"], bytes(log["data"]))
+    message = decode(REQUESTED_DATA, bytes(log["data"]))[5]
     assert message == b"batched lie"

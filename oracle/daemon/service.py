@@ -813,9 +813,8 @@ class OracleDaemon:
                         gas_used=receipt.gas_used,
                         confirmed=confirmed,
                     )
-                    self.store.record_outcomes(
-                        submission.tx_hash, self._outcomes(submission, receipt.succeeded)
-                    )
+                    outcomes = self._outcomes(submission, receipt.succeeded)
+                    self.store.record_outcomes(submission.tx_hash, outcomes)
                 if submission.state is SubmissionState.SIGNED:
                     logger.info(
                         "votes mined" if receipt.succeeded else "vote transaction reverted",
@@ -826,6 +825,17 @@ class OracleDaemon:
                             "gas_used": receipt.gas_used,
                         },
                     )
+                    # One line per request too: an operator follows a request id to its vote.
+                    for request_id, _ in submission.votes:
+                        logger.info(
+                            "vote mined",
+                            extra={
+                                "request_id": request_id,
+                                "tx_hash": submission.tx_hash,
+                                "block": receipt.block_number,
+                                "outcome": outcomes.get(request_id),
+                            },
+                        )
                 continue
             lost = submission.state is not SubmissionState.SIGNED
             if lost:

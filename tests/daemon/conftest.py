@@ -1,4 +1,4 @@
-"""A deployed verifier with an oracle account, a dApp account, keys and a way to open requests."""
+"""A deployed verifier with its oracle set, a dApp account, keys and a way to open requests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from oracle.chain import Chain, VerificationFinalized, Verifier
 from oracle.config import Settings
 from oracle.crypto import SigningKey
+from oracle.domain import Request, RequestTerms, Status
 from oracle.store import Store
 from tests.chains import deploy_with_roles
 
@@ -23,11 +24,17 @@ class Scenario:
 
     chain: Chain
     admin: Verifier
+    #: The first oracle of the set, the one `store_url`'s daemon runs as.
     oracle: Verifier
     dapp: Verifier
     store_url: str
     expected: dict[bytes, bool] = field(default_factory=dict)
     keys: dict[str, tuple[SigningKey, bytes]] = field(default_factory=dict)
+    #: Every oracle of the set, `oracle` first.
+    oracles: tuple[Verifier, ...] = ()
+    threshold: int = 1
+    #: Each request opened, as its `VerificationRequested` log carries it.
+    requests: dict[bytes, Request] = field(default_factory=dict)
 
     def key(self, algorithm: str) -> tuple[SigningKey, bytes]:
         """A registered key of `algorithm` (registered on first use) and its key id."""
@@ -36,14 +43,26 @@ class Scenario:
             self.keys[algorithm] = (key, self.dapp.register_key(key.algorithm.id, key.public_key))
         return self.keys[algorithm]
 
-    def open(self, algorithm: str = "ML-DSA-44", *, valid: bool = True) -> bytes:
-        """Open a request that must come out `valid` (or invalid: a tampered message)."""
+    def open(self, algorithm: str = "ML-DSA-44", *, valid: bool = True, timeout: int = 0) -> bytes:
+        """Open a request that must come out `valid` (or invalid: a tampered message), with the
+        verifier's default deadline unless `timeout` seconds are given."""
         key, key_id = self.key(algorithm)
         signature = key.sign(MESSAGE, CONTEXT)
         message = MESSAGE if valid else MESSAGE + b"!"
-        request_id = self.dapp.request_verification(key_id, message, CONTEXT, signature)
-        self.expected[request_id] = valid
-        return request_id
+        request, _ = self.dapp.request_verification_tx(
+            key_id, message, CONTEXT, signature, timeout=timeout
+        )
+        self.expected[request.request_id] = valid
+        self.requests[request.request_id] = request
+        return request.request_id
+
+    def terms(self, request_id: bytes) -> RequestTerms:
+        """The terms a vote on an opened request restates."""
+        return self.requests[request_id].terms
+
+    def status(self, request_id: bytes) -> Status:
+        """The contract's status of a request now."""
+        return self.admin.status_of(request_id).status
 
     def fulfilments(self) -> dict[bytes, int]:
         """How many `VerificationFinalized` events each request has, from the chain."""
@@ -61,20 +80,24 @@ class Scenario:
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 
-    def store(self) -> Store:
-        """A new handle on the scenario's store file (as a restarted process would open it)."""
-        return Store.open(self.store_url)
+    def store(self, url: str | None = None) -> Store:
+        """A new handle on the scenario's store file (as a restarted process would open it), or
+        on another store at `url`."""
+        return Store.open(url or self.store_url)
 
 
-def scenario_on(chain: Chain, tmp_path: Path) -> Scenario:
-    """Deploy with roles on `chain`, the daemon's store in a SQLite file under `tmp_path`."""
-    deployment = deploy_with_roles(chain)
+def scenario_on(chain: Chain, tmp_path: Path, *, oracles: int = 1, threshold: int = 1) -> Scenario:
+    """Deploy with `oracles` oracles and `threshold` on `chain`, the first oracle's store in a
+    SQLite file under `tmp_path`."""
+    deployment = deploy_with_roles(chain, oracles=oracles, threshold=threshold)
     return Scenario(
         chain=chain,
         admin=deployment.admin,
         oracle=deployment.oracle,
         dapp=deployment.outsider,
         store_url=f"sqlite:///{tmp_path / 'oracle.db'}",
+        oracles=deployment.oracles,
+        threshold=threshold,
     )
 
 

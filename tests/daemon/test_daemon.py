@@ -1,19 +1,21 @@
-"""The daemon on the embedded chain: verdicts, exactly-once fulfilment, restarts and faults."""
+"""The daemon on the embedded chain: verdicts, one vote per request, restarts and faults."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from oracle.chain import Role, Status, VerificationRequested, Verifier, mine_blocks
+from oracle.chain import Chain, Role, Status, VerificationRequested, Verifier, mine_blocks
 from oracle.daemon import OracleDaemon
+from oracle.domain import Vote
 from oracle.errors import ConfigError, StoreMismatchError
 from oracle.store import RequestState, Store, SubmissionState
 from tests.chains import deploy_with_roles
-from tests.daemon.conftest import Scenario
+from tests.daemon.conftest import Scenario, scenario_on
 
 
 class Crash(Exception):
@@ -24,8 +26,8 @@ def _daemon(scenario: Scenario, store: Store | None = None, **settings: object) 
     return OracleDaemon(scenario.oracle, store or scenario.store(), scenario.settings(**settings))
 
 
-def _statuses(scenario: Scenario) -> dict[int, Status]:
-    return {request_id: scenario.admin.status_of(request_id) for request_id in scenario.expected}
+def _statuses(scenario: Scenario) -> dict[bytes, Status]:
+    return {request_id: scenario.status(request_id) for request_id in scenario.expected}
 
 
 def _assert_each_fulfilled_once_as_expected(scenario: Scenario) -> None:
@@ -36,7 +38,7 @@ def _assert_each_fulfilled_once_as_expected(scenario: Scenario) -> None:
     assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
 
 
-def test_daemon_fulfils_valid_and_invalid_requests_of_every_parameter_set(
+def test_daemon_votes_valid_and_invalid_requests_of_every_parameter_set_to_their_verdict(
     scenario: Scenario,
 ) -> None:
     for algorithm in ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87"):
@@ -67,19 +69,23 @@ def test_daemon_records_verdicts_and_the_mined_transaction(scenario: Scenario) -
 def test_a_second_run_over_the_same_store_sends_nothing(scenario: Scenario) -> None:
     for _ in range(3):
         scenario.open()
-    _daemon(scenario).run(until_settled=True, timeout=60)
+    first = _daemon(scenario)
+    first.run(until_settled=True, timeout=60)
+    # The three verdicts went out together, in one vote batch.
+    [batch] = first.store.all_submissions()
+    assert len(batch.votes) == 3
     head = scenario.chain.block_number()
     report = _daemon(scenario).run(max_cycles=3)
     assert report is not None
     assert report.submitted == 0
     assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
     # Only reads happened: no transaction of the oracle was mined.
-    assert scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address) == 3
+    assert scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address) == 1
     assert scenario.chain.block_number() == head
 
 
 @pytest.mark.parametrize("crash_on", [1, 2, 3])
-def test_restart_after_a_crash_between_recording_and_broadcasting_fulfils_each_request_once(
+def test_restart_after_a_crash_between_recording_and_broadcasting_votes_on_each_request_once(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch, crash_on: int
 ) -> None:
     for index in range(4):
@@ -94,13 +100,14 @@ def test_restart_after_a_crash_between_recording_and_broadcasting_fulfils_each_r
         return real_broadcast(self, signed)
 
     monkeypatch.setattr(Verifier, "broadcast", dying_broadcast)
-    first = _daemon(scenario)
+    # One vote per transaction, so that the crash lands before the first, second or third one.
+    first = _daemon(scenario, vote_batch_size=1)
     with pytest.raises(Crash):
         first.run(until_settled=True, timeout=60)
     first.store.close()
     # The crashed request has a signed transaction on record that no node has seen.
     monkeypatch.setattr(Verifier, "broadcast", real_broadcast)
-    restarted = _daemon(scenario)
+    restarted = _daemon(scenario, vote_batch_size=1)
     assert restarted.store.counts()[RequestState.SUBMITTED] >= 1
     restarted.run(until_settled=True, timeout=60)
     _assert_each_fulfilled_once_as_expected(scenario)
@@ -126,8 +133,11 @@ def test_restart_after_a_crash_before_the_receipt_was_recorded_sends_nothing_aga
     restarted = _daemon(scenario)
     restarted.run(until_settled=True, timeout=60)
     _assert_each_fulfilled_once_as_expected(scenario)
+    # The one batch signed before the crash is the only transaction the oracle ever sent.
+    [batch] = restarted.store.all_submissions()
+    assert {request_id for request_id, _ in batch.votes} == set(scenario.expected)
     oracle_txs = scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address)
-    assert oracle_txs == len(scenario.expected)
+    assert oracle_txs == 1
 
 
 def test_a_signed_transaction_whose_nonce_was_taken_is_dropped_and_signed_again(
@@ -151,22 +161,24 @@ def test_a_signed_transaction_whose_nonce_was_taken_is_dropped_and_signed_again(
     # Meanwhile another process of the same operator spends the recorded nonce.
     oracle_chain = scenario.oracle.chain
     oracle_chain.nonces.reset()
-    record = scenario.admin.request_of(second_id)
-    scenario.oracle.fulfill(second_id, True, record.commitment)
+    scenario.oracle.vote(Vote(second_id, True, scenario.terms(second_id)))
     daemon = _daemon(scenario)
     daemon.run(until_settled=True, timeout=60)
     _assert_each_fulfilled_once_as_expected(scenario)
     states = [s.state for s in daemon.store.submissions(first_id)]
     assert states == [SubmissionState.DROPPED, SubmissionState.MINED]
+    # The request the other process decided is closed without a second vote.
+    [dropped] = daemon.store.submissions(second_id)
+    assert dropped.state is SubmissionState.DROPPED
 
 
 def test_a_request_finalised_by_another_oracle_is_closed_without_a_transaction(
-    scenario: Scenario,
+    embedded_chain: Chain, tmp_path: Path
 ) -> None:
+    scenario = scenario_on(embedded_chain, tmp_path, oracles=2, threshold=1)
     request_id = scenario.open()
-    other = scenario.admin.using(scenario.chain)
-    scenario.admin.grant_role(Role.ORACLE, scenario.chain.address)
-    other.fulfill(request_id, True, scenario.admin.request_of(request_id).commitment)
+    other = scenario.oracles[1]
+    other.vote(Vote(request_id, True, scenario.terms(request_id)))
     daemon = _daemon(scenario)
     daemon.run(until_settled=True, timeout=60)
     stored = daemon.store.request(request_id)
@@ -200,7 +212,7 @@ def test_a_payload_that_does_not_match_its_commitment_is_rejected_not_fulfilled(
     assert stored is not None
     assert stored.state is RequestState.REJECTED
     assert stored.note == "logged payload does not match its commitment"
-    assert scenario.admin.status_of(request_id) is Status.PENDING
+    assert scenario.status(request_id) is Status.PENDING
     assert any(r.getMessage() == "request rejected" for r in caplog.records)
 
 
@@ -212,7 +224,7 @@ def test_a_key_registered_before_the_start_block_is_recovered_from_its_log(
     request_id = scenario.open("ML-DSA-65")
     daemon = _daemon(scenario, start_block=start)
     daemon.run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(request_id) is Status.VALID
+    assert scenario.status(request_id) is Status.VALID
     key_id = scenario.keys["ML-DSA-65"][1]
     recovered = daemon.store.key(key_id)
     assert recovered is not None
@@ -226,7 +238,7 @@ def test_requests_wait_for_the_configured_confirmations(scenario: Scenario) -> N
     assert daemon.store.request(request_id) is None
     mine_blocks(scenario.chain, 3)
     daemon.run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(request_id) is Status.VALID
+    assert scenario.status(request_id) is Status.VALID
 
 
 def test_a_paused_verifier_holds_verdicts_until_it_is_unpaused(scenario: Scenario) -> None:
@@ -242,7 +254,7 @@ def test_a_paused_verifier_holds_verdicts_until_it_is_unpaused(scenario: Scenari
     assert "EnforcedPause" in stored.note
     scenario.admin.unpause()
     daemon.run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(request_id) is Status.VALID
+    assert scenario.status(request_id) is Status.VALID
     assert scenario.fulfilments() == {request_id: 1}
 
 
@@ -256,11 +268,11 @@ def test_dry_run_verifies_without_sending(scenario: Scenario) -> None:
     stored = daemon.store.request(request_id)
     assert stored is not None
     assert (stored.state, stored.verdict) == (RequestState.VERIFIED, False)
-    assert scenario.admin.status_of(request_id) is Status.PENDING
+    assert scenario.status(request_id) is Status.PENDING
 
 
-def test_an_account_without_oracle_role_is_refused_at_start(scenario: Scenario) -> None:
-    with pytest.raises(ConfigError, match="lacks ORACLE_ROLE"):
+def test_an_account_outside_the_oracle_set_is_refused_at_start(scenario: Scenario) -> None:
+    with pytest.raises(ConfigError, match="is not in the oracle set"):
         OracleDaemon(scenario.dapp, scenario.store(), scenario.settings())
 
 
@@ -277,10 +289,11 @@ def test_log_lines_carry_request_id_block_and_transaction(
     request_id = scenario.open()
     with caplog.at_level(logging.INFO, logger="oracle.daemon"):
         _daemon(scenario).run(until_settled=True, timeout=60)
-    [fulfilled] = [r for r in caplog.records if r.getMessage() == "fulfilled"]
-    assert fulfilled.request_id == request_id  # type: ignore[attr-defined]
-    assert len(fulfilled.tx_hash) == 32  # type: ignore[attr-defined]
-    assert fulfilled.block > 0  # type: ignore[attr-defined]
+    [voted] = [r for r in caplog.records if r.getMessage() == "vote mined"]
+    assert voted.request_id == request_id  # type: ignore[attr-defined]
+    assert len(voted.tx_hash) == 32  # type: ignore[attr-defined]
+    assert voted.block > 0  # type: ignore[attr-defined]
+    assert voted.outcome == "counted"  # type: ignore[attr-defined]
     # Payloads (messages, signatures, keys) are never logged: at most 32-byte hashes.
     for record in caplog.records:
         logged = [v for v in vars(record).values() if isinstance(v, bytes | bytearray)]
