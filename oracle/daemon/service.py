@@ -86,12 +86,12 @@ MAX_BACKOFF: Final = 30.0
 #: Seconds before bytes the node has evidently lost (their nonce is not in its pending count)
 #: are sent again: a node may take a moment to count a transaction it has just accepted.
 LOST_RESEND_AFTER: Final = 2.0
-#: Requests still moving through the pipeline (counted by `CycleReport.open_requests`).
+#: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
+#: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
     RequestState.PENDING,
     RequestState.VERIFIED,
     RequestState.SUBMITTED,
-    RequestState.VOTED,
     RequestState.ORPHANED,
 )
 #: Failures that never heal by waiting: the process ends with the reason.
