@@ -115,10 +115,10 @@ def test_record_event_logs_one_line_with_ids_and_no_payload(
             store,
             SecurityEventType.VERDICT_DISAGREEMENT,
             "the contract's final verdict differs",
-            request_id=4,
+            request_id=b"\x04" * 32,
         )
     assert stored.severity is Severity.CRITICAL
     [record] = caplog.records
     assert record.levelno == logging.ERROR
     assert record.event == "verdict_disagreement"  # type: ignore[attr-defined]
-    assert record.request_id == 4  # type: ignore[attr-defined]
+    assert record.request_id == b"\x04" * 32  # type: ignore[attr-defined]
