@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from oracle.chain import SentTransaction, Verifier
+    from oracle.crypto import PublicKey
     from oracle.domain import Request, RequestStatus
 
 __all__ = ["find_request", "open_request", "parse_request_id", "wait_for_statuses"]
@@ -44,15 +45,25 @@ def open_request(
     fee: int = 0,
     callback_gas_limit: int = 0,
     timeout: int = 0,
+    public_key: PublicKey | None = None,
 ) -> tuple[Request, SentTransaction]:
     """Check a request against its key's parameter set and the verifier's settings, then open it.
 
+    With `public_key` (whose id must be `key_id`), a key the verifier does not know yet travels
+    inline and is registered by the same transaction.
+
     Raises:
-        InputError: the key is not registered, or a size, fee, timeout or callback gas limit the
-            contract would refuse (checked before anything is paid).
+        InputError: the key is not registered (and not given), `public_key` is another key, or a
+            size, fee, timeout or callback gas limit the contract would refuse (checked before
+            anything is paid).
         ContractRevertError, TransactionRejectedError, ChainConnectionError: sending.
     """
+    if public_key is not None and public_key.key_id != bytes(key_id):
+        raise InputError(f"the public key's id is not 0x{bytes(key_id).hex()}")
     algorithm_id = verifier.key_algorithm(key_id)
+    inline = algorithm_id == 0 and public_key is not None
+    if inline and public_key is not None:
+        algorithm_id = public_key.algorithm.id
     if algorithm_id == 0:
         raise InputError(f"key 0x{bytes(key_id).hex()} is not registered on {verifier.address}")
     check_request(algorithm_id, message, context, signature)
@@ -68,6 +79,17 @@ def open_request(
         raise InputError(
             f"callback gas limit {callback_gas_limit} is above the verifier's cap "
             f"{config.max_callback_gas_limit}"
+        )
+    if inline and public_key is not None:
+        return verifier.request_verification_with_key_tx(
+            public_key.algorithm.id,
+            public_key.raw,
+            message,
+            context,
+            signature,
+            fee=fee,
+            callback_gas_limit=callback_gas_limit,
+            timeout=timeout,
         )
     return verifier.request_verification_tx(
         key_id,

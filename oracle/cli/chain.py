@@ -390,7 +390,8 @@ def request(
     timeout: int,
     as_json: bool,
 ) -> None:
-    """Open a verification request; print its id."""
+    """Open a verification request; print its id. A --public-key the verifier does not know yet
+    travels inline and is registered by the same transaction."""
     from oracle.chain import check_request
     from oracle.requests import open_request
 
@@ -414,6 +415,7 @@ def request(
         fee=fee,
         callback_gas_limit=callback_gas,
         timeout=timeout,
+        public_key=public,
     )
     emit(
         {

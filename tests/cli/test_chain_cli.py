@@ -1006,3 +1006,20 @@ def test_the_pqoracle_console_script_runs_the_demo_and_exits_0() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     _assert_demo_report(json.loads(done.stdout), "embedded")
+
+
+@pytest.mark.integration
+def test_a_request_under_a_public_key_the_verifier_does_not_know_registers_it_inline(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    cli = deployed.cli
+    signer = tmp_path / "inline.pem"
+    generated = cli.json("keygen", "-a", "ML-DSA-87", "-o", str(signer))
+    signature = cli.ok("sign", "-k", str(signer), "--message", "inline").stdout.strip()
+    opened = cli.json(
+        "request", *deployed.as_admin, "-p", f"{signer}.pub", "--message", "inline", "-s", signature
+    )
+    events = deployed.verifier_handle.events(opened["block"], opened["block"])
+    kinds = [type(event).__name__ for event in events]
+    assert kinds == ["KeyRegistered", "VerificationRequested"]
+    assert deployed.verifier_handle.is_key_registered(bytes.fromhex(generated["key_id"][2:]))
