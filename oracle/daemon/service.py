@@ -768,7 +768,13 @@ class OracleDaemon:
         return None
 
     def _leave_submitted(self, stored: StoredRequest, outcome: str, safe: int) -> None:
-        self.store.retry(stored.request.request_id, outcome)
+        request = stored.request
+        if self.verifier.is_committed(request.request_id, request.terms, block=safe):
+            # The contract holds the request as stored: the vote was signed for bytes a reorg
+            # replaced under the same id before it was mined again. Vote on the new bytes.
+            self.store.retry(request.request_id, f"its vote carried replaced terms ({outcome})")
+            return
+        self.store.retry(request.request_id, outcome)
         refreshed = self.store.request(stored.request.request_id)
         if refreshed is not None:
             self._leave(
