@@ -927,6 +927,7 @@ class OracleDaemon:
         closed = 0
         ballots: list[Vote] = []
         now = int(time.time())
+        confirming = self.settings.confirmations > 0
         for stored in batch:
             request = stored.request
             status = self.verifier.status_of(request.request_id, block=safe)
@@ -939,6 +940,11 @@ class OracleDaemon:
                 continue
             if request.deadline <= now:
                 continue  # too late for a vote; the contract will report it expired
+            if confirming and self.verifier.status_of(request.request_id).status.is_closed:
+                # Closed at the head, not yet at the confirmed block: a batch never reverts, so
+                # no dry run would refuse this vote, and the contract would only skip it. Wait
+                # for the confirmed block to close it (or a reorg to reopen it).
+                continue
             assert stored.verdict is not None  # verified requests carry a verdict
             valid = stored.verdict != self.invert_verdicts
             ballots.append(Vote(request.request_id, valid, request.terms))
