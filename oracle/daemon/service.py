@@ -768,7 +768,13 @@ class OracleDaemon:
         return None
 
     def _leave_submitted(self, stored: StoredRequest, outcome: str, safe: int) -> None:
-        self.store.retry(stored.request.request_id, outcome)
+        request = stored.request
+        if self.verifier.is_committed(request.request_id, request.terms, block=safe):
+            # The contract holds the request as stored: the vote was signed for bytes a reorg
+            # replaced under the same id before it was mined again. Vote on the new bytes.
+            self.store.retry(request.request_id, f"its vote carried replaced terms ({outcome})")
+            return
+        self.store.retry(request.request_id, outcome)
         refreshed = self.store.request(stored.request.request_id)
         if refreshed is not None:
             self._leave(
@@ -922,6 +928,7 @@ class OracleDaemon:
         ballots: list[Vote] = []
         # Deadlines are in chain time, which a development node may move on its own.
         now = chain.block_timestamp("latest")
+        confirming = self.settings.confirmations > 0
         for stored in batch:
             request = stored.request
             status = self.verifier.status_of(request.request_id, block=safe)
@@ -934,6 +941,11 @@ class OracleDaemon:
                 continue
             if request.deadline <= now:
                 continue  # too late for a vote; the contract will report it expired
+            if confirming and self.verifier.status_of(request.request_id).status.is_closed:
+                # Closed at the head, not yet at the confirmed block: a batch never reverts, so
+                # no dry run would refuse this vote, and the contract would only skip it. Wait
+                # for the confirmed block to close it (or a reorg to reopen it).
+                continue
             assert stored.verdict is not None  # verified requests carry a verdict
             valid = stored.verdict != self.invert_verdicts
             ballots.append(Vote(request.request_id, valid, request.terms))

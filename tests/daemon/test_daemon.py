@@ -237,8 +237,20 @@ def test_requests_wait_for_the_configured_confirmations(scenario: Scenario) -> N
     daemon.run(max_cycles=2)
     assert daemon.store.request(request_id) is None
     mine_blocks(scenario.chain, 3)
-    daemon.run(until_settled=True, timeout=60)
+    # The embedded chain mines only on transactions: a block after each cycle brings the vote's
+    # own confirmations too.
+    report = daemon.run(
+        until_settled=True, timeout=60, on_cycle=lambda _: mine_blocks(scenario.chain)
+    )
+    assert report is not None
+    assert report.settled
     assert scenario.status(request_id) is Status.VALID
+    stored = daemon.store.request(request_id)
+    assert stored is not None
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, "valid")
+    # Read final at a block three deep, never at the head.
+    assert stored.final_block is not None
+    assert stored.final_block <= scenario.chain.block_number() - 3
 
 
 def test_a_paused_verifier_holds_verdicts_until_it_is_unpaused(scenario: Scenario) -> None:

@@ -3,7 +3,8 @@
 Every test here reads the chain through `tests/rpcproxy.py` (or rewrites Anvil's history with
 `evm_snapshot`/`evm_revert` and `anvil_reset`) and asserts on the contract's own state: no wrong
 verdict is ever posted, every request on the final chain ends with exactly one fulfilment and
-the verdict its bytes deserve, and each lie or reorg is a stored security event.
+the verdict its bytes deserve (one `VerificationFinalized` each), and each lie or reorg is a stored
+security event.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from oracle.chain import Status, Verifier, connect, mine_blocks
 from oracle.crypto import SigningKey
 from oracle.daemon import OracleDaemon
+from oracle.domain import Vote
 from oracle.errors import ChainResetError
 from oracle.security import SecurityEventType
 from oracle.store import RequestState, Store
@@ -63,18 +65,33 @@ def faulty(anvil: LocalNode, tmp_path: Path) -> Iterator[Faulty]:
         yield Faulty(anvil, proxy, scenario_on(anvil.connect(poll_latency=0.01), tmp_path))
 
 
-def _open_forged(scenario: Scenario, victim: str = "ML-DSA-44") -> tuple[int, SigningKey]:
+@pytest.fixture
+def faulty_pair(anvil: LocalNode, tmp_path: Path) -> Iterator[Faulty]:
+    """As `faulty`, with a second oracle in the set; either one decides (threshold 1)."""
+    with RpcProxy(anvil.rpc_url) as proxy:
+        chain = anvil.connect(poll_latency=0.01)
+        yield Faulty(anvil, proxy, scenario_on(chain, tmp_path, oracles=2, threshold=1))
+
+
+def _open_forged(scenario: Scenario, victim: str = "ML-DSA-44") -> tuple[bytes, SigningKey]:
     """A request under the victim's key id whose signature an attacker's key made."""
     _, victim_key_id = scenario.key(victim)
     attacker = SigningKey.generate(victim)
     signature = attacker.sign(MESSAGE, CONTEXT)
-    request_id = scenario.dapp.request_verification(victim_key_id, MESSAGE, CONTEXT, signature)
-    scenario.expected[request_id] = False
-    return request_id, attacker
+    request, _ = scenario.dapp.request_verification_tx(victim_key_id, MESSAGE, CONTEXT, signature)
+    scenario.expected[request.request_id] = False
+    scenario.requests[request.request_id] = request
+    return request.request_id, attacker
 
 
-def _statuses(scenario: Scenario, ids: Any) -> dict[int, Status]:
-    return {request_id: scenario.admin.status_of(request_id) for request_id in ids}
+def _statuses(scenario: Scenario, ids: Any) -> dict[bytes, Status]:
+    return {request_id: scenario.status(request_id) for request_id in ids}
+
+
+def _only_oracle(verifier: Verifier, oracle: str) -> None:
+    """Make `oracle` the whole oracle set of `verifier` (the admin signs; no delay here)."""
+    verifier.announce_oracle_set_change([oracle], 1)
+    verifier.apply_oracle_set_change()
 
 
 # --- a lying node ----------------------------------------------------------------------------
@@ -103,7 +120,7 @@ def test_a_swapped_key_in_the_log_never_yields_a_verdict(faulty: Faulty) -> None
     assert events[SecurityEventType.KEY_UNAVAILABLE] == 1
 
 
-def test_an_altered_payload_is_a_security_event_and_never_fulfilled(faulty: Faulty) -> None:
+def test_an_altered_payload_is_a_security_event_and_never_voted_on(faulty: Faulty) -> None:
     scenario = faulty.scenario
     altered = scenario.open(valid=False)
     honest = scenario.open(valid=True)
@@ -120,14 +137,14 @@ def test_an_altered_payload_is_a_security_event_and_never_fulfilled(faulty: Faul
     assert daemon.store.submissions(altered) == []
 
 
-def test_an_invented_fulfilment_log_does_not_close_a_request(faulty: Faulty) -> None:
+def test_an_invented_finalized_log_does_not_close_a_request(faulty: Faulty) -> None:
     scenario = faulty.scenario
     silenced = scenario.open(valid=False)
     block = scenario.chain.block_number()
-    faulty.proxy.invent_fulfilled(silenced, True, scenario.oracle.chain.address, block)
+    faulty.proxy.invent_finalized(silenced, True, block)
     daemon = faulty.daemon()
     daemon.run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(silenced) is Status.INVALID
+    assert scenario.status(silenced) is Status.INVALID
     assert scenario.fulfilments() == {silenced: 1}
     stored = daemon.store.request(silenced)
     assert stored is not None
@@ -138,28 +155,28 @@ def test_an_invented_fulfilment_log_does_not_close_a_request(faulty: Faulty) -> 
     assert event.request_id == silenced
 
 
-def test_an_invented_fulfilment_log_in_a_block_of_its_own_meets_the_contract(
+def test_an_invented_finalized_log_in_a_block_of_its_own_meets_the_contract(
     faulty: Faulty,
 ) -> None:
     scenario = faulty.scenario
     silenced = scenario.open(valid=False)
     mine_blocks(scenario.chain, 2)
     block = scenario.chain.block_number() - 1
-    faulty.proxy.invent_fulfilled(silenced, True, scenario.oracle.chain.address, block)
+    faulty.proxy.invent_finalized(silenced, True, block)
     daemon = faulty.daemon()
     daemon.run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(silenced) is Status.INVALID
+    assert scenario.status(silenced) is Status.INVALID
     assert scenario.fulfilments() == {silenced: 1}
     [event] = daemon.store.security_events(event_type=SecurityEventType.FALSE_FULFILMENT_LOG)
     assert event.request_id == silenced
 
 
-def test_a_verdict_the_chain_finalised_otherwise_is_a_disagreement(faulty: Faulty) -> None:
+def test_a_verdict_the_chain_finalised_otherwise_is_a_disagreement(faulty_pair: Faulty) -> None:
+    faulty = faulty_pair
     scenario = faulty.scenario
     request_id = scenario.open(valid=True)
-    # Another oracle (the admin, granted the role) posts the opposite verdict first.
-    scenario.admin.grant_role("ORACLE", scenario.chain.address)
-    scenario.admin.fulfill(request_id, False, scenario.admin.request_of(request_id).commitment)
+    # The other oracle of the set posts the opposite verdict first, and alone decides.
+    scenario.oracles[1].vote(Vote(request_id, False, scenario.terms(request_id)))
     daemon = faulty.daemon(confirmations=1)
     _run_until(daemon, scenario, lambda: _state(daemon, request_id) is RequestState.FINAL)
     stored = daemon.store.request(request_id)
@@ -224,7 +241,7 @@ def test_a_dropped_transaction_is_sent_again_once_the_node_shows_it_lost_it(
     assert [len(daemon.store.submissions(r)) for r in (first, second)] == [1, 1]
 
 
-def test_two_daemons_on_one_sqlite_store_both_survive_and_fulfil_each_request_once(
+def test_two_daemons_on_one_sqlite_store_both_survive_and_vote_on_each_request_once(
     faulty: Faulty,
 ) -> None:
     scenario = faulty.scenario
@@ -248,9 +265,13 @@ def test_two_daemons_on_one_sqlite_store_both_survive_and_fulfil_each_request_on
     expected = {r: Status.VALID if ok else Status.INVALID for r, ok in scenario.expected.items()}
     assert _statuses(scenario, scenario.expected) == expected
     assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
+    # Whichever daemon signed a vote, no request was voted on twice.
+    store = scenario.store()
+    for request_id in scenario.expected:
+        assert len(store.submissions(request_id)) == 1
 
 
-def test_each_fulfilment_is_sent_at_most_three_times_with_one_second_blocks(
+def test_each_vote_transaction_is_sent_at_most_three_times_with_one_second_blocks(
     tmp_path: Path,
 ) -> None:
     with run_anvil(block_time=1) as node, RpcProxy(node.rpc_url) as proxy:
@@ -259,11 +280,14 @@ def test_each_fulfilment_is_sent_at_most_three_times_with_one_second_blocks(
             scenario.open(valid=index % 2 == 0)
         faulty = Faulty(node, proxy, scenario)
         sends_before = len(proxy.raw_sends)
-        daemon = faulty.daemon(poll_interval=0.05)
+        daemon = faulty.daemon(poll_interval=0.05, vote_batch_size=2)
         daemon.run(until_settled=True, timeout=90)
         sends = Counter(proxy.raw_sends[sends_before:])
         assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
-        assert len(sends) == len(scenario.expected)
+        # Two batches of two votes, each signed once and handed to the node at most 3 times.
+        transactions = daemon.store.all_submissions()
+        assert len(transactions) == 2
+        assert set(sends) == {submission.tx_hash for submission in transactions}
         assert max(sends.values()) <= 3, sends
 
 
@@ -277,7 +301,7 @@ def _rebuild_past(scenario: Scenario, height: int) -> None:
         mine_blocks(scenario.chain, missing)
 
 
-def _state(daemon: OracleDaemon, request_id: int) -> RequestState | None:
+def _state(daemon: OracleDaemon, request_id: bytes) -> RequestState | None:
     stored = daemon.store.request(request_id)
     return None if stored is None else stored.state
 
@@ -292,21 +316,21 @@ def _run_until(
         daemon.run(max_cycles=1, on_cycle=lambda _: mine_blocks(scenario.chain))
 
 
-def _settle(daemon: OracleDaemon, scenario: Scenario, *, vanished: tuple[int, ...] = ()) -> None:
+def _settle(daemon: OracleDaemon, scenario: Scenario, *, vanished: tuple[bytes, ...] = ()) -> None:
     """Run until every expected request is final (and the `vanished` ones vanished) in the
     store, and no transaction is left to settle."""
 
     def done() -> bool:
-        finished = all(
-            _state(daemon, r) is RequestState.FINAL for r in scenario.expected
-        ) and all(_state(daemon, r) is RequestState.VANISHED for r in vanished)
+        finished = all(_state(daemon, r) is RequestState.FINAL for r in scenario.expected) and all(
+            _state(daemon, r) is RequestState.VANISHED for r in vanished
+        )
         address = daemon.verifier.chain.address
         return finished and not daemon.store.unsettled_submissions(address)
 
     _run_until(daemon, scenario, done)
 
 
-def _final_chain_is_served(daemon: OracleDaemon, scenario: Scenario, ids: list[int]) -> None:
+def _final_chain_is_served(daemon: OracleDaemon, scenario: Scenario, ids: list[bytes]) -> None:
     fulfilments = scenario.fulfilments()
     for request_id in ids:
         assert fulfilments.get(request_id) == 1, (request_id, fulfilments)
@@ -316,19 +340,20 @@ def _final_chain_is_served(daemon: OracleDaemon, scenario: Scenario, ids: list[i
     assert daemon.store.counts()[RequestState.REJECTED] == 0
 
 
-def test_a_request_replaced_by_a_reorg_is_verified_afresh_and_fulfilled(faulty: Faulty) -> None:
+def test_a_request_replaced_by_a_reorg_is_verified_afresh_and_voted_on(faulty: Faulty) -> None:
     scenario = faulty.scenario
     daemon = faulty.daemon(confirmations=2)
     scenario.key("ML-DSA-44")
     snapshot = faulty.node.rpc("evm_snapshot")
     old = scenario.open(valid=True)
     _settle(daemon, scenario)
-    assert scenario.admin.status_of(old) is Status.VALID
+    assert scenario.status(old) is Status.VALID
     height = scenario.chain.block_number()
     faulty.node.rpc("evm_revert", [snapshot])
     scenario.oracle.chain.nonces.reset()
     scenario.dapp.chain.nonces.reset()
-    # The same id now holds other bytes, which deserve the opposite verdict.
+    # The same id (the dApp's first request again) now holds other bytes, which deserve the
+    # opposite verdict.
     scenario.expected.clear()
     replaced = scenario.open(valid=False)
     assert replaced == old
@@ -362,17 +387,17 @@ def test_a_vanished_request_leaves_the_pipeline_and_its_id_serves_the_next_reque
     stored = daemon.store.request(gone)
     assert stored is not None
     assert stored.state is RequestState.VANISHED
-    assert scenario.admin.status_of(gone) is Status.NONE
+    assert scenario.status(gone) is Status.NONE
     # A new request takes the same id on the new chain: it is served, not skipped.
     scenario.expected.clear()
     again = scenario.open(valid=False)
     assert again == gone
     _settle(daemon, scenario)
-    assert scenario.admin.status_of(again) is Status.INVALID
+    assert scenario.status(again) is Status.INVALID
     _final_chain_is_served(daemon, scenario, [again])
 
 
-def test_an_orphaned_fulfilment_is_sent_again_and_later_requests_do_not_stall(
+def test_an_orphaned_vote_is_sent_again_and_later_requests_do_not_stall(
     faulty: Faulty,
 ) -> None:
     scenario = faulty.scenario
@@ -384,7 +409,7 @@ def test_an_orphaned_fulfilment_is_sent_again_and_later_requests_do_not_stall(
     _settle(daemon, scenario)
     assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
     height = scenario.chain.block_number()
-    # The blocks holding both fulfilments are replaced: the oracle's nonce goes back on chain.
+    # The blocks holding both votes are replaced: the oracle's nonce goes back on chain.
     faulty.node.rpc("evm_revert", [snapshot])
     _rebuild_past(scenario, height)
     assert _statuses(scenario, [first, second]) == dict.fromkeys((first, second), Status.PENDING)
@@ -416,9 +441,9 @@ def test_a_reset_chain_is_refused_in_one_line_or_followed_from_a_fresh_store(
     first = scenario.open()
     mine_blocks(scenario.chain, 20)
     faulty.daemon().run(until_settled=True, timeout=60)
-    assert scenario.admin.status_of(first) is Status.VALID
+    assert scenario.status(first) is Status.VALID
     # Anvil starts over (same chain id, a short new chain); the same deployer redeploys at the
-    # same address, and the oracle is given its role again.
+    # same address, and makes the daemon's account the oracle set again.
     node.rpc("anvil_reset")
     node.rpc("anvil_setBalance", [node.address, hex(10**24)])
     oracle = scenario.oracle.chain.address
@@ -428,7 +453,7 @@ def test_a_reset_chain_is_refused_in_one_line_or_followed_from_a_fresh_store(
     (tmp_path / "fresh").mkdir()
     fresh = scenario_on(scenario.chain, tmp_path / "fresh")
     assert fresh.admin.address == scenario.admin.address
-    fresh.admin.grant_role("ORACLE", oracle)
+    _only_oracle(fresh.admin, oracle)
     with pytest.raises(ChainResetError) as caught:
         faulty.daemon().run(max_cycles=2)
     assert "\n" not in str(caught.value)
@@ -439,7 +464,7 @@ def test_a_reset_chain_is_refused_in_one_line_or_followed_from_a_fresh_store(
         faulty.oracle_through_proxy(), store, scenario.settings(), reset_store=True
     )
     following.run(until_settled=True, timeout=60)
-    assert fresh.admin.status_of(request_id) is Status.VALID
+    assert fresh.status(request_id) is Status.VALID
     assert fresh.fulfilments() == {request_id: 1}
     assert [e.type for e in store.security_events(event_type=SecurityEventType.CHAIN_RESET)] == [
         SecurityEventType.CHAIN_RESET,
@@ -473,14 +498,14 @@ def test_pqoracle_run_refuses_a_reset_chain_with_exit_2_and_follows_it_with_rese
     first = scenario.open()
     mine_blocks(scenario.chain, 20)
     assert CliRunner().invoke(main, [*command, "--max-cycles", "5"]).exit_code == 0
-    assert scenario.admin.status_of(first) is Status.VALID
+    assert scenario.status(first) is Status.VALID
     anvil.rpc("anvil_reset")
     anvil.rpc("anvil_setBalance", [anvil.address, hex(10**24)])
     anvil.rpc("anvil_setBalance", [scenario.oracle.chain.address, hex(10**20)])
     scenario.chain.nonces.reset()
     (tmp_path / "fresh").mkdir()
     fresh = scenario_on(scenario.chain, tmp_path / "fresh")
-    fresh.admin.grant_role("ORACLE", scenario.oracle.chain.address)
+    _only_oracle(fresh.admin, scenario.oracle.chain.address)
     refused = CliRunner().invoke(main, [*command, "--max-cycles", "2"])
     assert refused.exit_code == 2, refused.output
     [reason] = [line for line in refused.output.splitlines() if line.startswith("Error:")]
@@ -488,7 +513,7 @@ def test_pqoracle_run_refuses_a_reset_chain_with_exit_2_and_follows_it_with_rese
     request_id = fresh.open()
     followed = CliRunner().invoke(main, [*command, "--reset-store", "--max-cycles", "5"])
     assert followed.exit_code == 0, followed.output
-    assert fresh.admin.status_of(request_id) is Status.VALID
+    assert fresh.status(request_id) is Status.VALID
 
 
 def test_waiting_for_confirmations_on_an_idle_node_is_logged_with_the_reason(
@@ -513,7 +538,7 @@ def test_waiting_for_confirmations_on_an_idle_node_is_logged_with_the_reason(
     assert "--block-time 1" in waits[-1].hint  # type: ignore[attr-defined]
 
 
-def test_a_fulfilment_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) -> None:
+def test_a_vote_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) -> None:
     scenario = faulty.scenario
     request_id = scenario.open(valid=True)
     daemon = faulty.daemon(confirmations=2)
@@ -522,7 +547,7 @@ def test_a_fulfilment_orphaned_before_its_confirmations_is_sent_again(faulty: Fa
     daemon.run(max_cycles=1)
     [sent] = daemon.store.submissions(request_id)
     assert (sent.state.value, sent.confirmed) == ("mined", False)
-    # The fulfilment's block is replaced before it is deep enough to count.
+    # The vote's block is replaced before it is deep enough to count.
     faulty.node.rpc("evm_revert", [snapshot])
     assert scenario.admin.lookup_receipt(sent.tx_hash) is None
     mine_blocks(scenario.chain, 1)
@@ -530,7 +555,7 @@ def test_a_fulfilment_orphaned_before_its_confirmations_is_sent_again(faulty: Fa
     assert stored is not None
     assert stored.state is RequestState.SUBMITTED
     _settle(daemon, scenario)
-    assert scenario.admin.status_of(request_id) is Status.VALID
+    assert scenario.status(request_id) is Status.VALID
     assert scenario.fulfilments() == {request_id: 1}
     [settled] = daemon.store.submissions(request_id)
     assert settled.tx_hash == sent.tx_hash

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from oracle.store import RequestState, Store, SubmissionState
-from tests.chains import LocalNode, anvil_unavailable, run_anvil
+from tests.chains import ROOT, LocalNode, anvil_unavailable, run_anvil
 from tests.daemon.conftest import Scenario, scenario_on
 from tests.daemon.test_daemon import _assert_each_fulfilled_once_as_expected, _daemon
 
@@ -42,10 +41,13 @@ def test_full_loop_on_ganache(ganache: LocalNode, tmp_path: Path) -> None:
 def _start_daemon(
     scenario: Scenario, node: LocalNode, key_file: Path, log: Path
 ) -> subprocess.Popen[bytes]:
-    exe = shutil.which("pqoracle")
-    command = [exe] if exe else [sys.executable, "-m", "oracle.cli"]
+    # This checkout's code, not whichever `pqoracle` is installed on the PATH.
+    command = [sys.executable, "-m", "oracle.cli"]
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {
         **os.environ,
+        "PYTHONPATH": pythonpath,
+        # One request per stage per cycle, so one vote per transaction.
         "PQORACLE_BATCH_SIZE": "1",
         "PQORACLE_POLL_INTERVAL": "0.05",
     }
@@ -79,7 +81,7 @@ def _wait(condition: object, timeout: float) -> bool:
     return False
 
 
-def test_a_daemon_process_killed_mid_batch_resumes_without_a_double_fulfilment(
+def test_a_daemon_process_killed_mid_batch_resumes_with_one_vote_per_request(
     tmp_path: Path,
 ) -> None:
     reason = anvil_unavailable()
@@ -133,6 +135,7 @@ def test_a_daemon_process_killed_mid_batch_resumes_without_a_double_fulfilment(
         assert nonce == len(scenario.expected)
         for request_id in scenario.expected:
             [submission] = store.submissions(request_id)
+            assert submission.votes == ((request_id, scenario.expected[request_id]),)
             # The store's record of its own transaction matches the chain: mined, and deep.
             assert (submission.state, submission.confirmed) == (SubmissionState.MINED, True)
             receipt = scenario.admin.lookup_receipt(submission.tx_hash)
