@@ -117,7 +117,8 @@ def test_a_daemon_never_votes_twice_and_waits_in_voted_until_the_quorum_closes_t
     report = again.run(max_cycles=3)
     assert report is not None
     assert report.submitted == 0
-    assert not report.settled  # a request this oracle voted on is still open
+    # Nothing is left for this oracle to do: the request waits for the others' votes.
+    assert report.settled
     assert _sent(scenario, 0) == 1
     assert _state(again, request_id) is RequestState.VOTED
     # The second oracle's vote reaches the threshold; the first daemon closes the request.
