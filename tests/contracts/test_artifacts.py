@@ -132,7 +132,7 @@ def test_the_verifier_runtime_code_uses_no_opcode_newer_than_shanghai() -> None:
 
 
 def test_loading_an_unknown_artifact_names_the_available_ones() -> None:
-    with pytest.raises(ArtifactError, match="available: .*ISignatureVerifier") as caught:
+    with pytest.raises(ArtifactError, match=r"available: .*ISignatureVerifier") as caught:
         load_artifact("SignatureVerifer")
     assert "npm run compile" in str(caught.value)
 
