@@ -326,6 +326,10 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ISignatureVerifier
+    /// @dev Note: the counts are exact while a request is open. Once it is final, cancelled or past
+    /// its deadline, a slot that has cooled down and gone to a new oracle counts its old holder's
+    /// vote as the new holder's: read a final request's counts from its {VerificationFinalized}
+    /// event, which never changes.
     function statusOf(bytes32 requestId) external view returns (RequestStatus memory result) {
         uint256 record = _requests[requestId];
         if (record == 0) return result;

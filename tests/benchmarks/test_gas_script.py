@@ -27,7 +27,24 @@ ROW_FIELDS = {
     "calldata_bytes",
     "calldata_gas",
     "floor_gas",
+    "floor_ratio",
+    "target",
+    "passed",
 }
+PER_ALGORITHM = [
+    ("registerKey", "new key"),
+    ("requestVerification", "first"),
+    ("requestVerification", "later"),
+    ("requestVerification", "maximal"),
+    ("vote", "quorum 1"),
+    ("voteBatch", "1"),
+    ("voteBatch", "10"),
+    ("voteBatch", "50"),
+    ("vote", "quorum 3"),
+    ("callback", "overhead"),
+    ("cancel", "refund"),
+    ("withdraw", "earnings"),
+]
 
 
 def _skip_without_anvil() -> None:
@@ -81,15 +98,27 @@ def test_the_json_names_the_node_the_baseline_and_one_row_per_measurement(
     cases = [(r["operation"], r["case"], r["algorithm"]) for r in report["rows"]]
     expected = [("transfer", "baseline", None), ("deploy", "verifier", None)]
     for algorithm in ALGORITHMS:
-        expected += [
-            ("registerKey", "new key", algorithm.name),
-            ("requestVerification", "first", algorithm.name),
-            ("requestVerification", "later", algorithm.name),
-            ("requestVerification", "maximal", algorithm.name),
-            ("fulfill", "valid", algorithm.name),
-            ("fulfill", "invalid", algorithm.name),
-        ]
+        expected += [(operation, case, algorithm.name) for operation, case in PER_ALGORITHM]
     assert cases == expected
+
+
+def test_the_issue_targets_are_judged_and_met(report: dict[str, Any]) -> None:
+    judged = {
+        (r["operation"], r["case"], r["algorithm"]): r["passed"]
+        for r in report["rows"]
+        if r["target"] is not None
+    }
+    expected = {("requestVerification", "later", "ML-DSA-44")}
+    for algorithm in ALGORITHMS:
+        expected |= {
+            ("vote", "quorum 1", algorithm.name),
+            ("voteBatch", "50", algorithm.name),
+            ("vote", "quorum 3", algorithm.name),
+            ("callback", "overhead", algorithm.name),
+        }
+    assert set(judged) == expected
+    assert all(judged.values())
+    assert report["targets_met"] is True
 
 
 def test_the_figures_are_ordered_as_the_contract_implies(report: dict[str, Any]) -> None:
@@ -100,15 +129,13 @@ def test_the_figures_are_ordered_as_the_contract_implies(report: dict[str, Any])
         first = _gas(report, "requestVerification", "first", algorithm)
         later = _gas(report, "requestVerification", "later", algorithm)
         maximal = _gas(report, "requestVerification", "maximal", algorithm)
-        valid = _gas(report, "fulfill", "valid", algorithm)
-        invalid = _gas(report, "fulfill", "invalid", algorithm)
-        assert transfer < valid < register < later < first < maximal
-        assert transfer < invalid < register
-        # Writing the request counter from zero is a new storage slot: about 17,100 gas more.
-        assert 15_000 < first - later < 20_000
-        # A verdict touches no payload: its gas does not depend on the parameter set.
-        assert valid < 50_000
-        assert abs(valid - invalid) < 100
+        vote = _gas(report, "vote", "quorum 1", algorithm)
+        assert transfer < vote < register < later <= first < maximal
+        # A vote restates the terms, never the payload: its gas does not depend on the set.
+        assert vote < 34_000
+        # Batching spreads the transaction's 21,000 over the votes.
+        per_vote = [_gas(report, "voteBatch", size, algorithm) for size in ("1", "10", "50")]
+        assert per_vote[0] > per_vote[1] > per_vote[2]
         # Larger keys and signatures cost more calldata, event data and hashing.
         assert register > previous_register
         assert later > previous_request
@@ -121,6 +148,12 @@ def test_ratios_and_calldata_costs_follow_from_the_gas_and_the_input(
     transfer = report["baseline"]["gas_used"]
     for row in report["rows"]:
         assert row["x_transfer"] == pytest.approx(row["gas_used"] / transfer, abs=0.01)
+        if row["floor_gas"]:
+            assert row["floor_ratio"] == pytest.approx(
+                row["gas_used"] / row["floor_gas"], abs=0.001
+            )
+        if row["operation"] in ("voteBatch", "callback") or row["case"] == "quorum 3":
+            continue  # per-vote shares, sums and differences, not one transaction's gas
         nbytes = row["calldata_bytes"]
         assert 4 * nbytes <= row["calldata_gas"] <= 16 * nbytes
         # Anvil's default hardfork is Prague or later: no transaction pays under the floor.
@@ -167,7 +200,7 @@ def test_without_json_a_table_is_printed() -> None:
     lines = done.stdout.splitlines()
     assert "hardfork Shanghai" in lines[0]
     assert lines[2].split()[:5] == ["algorithm", "operation", "case", "gas", "x_transfer"]
-    assert sum(" fulfill " in line for line in lines) == 2 * len(ALGORITHMS)
+    assert sum(" voteBatch " in line for line in lines) == 3 * len(ALGORITHMS)
     # Before Prague there is no calldata floor to pay.
     assert "(floor)" not in done.stdout
 
@@ -178,7 +211,7 @@ def test_a_given_development_node_pays_from_its_unlocked_account() -> None:
         report = _run("--rpc-url", node.rpc_url)
         assert report["node"]["started_here"] is False
         assert report["node"]["endpoint"] == node.rpc_url
-        assert _gas(report, "fulfill", "valid", "ML-DSA-44") < 50_000
+        assert _gas(report, "vote", "quorum 1", "ML-DSA-44") < 50_000
         # The node is still up: the script stops only what it started.
         assert node.process.poll() is None
         assert node.rpc("eth_chainId")

@@ -92,10 +92,25 @@ def test_artifacts_pin_the_compiler_and_the_shanghai_target() -> None:
         }, path.name
 
 
-def test_the_committed_set_is_the_verifier_and_its_interfaces() -> None:
-    assert artifact_names() == ["ISignatureVerifier", "IVerificationConsumer", "SignatureVerifier"]
+#: Test consumers under contracts/test/: compile.js emits every concrete contract it finds.
+TEST_CONTRACTS = [
+    "GasBurningConsumer",
+    "RecordingConsumer",
+    "ReentrantConsumer",
+    "RejectingReceiver",
+    "ReturnBombConsumer",
+    "RevertingConsumer",
+]
+
+
+def test_the_committed_set_is_the_verifier_its_interfaces_and_the_test_consumers() -> None:
+    assert artifact_names() == sorted(
+        ["ISignatureVerifier", "IVerificationConsumer", "SignatureVerifier", *TEST_CONTRACTS]
+    )
     assert load_artifact("SignatureVerifier").source_name == "contracts/SignatureVerifier.sol"
     assert load_artifact("ISignatureVerifier").bytecode == b""
+    for name in TEST_CONTRACTS:
+        assert load_artifact(name).source_name == f"contracts/test/{name}.sol"
 
 
 def _opcodes(code: bytes) -> list[int]:
@@ -117,17 +132,18 @@ def test_the_verifier_runtime_code_uses_no_opcode_newer_than_shanghai() -> None:
 
 
 def test_loading_an_unknown_artifact_names_the_available_ones() -> None:
-    with pytest.raises(ArtifactError, match="available: ISignatureVerifier") as caught:
+    with pytest.raises(ArtifactError, match=r"available: .*ISignatureVerifier") as caught:
         load_artifact("SignatureVerifer")
     assert "npm run compile" in str(caught.value)
 
 
 def test_constructor_data_checks_the_argument_count_and_the_bytecode() -> None:
     verifier = load_artifact("SignatureVerifier")
-    data = verifier.constructor_data(0, "0x" + "11" * 20)
+    data = verifier.constructor_data(0, "0x" + "11" * 20, ["0x" + "22" * 20], 1, 0, (0, 1, 1, 1, 0))
     assert data.startswith(verifier.bytecode)
-    assert len(data) == len(verifier.bytecode) + 64
-    with pytest.raises(ArtifactError, match="takes 2 arguments, got 1"):
+    # Ten head words (the config's five inline), then the array's length and one address.
+    assert len(data) == len(verifier.bytecode) + 12 * 32
+    with pytest.raises(ArtifactError, match="takes 6 arguments, got 1"):
         verifier.constructor_data(0)
     with pytest.raises(ArtifactError, match="no bytecode"):
         load_artifact("IVerificationConsumer").constructor_data()
