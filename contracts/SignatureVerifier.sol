@@ -211,6 +211,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     function cancel(bytes32 requestId, RequestTerms calldata terms) external {
         if (terms.requester != msg.sender) revert VerifierNotRequester(requestId, msg.sender);
         uint256 record = _requests[requestId];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (record == 0) revert VerifierUnknownRequest(requestId);
         if (record & _HASH_BITS != _termsHash(terms)) revert VerifierTermsMismatch(requestId);
         if (record >> _STATUS_SHIFT != _PENDING) revert VerifierRequestNotPending(requestId);
@@ -235,6 +237,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     function vote(Vote calldata ballot) external {
         // `_memberWord`, inlined: this is the path every single vote takes.
         uint256 member = _members[msg.sender];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (member & _MEMBER_FLAG == 0) revert VerifierNotOracle(msg.sender);
         if (member & _MEMBER_PAUSED_FLAG != 0) revert EnforcedPause();
         uint256 outcome = _cast(member, ballot);
@@ -271,6 +275,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// transfer (CEI), so a re-entering recipient finds nothing left to withdraw.
     function withdraw(address payable to) external returns (uint256 amount) {
         amount = _earnings[msg.sender];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (amount == 0) revert VerifierNothingToWithdraw(msg.sender);
         _earnings[msg.sender] = 0;
         emit FeesWithdrawn(msg.sender, to, amount);
@@ -304,6 +310,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// never be applied twice.
     function applyOracleSetChange() external {
         uint48 effectiveAt = _pendingChange.effectiveAt;
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (effectiveAt == 0) revert VerifierNoOracleSetChange();
         if (block.timestamp < effectiveAt) revert VerifierOracleSetChangeNotDue(effectiveAt);
         address[] memory next = _pendingChange.oracles;
@@ -332,9 +340,13 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// event, which never changes.
     function statusOf(bytes32 requestId) external view returns (RequestStatus memory result) {
         uint256 record = _requests[requestId];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (record == 0) return result;
         uint40 deadline = uint40(record >> _DEADLINE_SHIFT);
         Status status = Status(record >> _STATUS_SHIFT);
+        // The equality is on the stored status, an enum; only the deadline is a time.
+        // slither-disable-next-line incorrect-equality
         if (status == Status.Pending && block.timestamp > deadline) status = Status.Expired;
         (uint256 validVotes, uint256 invalidVotes) = _tally(record, _oracleSet & _MASK_48);
         result = RequestStatus({
@@ -348,6 +360,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// @inheritdoc ISignatureVerifier
     function isCommitted(bytes32 requestId, RequestTerms calldata terms) external view returns (bool) {
         uint256 record = _requests[requestId];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         return record != 0 && record & _HASH_BITS == _termsHash(terms);
     }
 
@@ -663,6 +677,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// @dev The caller's member word; reverts for an outsider, then when paused.
     function _memberWord() private view returns (uint256 word) {
         word = _members[msg.sender];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (word & _MEMBER_FLAG == 0) revert VerifierNotOracle(msg.sender);
         if (word & _MEMBER_PAUSED_FLAG != 0) revert EnforcedPause();
     }
@@ -784,7 +800,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
             if (winners & 1 != 0) _earnings[address(uint160(_slots[slot]))] += share;
             winners >>= 1;
         }
-        _earnings[msg.sender] += fee - share * count;
+        _earnings[msg.sender] += fee % count;
     }
 
     /// @dev Calls the consumer back with exactly `gasLimit` gas. EIP-150 would hand it at most
@@ -890,7 +906,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
 
         uint256 length = next.length;
         uint256[] memory slotOf = new uint256[](length);
-        uint256 active;
+        uint256 active = 0;
         for (uint256 i; i < length; ++i) {
             uint256 word = _members[next[i]];
             uint256 slot = word & _MEMBER_FLAG != 0 ? (word >> _SLOT_SHIFT) & 0xff : _takeSlot(next[i]);
@@ -911,6 +927,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     function _takeSlot(address oracle) private returns (uint256) {
         for (uint256 slot; slot < MAX_ORACLE_SLOTS; ++slot) {
             uint256 word = _slots[slot];
+            // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+            // slither-disable-next-line incorrect-equality
             if (uint160(word) == 0 && word >> _AVAILABLE_SHIFT <= block.timestamp) {
                 _slots[slot] = uint160(oracle);
                 return slot;
