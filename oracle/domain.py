@@ -6,11 +6,14 @@ command line decide with them; none of them invents another shape for the same t
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from oracle.types import Commitment, KeyId, RequestId, TxHash
 
 __all__ = [
@@ -20,6 +23,8 @@ __all__ = [
     "RequestStatus",
     "RequestTerms",
     "Status",
+    "Submission",
+    "SubmissionState",
     "VerifierConfig",
     "Vote",
 ]
@@ -185,3 +190,38 @@ class OracleSetChange:
     oracles: tuple[str, ...]
     threshold: int
     effective_at: int
+
+
+class SubmissionState(enum.StrEnum):
+    """Fate of one signed fulfilment transaction, as the chain shows it.
+
+    MINED and REVERTED count once `confirmed` (the receipt's block is `confirmations` deep); a
+    reorg that removes the receipt's block puts the transaction back to SIGNED.
+    """
+
+    #: Recorded before broadcast; not in any block the daemon has seen.
+    SIGNED = "signed"
+    MINED = "mined"
+    REVERTED = "reverted"
+    #: Its nonce was used by another transaction; it can never be mined.
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A signed vote transaction and what the chain made of it."""
+
+    #: The requests it votes on, in ballot order, with the verdict given on each.
+    votes: tuple[tuple[RequestId, bool], ...]
+    tx_hash: bytes
+    sender: str
+    nonce: int
+    raw_tx: bytes = field(repr=False)
+    state: SubmissionState
+    block_number: int | None = None
+    block_hash: bytes | None = None
+    #: The receipt's block is `confirmations` deep: the state is the chain's for good.
+    confirmed: bool = False
+    #: How many times the raw bytes were handed to a node, and when last.
+    sends: int = 0
+    last_sent_at: datetime | None = None

@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from oracle.chain import Verifier, VerifierEvent
     from oracle.config import Settings
     from oracle.crypto import Backend
-    from oracle.store import Store, StoredRequest, StoredSubmission
+    from oracle.store import Store, StoredRequest, Submission
     from oracle.types import RequestId
 
 logger = logging.getLogger(__name__)
@@ -861,7 +861,7 @@ class OracleDaemon:
             if lost or self._resend_due(submission, known, now):
                 self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce)
 
-    def _outcomes(self, submission: StoredSubmission, succeeded: bool) -> dict[bytes, str]:
+    def _outcomes(self, submission: Submission, succeeded: bool) -> dict[bytes, str]:
         """What the contract made of each vote, from the transaction's own logs."""
         if not succeeded:
             return {request_id: "reverted" for request_id, _ in submission.votes}
@@ -876,7 +876,7 @@ class OracleDaemon:
                 outcomes[event.request_id] = f"skipped: {event.reason}"
         return outcomes
 
-    def _resend_due(self, submission: StoredSubmission, known: int, now: datetime) -> bool:
+    def _resend_due(self, submission: Submission, known: int, now: datetime) -> bool:
         if submission.last_sent_at is None:
             return True
         last = submission.last_sent_at
@@ -891,7 +891,7 @@ class OracleDaemon:
     def _finalise(self, stored: StoredRequest, status: RequestStatus, block: int) -> None:
         request_id = stored.request.request_id
         final = status.status.label
-        self.store.mark_final(request_id, final, block)
+        self.store.mark_final(request_id, status.status, block)
         verdict = status.verdict
         if verdict is not None and stored.verdict is not None and stored.verdict != verdict:
             record_event(

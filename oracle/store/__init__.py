@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from oracle.store.models import RequestState, SubmissionState
-from oracle.store.store import (
-    IngestResult,
-    Store,
-    StoredRequest,
-    StoredSubmission,
-)
+from oracle.domain import Submission, SubmissionState
+from oracle.store.models import RequestState
+from oracle.store.store import IngestResult, Store, StoredRequest
 
 __all__ = [
     "IngestResult",
     "RequestState",
     "Store",
     "StoredRequest",
-    "StoredSubmission",
+    "Submission",
     "SubmissionState",
 ]

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from oracle.domain import SubmissionState
+
 #: Bumped whenever a table changes shape; a store written by another version is refused.
 SCHEMA_VERSION = 3
 
@@ -53,21 +55,6 @@ class RequestState(enum.StrEnum):
     #: The contract holds no such request at a confirmed block (a reorg removed it, or a node
     #: invented its log). A log for the id on the new chain puts it back in the pipeline.
     VANISHED = "vanished"
-
-
-class SubmissionState(enum.StrEnum):
-    """Fate of one signed fulfilment transaction, as the chain shows it.
-
-    MINED and REVERTED count once `confirmed` (the receipt's block is `confirmations` deep); a
-    reorg that removes the receipt's block puts the transaction back to SIGNED.
-    """
-
-    #: Recorded before broadcast; not in any block the daemon has seen.
-    SIGNED = "signed"
-    MINED = "mined"
-    REVERTED = "reverted"
-    #: Its nonce was used by another transaction; it can never be mined.
-    DROPPED = "dropped"
 
 
 class SecurityEventType(enum.StrEnum):

@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oracle.domain import Key, Request
+from oracle.domain import Key, Request, Status, SubmissionState
+from oracle.domain import Submission as DomainSubmission
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store.models import (
     SCHEMA_VERSION,
@@ -30,7 +31,6 @@ from oracle.store.models import (
     SecurityEventType,
     Severity,
     Submission,
-    SubmissionState,
     SubmissionVote,
     utcnow,
 )
@@ -53,27 +53,10 @@ class StoredRequest:
     request: Request
     state: RequestState
     verdict: bool | None
-    final_status: str | None
+    #: The contract's closing status (valid, invalid, cancelled or expired) once final.
+    final_status: Status | None
     note: str | None
     final_block: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSubmission:
-    """A signed vote transaction and what the chain made of it."""
-
-    #: The requests it votes on, in ballot order, with the verdict given on each.
-    votes: tuple[tuple[RequestId, bool], ...]
-    tx_hash: bytes
-    sender: str
-    nonce: int
-    raw_tx: bytes
-    state: SubmissionState
-    block_number: int | None = None
-    block_hash: bytes | None = None
-    confirmed: bool = False
-    sends: int = 0
-    last_sent_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +164,12 @@ def _key_columns(key: Key) -> dict[str, Any]:
 
 
 def _stored(row: RequestRecord) -> StoredRequest:
-    return StoredRequest(
-        _request(row), row.state, row.verdict, row.final_status, row.note, row.final_block
-    )
+    final = None if row.final_status is None else Status[row.final_status.upper()]
+    return StoredRequest(_request(row), row.state, row.verdict, final, row.note, row.final_block)
 
 
-def _submission(row: Submission, votes: list[SubmissionVote]) -> StoredSubmission:
-    return StoredSubmission(
+def _submission(row: Submission, votes: list[SubmissionVote]) -> DomainSubmission:
+    return DomainSubmission(
         votes=tuple((RequestId(v.request_id), v.valid) for v in votes),
         tx_hash=row.tx_hash,
         sender=row.sender,
@@ -568,7 +550,7 @@ class Store:
             counted = Counter({state: int(count) for state, count in rows})
         return {state: counted.get(state, 0) for state in RequestState}
 
-    def _load(self, session: Session, rows: Iterable[Submission]) -> list[StoredSubmission]:
+    def _load(self, session: Session, rows: Iterable[Submission]) -> list[DomainSubmission]:
         found = []
         for row in rows:
             votes = list(
@@ -579,7 +561,7 @@ class Store:
             found.append(_submission(row, votes))
         return found
 
-    def submissions(self, request_id: bytes) -> list[StoredSubmission]:
+    def submissions(self, request_id: bytes) -> list[DomainSubmission]:
         """Every vote transaction signed with a vote on a request, oldest first."""
         with self._session() as session:
             rows = session.scalars(
@@ -590,13 +572,13 @@ class Store:
             )
             return self._load(session, list(rows))
 
-    def all_submissions(self) -> list[StoredSubmission]:
+    def all_submissions(self) -> list[DomainSubmission]:
         """Every vote transaction recorded, in nonce order."""
         with self._session() as session:
             rows = session.scalars(select(Submission).order_by(Submission.nonce, Submission.id))
             return self._load(session, list(rows))
 
-    def unsettled_submissions(self, sender: str, limit: int = 1000) -> list[StoredSubmission]:
+    def unsettled_submissions(self, sender: str, limit: int = 1000) -> list[DomainSubmission]:
         """Transactions of `sender` the chain may still change (not mined, or mined but not
         `confirmations` deep), in nonce order."""
         with self._session() as session:
@@ -612,7 +594,7 @@ class Store:
             )
             return self._load(session, list(rows))
 
-    def open_submission(self, request_id: bytes) -> StoredSubmission | None:
+    def open_submission(self, request_id: bytes) -> DomainSubmission | None:
         """The request's vote transaction the chain may still change (signed, or mined not
         deep)."""
         with self._session() as session:
@@ -777,15 +759,16 @@ class Store:
             request_id, (RequestState.SUBMITTED,), state=RequestState.VERIFIED, note=note
         )
 
-    def mark_final(self, request_id: bytes, final_status: str, block: int) -> None:
-        """Any state → final, with the status the contract reports at confirmed `block`."""
+    def mark_final(self, request_id: bytes, final_status: Status, block: int) -> None:
+        """Any state → final, with the closing status the contract reports at confirmed
+        `block`."""
         with self._session() as session:
             session.execute(
                 update(RequestRecord)
                 .where(RequestRecord.request_id == request_id)
                 .values(
                     state=RequestState.FINAL,
-                    final_status=final_status,
+                    final_status=final_status.label,
                     final_block=block,
                 )
             )

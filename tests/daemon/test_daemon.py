@@ -59,7 +59,7 @@ def test_daemon_records_verdicts_and_the_mined_transaction(scenario: Scenario) -
     assert (stored.state, stored.verdict, stored.final_status) == (
         RequestState.FINAL,
         False,
-        "invalid",
+        Status.INVALID,
     )
     [submission] = daemon.store.submissions(request_id)
     assert submission.state is SubmissionState.MINED
@@ -183,7 +183,7 @@ def test_a_request_finalised_by_another_oracle_is_closed_without_a_transaction(
     daemon.run(until_settled=True, timeout=60)
     stored = daemon.store.request(request_id)
     assert stored is not None
-    assert (stored.state, stored.final_status) == (RequestState.FINAL, "valid")
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, Status.VALID)
     assert daemon.store.submissions(request_id) == []
     assert scenario.fulfilments() == {request_id: 1}
 
@@ -247,7 +247,7 @@ def test_requests_wait_for_the_configured_confirmations(scenario: Scenario) -> N
     assert scenario.status(request_id) is Status.VALID
     stored = daemon.store.request(request_id)
     assert stored is not None
-    assert (stored.state, stored.final_status) == (RequestState.FINAL, "valid")
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, Status.VALID)
     # Read final at a block three deep, never at the head.
     assert stored.final_block is not None
     assert stored.final_block <= scenario.chain.block_number() - 3

@@ -148,7 +148,7 @@ def test_an_invented_finalized_log_does_not_close_a_request(faulty: Faulty) -> N
     assert scenario.fulfilments() == {silenced: 1}
     stored = daemon.store.request(silenced)
     assert stored is not None
-    assert (stored.state, stored.final_status) == (RequestState.FINAL, "invalid")
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, Status.INVALID)
     # Named in the request's own block, the invented log gives itself away by its block hash;
     # alone in a block, it would meet the contract's status (the next test).
     [event] = daemon.store.security_events(event_type=SecurityEventType.LOG_BLOCK_MISMATCH)
@@ -181,7 +181,7 @@ def test_a_verdict_the_chain_finalised_otherwise_is_a_disagreement(faulty_pair: 
     _run_until(daemon, scenario, lambda: _state(daemon, request_id) is RequestState.FINAL)
     stored = daemon.store.request(request_id)
     assert stored is not None
-    assert (stored.verdict, stored.final_status) == (True, "invalid")
+    assert (stored.verdict, stored.final_status) == (True, Status.INVALID)
     assert daemon.store.submissions(request_id) == []
     [event] = daemon.store.security_events(event_type=SecurityEventType.VERDICT_DISAGREEMENT)
     assert event.request_id == request_id

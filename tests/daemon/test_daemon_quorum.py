@@ -98,7 +98,7 @@ def test_two_honest_daemons_outvote_a_faulty_one_and_record_its_disputed_votes(
             assert stored is not None
             assert (stored.state, stored.final_status) == (
                 RequestState.FINAL,
-                "valid" if valid else "invalid",
+                Status.VALID if valid else Status.INVALID,
             )
 
 
@@ -129,7 +129,7 @@ def test_a_daemon_never_votes_twice_and_waits_in_voted_until_the_quorum_closes_t
     assert (_sent(scenario, 0), _sent(scenario, 1)) == (1, 1)
     stored = again.store.request(request_id)
     assert stored is not None
-    assert stored.final_status == "valid"
+    assert stored.final_status == Status.VALID
     assert len(again.store.submissions(request_id)) == 1
 
 
@@ -193,7 +193,7 @@ def test_a_request_past_its_deadline_is_not_voted_on_and_ends_expired(scenario: 
     assert scenario.status(in_time) is Status.VALID
     stored = daemon.store.request(late)
     assert stored is not None
-    assert (stored.state, stored.final_status) == (RequestState.FINAL, "expired")
+    assert (stored.state, stored.final_status) == (RequestState.FINAL, Status.EXPIRED)
     assert daemon.store.submissions(late) == []
     [submission] = daemon.store.all_submissions()
     assert [request_id for request_id, _ in submission.votes] == [in_time]
@@ -233,3 +233,31 @@ def test_an_oracle_removed_from_the_set_records_the_refusal_and_keeps_running(
     _daemon_of(scenario, 1).run(until_settled=True, timeout=TIMEOUT)
     assert scenario.status(after) is Status.VALID
     assert scenario.fulfilments() == {before: 1, after: 1}
+
+
+def test_verdicts_wait_for_a_full_batch_until_the_oldest_has_waited_vote_batch_wait(
+    embedded_chain: Chain, tmp_path: Path
+) -> None:
+    scenario = scenario_on(embedded_chain, tmp_path)
+    # Chain time: the embedded chain moves its clock a second a block when blocks come fast.
+    daemon = _daemon_of(scenario, 0, vote_batch_size=3, vote_batch_wait=60.0)
+    first, second = scenario.open(), scenario.open(valid=False)
+    daemon.run(max_cycles=3)
+    # Two verdicts of a batch of three, and the oldest has not waited a minute: nothing sent.
+    assert _sent(scenario, 0) == 0
+    assert {_state(daemon, r) for r in (first, second)} == {RequestState.VERIFIED}
+    third = scenario.open()
+    daemon.run(max_cycles=2)
+    # The batch is full: one transaction carries the three votes.
+    assert _sent(scenario, 0) == 1
+    [submission] = daemon.store.submissions(third)
+    assert {request_id for request_id, _ in submission.votes} == {first, second, third}
+    # A lone verdict goes out once the chain's clock shows it waited the whole minute.
+    fourth = scenario.open()
+    daemon.run(max_cycles=2)
+    assert _sent(scenario, 0) == 1
+    tester = scenario.chain.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    tester.time_travel(scenario.chain.block_timestamp() + 61)
+    _run_until([daemon], lambda: _state(daemon, fourth) is RequestState.FINAL)
+    assert _sent(scenario, 0) == 2
+    assert scenario.status(fourth) is Status.VALID

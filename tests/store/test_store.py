@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from oracle.domain import Key, Request
+from oracle.domain import Key, Request, Status
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store import RequestState, Store, SubmissionState
 from oracle.types import Commitment, KeyId, RequestId, TxHash
@@ -106,13 +106,13 @@ def test_request_moves_through_verified_submitted_voted_final(store: Store) -> N
     voted = store.request(_id(1))
     assert voted is not None
     assert voted.state is RequestState.VOTED
-    store.mark_final(_id(1), "valid", 13)
+    store.mark_final(_id(1), Status.VALID, 13)
     stored = store.request(_id(1))
     assert stored is not None
     assert (stored.state, stored.verdict, stored.final_status, stored.final_block) == (
         RequestState.FINAL,
         True,
-        "valid",
+        Status.VALID,
         13,
     )
     assert [s.state for s in store.submissions(_id(1))] == [SubmissionState.MINED]
@@ -236,7 +236,7 @@ def test_rewind_orphans_requests_reopens_transactions_and_moves_the_cursor(store
         gas_used=1,
         confirmed=True,
     )
-    store.mark_final(_id(1), "valid", 24)
+    store.mark_final(_id(1), Status.VALID, 24)
     result = store.rewind(15)
     assert (result.orphaned_requests, result.reopened_requests, result.reopened_submissions) == (
         1,
