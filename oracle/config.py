@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=50, ge=1, le=10_000)
     #: Threads verifying signatures in parallel.
     verify_workers: int = Field(default=1, ge=1, le=256)
-    #: Seconds to wait for a fulfilment receipt before the next cycle looks again.
+    #: Seconds to wait for a vote transaction's receipt before the next cycle looks again.
     tx_timeout: float = Field(default=120.0, gt=0, le=3600)
     #: Votes carried by one `voteBatch` transaction.
     vote_batch_size: int = Field(default=20, ge=1, le=200)

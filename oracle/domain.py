@@ -193,7 +193,7 @@ class OracleSetChange:
 
 
 class SubmissionState(enum.StrEnum):
-    """Fate of one signed fulfilment transaction, as the chain shows it.
+    """Fate of one signed vote transaction, as the chain shows it.
 
     MINED and REVERTED count once `confirmed` (the receipt's block is `confirmations` deep); a
     reorg that removes the receipt's block puts the transaction back to SIGNED.

@@ -1,4 +1,4 @@
-"""The oracle daemon: confirmed logs → store → ML-DSA verdicts → fulfilment transactions.
+"""The oracle daemon: confirmed logs → store → ML-DSA verdicts → vote transactions.
 
 Every cycle decides from the store and from what the chain committed to, never from memory or
 from a log alone, so the process may be stopped at any instant and restarted:
@@ -134,7 +134,7 @@ class _Verdict:
 
 
 class OracleDaemon:
-    """Watches one SignatureVerifier and fulfils its requests, exactly once each."""
+    """Watches one SignatureVerifier and votes on each of its requests exactly once."""
 
     def __init__(
         self,
@@ -146,7 +146,7 @@ class OracleDaemon:
         reset_store: bool = False,
         invert_verdicts: bool = False,
     ) -> None:
-        """Bind the store to the verifier's deployment and check the account may fulfil.
+        """Bind the store to the verifier's deployment and check the account may vote.
 
         With `reset_store`, a chain that no longer has the blocks the store read (a reset
         development node) is followed from a fresh store instead of refused. `invert_verdicts`
@@ -1002,7 +1002,7 @@ class OracleDaemon:
         gap = known <= max(s.nonce for s in signed)
         if gap:
             logger.debug(
-                "waiting for the node to hold every signed fulfilment before signing more",
+                "waiting for the node to hold every signed vote transaction before signing more",
                 extra={"node_nonce": known, "highest_signed": max(s.nonce for s in signed)},
             )
         return gap

@@ -39,7 +39,7 @@ class RequestState(enum.StrEnum):
 
     #: Seen in a confirmed log; not verified yet.
     PENDING = "pending"
-    #: Verdict computed; no fulfilment transaction signed yet.
+    #: Verdict computed; no vote transaction signed yet.
     VERIFIED = "verified"
     #: A vote transaction is signed and recorded (perhaps broadcast); awaiting its receipt.
     SUBMITTED = "submitted"
@@ -47,7 +47,7 @@ class RequestState(enum.StrEnum):
     VOTED = "voted"
     #: Closed on-chain at a confirmed block: valid or invalid by quorum, cancelled or expired.
     FINAL = "final"
-    #: Not fulfilled by this oracle: its logged payload or key does not match the hashes the
+    #: Not voted on by this oracle: its logged payload or key does not match the hashes the
     #: chain committed to. A reorg that replaces its log puts it back in the pipeline.
     REJECTED = "rejected"
     #: Its log was in a block a reorg replaced; waiting to see it again on the new chain.
@@ -70,7 +70,7 @@ class SecurityEventType(enum.StrEnum):
     REQUEST_NOT_ON_CHAIN = "request_not_on_chain"
     #: A log naming a block hash the chain does not have (an invented or stale log).
     LOG_BLOCK_MISMATCH = "log_block_mismatch"
-    #: A `VerificationFulfilled` log for a request the contract still reports pending.
+    #: A closing log (`VerificationFinalized`, `RequestCancelled`) the contract contradicts.
     FALSE_FULFILMENT_LOG = "false_fulfilment_log"
     #: A request's key cannot be read from any log that hashes to its key id.
     KEY_UNAVAILABLE = "key_unavailable"
@@ -82,7 +82,7 @@ class SecurityEventType(enum.StrEnum):
     REORG = "reorg"
     #: The chain no longer has the block at the store's cursor (a reset node).
     CHAIN_RESET = "chain_reset"
-    #: The contract refused a fulfilment (paused, role revoked).
+    #: The contract refused this oracle's votes (paused, removed from the oracle set).
     FULFILMENT_REFUSED = "fulfilment_refused"
 
 
