@@ -15,8 +15,8 @@ import {InputSanitizer} from "./libraries/InputSanitizer.sol";
 ///
 ///     bits [0, 112)   uint112(keccak256(abi.encode(RequestTerms)))
 ///     bits [112, 152) deadline (timestamp)
-///     bits [152, 200) slots of the oracles that voted Valid
-///     bits [200, 248) slots of the oracles that voted Invalid
+///     bits [152, 200) slots of the oracles that voted Valid; once closed, the Valid count
+///     bits [200, 248) slots of the oracles that voted Invalid; once closed, the Invalid count
 ///     bits [248, 256) stored status (Pending, Valid, Invalid, Cancelled)
 ///
 /// Everything else travels in calldata and in the `VerificationRequested` event; votes and
@@ -27,6 +27,12 @@ import {InputSanitizer} from "./libraries/InputSanitizer.sol";
 /// slot cools down for the largest `maxTimeout` ever configured (plus one second) before another
 /// oracle may get it: by then every request that could carry the old vote is past its deadline,
 /// where no vote counts any more. An oracle added again gets a fresh slot.
+///
+/// A reused slot's bit in an older request is still its old holder's vote, so nothing reads the
+/// masks of a request its new holder could not have voted on: the vote that finalises a request
+/// and its cancellation replace the two masks with the two counts as they stand (in the same
+/// write), and a request past its deadline counts only the slots taken by their holders at or
+/// before its deadline (each slot's word records when its holder took it).
 ///
 /// Each member's own storage word holds its slot, the active mask, the threshold and a copy of
 /// the paused flag, rewritten for every member when the set changes and on pause and unpause, so
@@ -50,6 +56,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
 
     // Request word layout (see the contract's @dev).
     uint256 private constant _HASH_BITS = (1 << 112) - 1;
+    uint256 private constant _TERMS_AND_DEADLINE_BITS = (1 << 152) - 1;
     uint256 private constant _DEADLINE_SHIFT = 112;
     uint256 private constant _VALID_SHIFT = 152;
     uint256 private constant _INVALID_SHIFT = 200;
@@ -77,8 +84,10 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     // Requester word layout: [0, 64) request count, [64, 256) escrowed fees.
     uint256 private constant _ESCROW_SHIFT = 64;
 
-    // Slot word layout: [0, 160) holder, [160, 256) timestamp from which a free slot may be reused.
-    uint256 private constant _AVAILABLE_SHIFT = 160;
+    // Slot word layout: [0, 160) holder, [160, 208) timestamp at which the holder took the slot,
+    // [208, 256) timestamp from which a free slot may be reused.
+    uint256 private constant _TAKEN_SHIFT = 160;
+    uint256 private constant _AVAILABLE_SHIFT = 208;
 
     // Skip codes of `_cast`: 0 counted, otherwise `SkipReason` + 1.
     uint256 private constant _COUNTED = 0;
@@ -112,7 +121,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// @dev Member words by oracle (layout above); 0 for an account outside the current set.
     mapping(address oracle => uint256) private _members;
 
-    /// @dev Holder and reuse time of every oracle slot.
+    /// @dev Holder, time taken and reuse time of every oracle slot.
     uint256[MAX_ORACLE_SLOTS] private _slots;
 
     /// @dev The current set, in the order it was given.
@@ -207,7 +216,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
 
     /// @inheritdoc ISignatureVerifier
     /// @dev Cancelling needs no pause check: a requester can always take back an expired fee.
-    /// Checks, then the status and escrow writes and the event, then the refund (CEI).
+    /// Checks, then the status and escrow writes and the event, then the refund (CEI). The counts
+    /// kept are those `statusOf` reported for the expired request.
     function cancel(bytes32 requestId, RequestTerms calldata terms) external {
         if (terms.requester != msg.sender) revert VerifierNotRequester(requestId, msg.sender);
         uint256 record = _requests[requestId];
@@ -221,8 +231,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         uint96 fee = terms.fee;
         if (fee != 0 && !_releaseEscrow(msg.sender, fee)) revert VerifierTermsMismatch(requestId);
 
-        // Pending (1) to Cancelled (4): flip the status bits, keep votes and deadline readable.
-        _requests[requestId] = record ^ ((_PENDING ^ _CANCELLED) << _STATUS_SHIFT);
+        (uint256 validVotes, uint256 invalidVotes) = _expiredCounts(record, deadline);
+        _requests[requestId] = _closed(record, _CANCELLED, validVotes, invalidVotes);
         emit RequestCancelled(requestId, msg.sender, fee);
         if (fee != 0) _send(msg.sender, fee);
     }
@@ -334,10 +344,10 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ISignatureVerifier
-    /// @dev Note: the counts are exact while a request is open. Once it is final, cancelled or past
-    /// its deadline, a slot that has cooled down and gone to a new oracle counts its old holder's
-    /// vote as the new holder's: read a final request's counts from its {VerificationFinalized}
-    /// event, which never changes.
+    /// @dev The counts are those of the current members while a request is open; those of the
+    /// current members who held their slots by its deadline once it is past it (nobody else can
+    /// have voted on it); and, once it is final or cancelled, those that stood when it closed (a
+    /// final request's are its {VerificationFinalized} event's), which never change again.
     function statusOf(bytes32 requestId) external view returns (RequestStatus memory result) {
         uint256 record = _requests[requestId];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
@@ -345,10 +355,18 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         if (record == 0) return result;
         uint40 deadline = uint40(record >> _DEADLINE_SHIFT);
         Status status = Status(record >> _STATUS_SHIFT);
-        // The equality is on the stored status, an enum; only the deadline is a time.
-        // slither-disable-next-line incorrect-equality
-        if (status == Status.Pending && block.timestamp > deadline) status = Status.Expired;
-        (uint256 validVotes, uint256 invalidVotes) = _tally(record, _oracleSet & _MASK_48);
+        uint256 validVotes;
+        uint256 invalidVotes;
+        if (status != Status.Pending) {
+            // Closed: the counts `_closed` stored.
+            validVotes = (record >> _VALID_SHIFT) & 0xff;
+            invalidVotes = (record >> _INVALID_SHIFT) & 0xff;
+        } else if (block.timestamp > deadline) {
+            status = Status.Expired;
+            (validVotes, invalidVotes) = _expiredCounts(record, deadline);
+        } else {
+            (validVotes, invalidVotes) = _tally(record, _oracleSet & _MASK_48);
+        }
         result = RequestStatus({
             status: status,
             validVotes: uint8(validVotes),
@@ -740,8 +758,6 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         unchecked {
             uint256 side = _INVALID_SHIFT - valid * 48;
             record |= (1 << ((member >> _SLOT_SHIFT) & 0xff)) << side;
-            // The current oracles on this vote's side: who shares the fee if it finalises.
-            winners = (record >> side) & member & _MASK_48;
             (validVotes, invalidVotes) = _tally(record, member & _MASK_48);
             uint256 mine = valid * validVotes + (1 - valid) * invalidVotes;
             finalises = mine >= (member >> _THRESHOLD_SHIFT) & 0xff;
@@ -752,11 +768,24 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
             assembly ("memory-safe") {
                 fee := calldataload(add(ballot, 0x80))
             }
-            if (fee != 0 && !_releaseEscrow(ballot.terms.requester, fee)) return _SKIP_MISMATCH;
-            // Pending (1) to Valid (2) or Invalid (3), written with the vote: final before anything
-            // below can run, the consumer callback included.
-            unchecked {
-                record ^= (_PENDING ^ (_INVALID - valid)) << _STATUS_SHIFT;
+            if (fee != 0) {
+                if (!_releaseEscrow(ballot.terms.requester, fee)) return _SKIP_MISMATCH;
+                // The current oracles on this vote's side share the fee: read from the masks
+                // before the counts replace them, and only when there is a fee to share.
+                unchecked {
+                    winners = (record >> (_INVALID_SHIFT - valid * 48)) & member & _MASK_48;
+                }
+            }
+            // Pending (1) to Valid (2) or Invalid (3), with the counts in place of the masks,
+            // written with the vote: final before anything below can run, the consumer callback
+            // included. `_closed`, inlined: a call would cost this path a hundred gas. From bit
+            // 152 up, the Valid count sits at 0, the Invalid count at 48 and the status at 96,
+            // shifted into place together.
+            assembly ("memory-safe") {
+                record := or(
+                    and(record, _TERMS_AND_DEADLINE_BITS),
+                    shl(_VALID_SHIFT, or(or(validVotes, shl(48, invalidVotes)), shl(96, sub(_INVALID, valid))))
+                )
             }
         }
         assembly ("memory-safe") {
@@ -863,6 +892,41 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         }
     }
 
+    /// @dev Votes of the current members on pending request word `record` past its `deadline`,
+    /// counting a slot only if its holder took it at or before the deadline. A slot taken later
+    /// was released and cooled down after the request's last possible vote (the contract's
+    /// notes), so its bit, if set, is an earlier holder's vote, and its holder cannot have voted.
+    /// Reads the slot words of the current members that are in the masks, none when nobody voted.
+    function _expiredCounts(uint256 record, uint256 deadline)
+        private
+        view
+        returns (uint256 validVotes, uint256 invalidVotes)
+    {
+        uint256 candidates = ((record >> _VALID_SHIFT) | (record >> _INVALID_SHIFT)) & _MASK_48;
+        if (candidates != 0) {
+            candidates &= _oracleSet;
+            uint256 counted = 0;
+            for (uint256 slot; candidates != 0; ++slot) {
+                if (candidates & 1 != 0 && (_slots[slot] >> _TAKEN_SHIFT) & _MASK_48 <= deadline) {
+                    counted |= 1 << slot;
+                }
+                candidates >>= 1;
+            }
+            (validVotes, invalidVotes) = _tally(record, counted);
+        }
+    }
+
+    /// @dev Pending request word `record` closed with `status`: the terms hash and deadline kept,
+    /// the two vote masks replaced by the two counts (at most 48 each: 8 bits are plenty).
+    function _closed(uint256 record, uint256 status, uint256 validVotes, uint256 invalidVotes)
+        private
+        pure
+        returns (uint256)
+    {
+        return (record & _TERMS_AND_DEADLINE_BITS) | (validVotes << _VALID_SHIFT)
+            | (invalidVotes << _INVALID_SHIFT) | (status << _STATUS_SHIFT);
+    }
+
     /// @dev Set bits of a 48-bit mask, with `_tally`'s SWAR steps.
     function _popcount(uint256 x) private pure returns (uint256) {
         // Every intermediate stays below 2**96: no overflow is possible.
@@ -930,7 +994,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
             // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
             // slither-disable-next-line incorrect-equality
             if (uint160(word) == 0 && word >> _AVAILABLE_SHIFT <= block.timestamp) {
-                _slots[slot] = uint160(oracle);
+                _slots[slot] = uint160(oracle) | (block.timestamp << _TAKEN_SHIFT);
                 return slot;
             }
         }

@@ -145,7 +145,7 @@ class Vote:
 
 @dataclass(frozen=True, slots=True)
 class RequestStatus:
-    """`statusOf`: status, votes of the current oracle set, deadline."""
+    """`statusOf`: status, votes of the current oracle set (frozen once closed), deadline."""
 
     status: Status
     valid_votes: int = 0

@@ -1058,6 +1058,51 @@ def test_slots_run_out_while_released_ones_cool_down_then_come_back(deployment: 
     assert admin.call("oracles") == fourteen
 
 
+def test_a_reused_slot_never_counts_its_new_holder_on_closed_or_expired_requests(
+    deployment: Deployment,
+) -> None:
+    a, b, c = deployment.oracles
+    d = deployment.outsider
+    admin = deployment.admin
+    admin.announce_and_apply([a.account, b.account, c.account], 2)
+    final = open_request(deployment.requester)
+    cancelled = open_request(deployment.requester, timeout=60)
+    expired = open_request(deployment.requester, timeout=60)
+    a.vote(final.ballot(False))
+    a.vote(cancelled.ballot(True))
+    c.vote(cancelled.ballot(False))
+    a.vote(expired.ballot(True))
+    b.vote(expired.ballot(False))
+
+    # A leaves: its votes stop counting, and its slot (0) cools down.
+    admin.announce_and_apply([b.account, c.account], 2)
+    b.vote(final.ballot(True))
+    sent = c.vote(final.ballot(True))
+    assert _only(c, sent, "VerificationFinalized")["invalidVotes"] == 0
+    advance(deployment.chain, 61)
+    requester = deployment.requester
+    requester.cancel(cancelled)
+    before = [admin.status(o.request_id) for o in (final, cancelled, expired)]
+    assert before == [
+        (VALID, 2, 0, final.deadline),
+        (CANCELLED, 0, 1, cancelled.deadline),
+        (EXPIRED, 0, 1, expired.deadline),
+    ]
+
+    # Past the cool-down (the largest maxTimeout, 86,400 s, and one second), D takes slot 0,
+    # where A's votes still sit in the three requests' words.
+    advance(deployment.chain, 86_401)
+    admin.announce_and_apply([b.account, c.account, d.account], 2)
+    assert [admin.status(o.request_id) for o in (final, cancelled, expired)] == before
+
+    # D's own votes count as usual, on an open request and once it has expired.
+    late = open_request(requester, timeout=60)
+    d.vote(late.ballot(True))
+    assert admin.status(late.request_id)[:3] == (PENDING, 1, 0)
+    advance(deployment.chain, 61)
+    assert admin.status(late.request_id)[:3] == (EXPIRED, 1, 0)
+
+
 def test_a_set_change_while_paused_keeps_the_new_members_paused(deployment: Deployment) -> None:
     opened = open_request(deployment.requester)
     deployment.pauser.send("pause")
