@@ -85,9 +85,10 @@ interface ISignatureVerifier {
     /// @notice What anyone can read of a request without its terms.
     struct RequestStatus {
         Status status;
-        /// Votes for `Valid` from oracles in the current set.
+        /// Votes for `Valid`: of the current set while the request is open, as they stood when it
+        /// closed afterwards.
         uint8 validVotes;
-        /// Votes for `Invalid` from oracles in the current set.
+        /// Votes for `Invalid`, counted the same way.
         uint8 invalidVotes;
         /// Timestamp after which no vote counts and the requester may cancel.
         uint40 deadline;
