@@ -1,4 +1,5 @@
-"""SignatureVerifier 2 on the embedded chain: every function, event and custom error, by value.
+"""SignatureVerifier 2 on the embedded chain and on Anvil: every function, event and custom
+error, by value.
 
 Signatures only need the right size here: the contract checks sizes, terms and votes, the oracles
 check signatures. One test runs a real ML-DSA signature through request, verification and vote.
@@ -49,6 +50,7 @@ from tests.contracts.v2 import (
     open_request,
     random_payload,
     request_id_of,
+    stamp_next_block,
     with_terms,
 )
 
@@ -504,10 +506,8 @@ def test_vote_reverts_once_the_request_is_final_expired_or_already_voted(
 
 def test_a_vote_exactly_at_the_deadline_still_counts(deployment: Deployment) -> None:
     opened = open_request(deployment.requester, timeout=60)
-    tester: Any = deployment.chain.w3.provider.ethereum_tester  # type: ignore[attr-defined]
-    # eth-tester mines one block a second before the time travelled to; the next block, the
-    # vote's, is stamped with it: the deadline itself.
-    tester.time_travel(opened.deadline)
+    # The next block, the vote's, is stamped with the deadline itself.
+    stamp_next_block(deployment.chain, opened.deadline)
     sent = deployment.oracles[0].vote(opened.ballot(True))
     assert deployment.chain.w3.eth.get_block(sent.block_number)["timestamp"] == opened.deadline
     assert deployment.admin.status(opened.request_id)[0] == VALID

@@ -424,6 +424,17 @@ def now(chain: Chain) -> int:
     return int(chain.w3.eth.get_block("latest")["timestamp"])
 
 
+def stamp_next_block(chain: Chain, timestamp: int) -> None:
+    """Make the next block the chain mines carry `timestamp`."""
+    if chain.is_embedded:
+        tester: Any = chain.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+        # eth-tester mines one block a second before the time travelled to; the next block is
+        # stamped with it.
+        tester.time_travel(timestamp)
+    else:
+        chain.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+
+
 def advance(chain: Chain, seconds: int) -> int:
     """Move the chain's clock `seconds` on and mine a block; returns the new block's timestamp."""
     target = now(chain) + seconds
