@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     crypto_backend: str = "auto"
     #: PEM file with the operator's ML-DSA private key (signs audit reports and documents).
     signing_key_file: Path | None = None
+    #: PEM file with the Ed25519 key the local token issuer signs API tokens with (EdDSA); its
+    #: public half verifies them. Never logged.
+    api_jwt_private_key_file: Path | None = None
+    #: `kid` of the local issuer's key; None means its RFC 7638 thumbprint.
+    api_jwt_key_id: str | None = None
+    #: `iss` the API issues and requires.
+    api_jwt_issuer: str = "pqoracle"
+    #: `aud` the API issues and requires.
+    api_jwt_audience: str = "pqoracle-api"
+    #: Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
+    api_jwt_leeway: float = Field(default=30.0, ge=0, le=600)
+    #: Longest lifetime, in seconds, of a token the local issuer signs.
+    api_jwt_max_ttl: int = Field(default=86_400, ge=1, le=31_536_000)
+    #: Most items one `/v1/verify/batch` call may carry.
+    api_batch_limit: int = Field(default=64, ge=1, le=1000)
 
 
 def load_settings(**overrides: object) -> Settings:

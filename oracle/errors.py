@@ -203,6 +203,21 @@ class StoreConflictError(StoreError):
     """Another worker or process changed the row first (a lost race): skip it, do not stop."""
 
 
+# --- HTTP service ---------------------------------------------------------------------------------
+
+
+class AuthError(OracleError):
+    """Base for refused requests to the HTTP service (the message is safe to send back)."""
+
+
+class TokenRefusedError(AuthError, ValueError):
+    """A bearer token is missing, malformed, expired, or not signed by a trusted key (HTTP 401)."""
+
+
+class ScopeError(AuthError, PermissionError):
+    """A valid token lacks the scope a route needs (HTTP 403)."""
+
+
 # --- audit ----------------------------------------------------------------------------------------
 
 

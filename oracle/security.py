@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from typing import TYPE_CHECKING, Final
 
 from oracle.store.models import SecurityEventType, Severity
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from oracle.store import Store
     from oracle.store.store import StoredSecurityEvent
 
-__all__ = ["DEFAULT_SEVERITY", "SecurityEventType", "Severity", "record_event"]
+__all__ = ["DEFAULT_SEVERITY", "SecurityEventType", "Severity", "event_as_json", "record_event"]
 
 logger = logging.getLogger("oracle.security")
 
@@ -29,6 +30,8 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.REORG: Severity.WARNING,
     SecurityEventType.CHAIN_RESET: Severity.WARNING,
     SecurityEventType.FULFILMENT_REFUSED: Severity.WARNING,
+    SecurityEventType.AUTH_REFUSED: Severity.WARNING,
+    SecurityEventType.SIGNATURE_REJECTED: Severity.INFO,
 }
 
 _LEVEL: Final = {
@@ -75,3 +78,21 @@ def record_event(
             extra[name] = value
     logger.log(_LEVEL[level], "security event: %s", detail, extra=extra)
     return stored
+
+
+def event_as_json(event: StoredSecurityEvent) -> dict[str, object]:
+    """One stored event as JSON-ready values: ISO time in UTC, ids as `0x` hex."""
+    created = event.created_at
+    if created.tzinfo is None:  # SQLite hands timestamps back without their zone
+        created = created.replace(tzinfo=UTC)
+    return {
+        "id": event.id,
+        "time": created.isoformat(timespec="seconds"),
+        "type": event.type.value,
+        "severity": event.severity.value,
+        "request_id": None if event.request_id is None else "0x" + event.request_id.hex(),
+        "key_id": None if event.key_id is None else "0x" + event.key_id.hex(),
+        "tx_hash": None if event.tx_hash is None else "0x" + event.tx_hash.hex(),
+        "block": event.block_number,
+        "detail": event.detail,
+    }

@@ -6,14 +6,11 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import click
 
 from oracle.errors import InputError
-
-if TYPE_CHECKING:
-    from oracle.store.store import StoredSecurityEvent
 
 _DURATION: Final = re.compile(r"^(\d+)([smhd])$")
 _UNITS: Final = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -37,23 +34,6 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
             "duration such as 30m, 24h or 7d"
         ) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _as_json(event: StoredSecurityEvent) -> dict[str, object]:
-    created = event.created_at
-    if created.tzinfo is None:  # SQLite hands timestamps back without their zone
-        created = created.replace(tzinfo=UTC)
-    return {
-        "id": event.id,
-        "time": created.isoformat(timespec="seconds"),
-        "type": event.type.value,
-        "severity": event.severity.value,
-        "request_id": None if event.request_id is None else "0x" + event.request_id.hex(),
-        "key_id": None if event.key_id is None else "0x" + event.key_id.hex(),
-        "tx_hash": None if event.tx_hash is None else "0x" + event.tx_hash.hex(),
-        "block": event.block_number,
-        "detail": event.detail,
-    }
 
 
 def _check_sqlite_file(url: str) -> None:
@@ -87,6 +67,7 @@ def events(
 ) -> None:
     """List the security events the daemon stored, oldest first."""
     from oracle.config import load_settings
+    from oracle.security import event_as_json
     from oracle.store import Store
     from oracle.store.models import SecurityEventType
 
@@ -105,7 +86,7 @@ def events(
         found = store.security_events(since=after, event_type=kind, limit=limit)
     finally:
         store.close()
-    rows = [_as_json(event) for event in found]
+    rows = [event_as_json(event) for event in found]
     if as_json:
         click.echo(json.dumps({"events": rows}))
         return

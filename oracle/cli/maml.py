@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, Literal
+from typing import Literal
 
 import click
 
@@ -104,38 +104,6 @@ def cosign(source: str, key_file: str, password_file: str | None, out: str) -> N
     write_output(out, maml.cosign(_read_document(source), key))
 
 
-def _report_json(report: maml.VerificationReport) -> dict[str, Any]:
-    return {
-        "valid": report.valid,
-        "require": report.require,
-        "digest": "0x" + report.digest.hex(),
-        "signatures": [
-            {
-                "index": check.index,
-                "line": check.line,
-                "alg": check.alg,
-                "key_id": check.key_id_hex,
-                "status": check.status,
-            }
-            for check in report.signatures
-        ],
-        "history": [
-            {
-                "index": check.index,
-                "line": check.line,
-                "timestamp": check.timestamp,
-                "actor": check.actor,
-                "action": check.action,
-                "key_id": check.key_id_hex,
-                "status": check.status,
-            }
-            for check in report.history
-        ],
-        "missing_keys": ["0x" + bytes(key).hex() for key in report.missing_keys],
-        "warnings": [str(item) for item in report.warnings],
-    }
-
-
 @maml_group.command()
 @_SOURCE
 @click.option(
@@ -170,7 +138,7 @@ def verify(
         _read_document(source, lenient=lenient), keys, require=require, lenient=lenient
     )
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        click.echo(json.dumps(report.as_json(), indent=2))
     elif not quiet:
         for sig in report.signatures:
             click.echo(

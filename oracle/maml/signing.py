@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from oracle import crypto
 from oracle.maml._policy import Policy
@@ -286,6 +286,38 @@ class VerificationReport:
     missing_keys: tuple[KeyId, ...]
     #: Lenient-mode notes on legacy shapes (empty for strict documents).
     warnings: tuple[Finding, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as JSON-ready values (the CLI's `--json` and the HTTP service's answer)."""
+        return {
+            "valid": self.valid,
+            "require": self.require,
+            "digest": "0x" + self.digest.hex(),
+            "signatures": [
+                {
+                    "index": check.index,
+                    "line": check.line,
+                    "alg": check.alg,
+                    "key_id": check.key_id_hex,
+                    "status": check.status,
+                }
+                for check in self.signatures
+            ],
+            "history": [
+                {
+                    "index": check.index,
+                    "line": check.line,
+                    "timestamp": check.timestamp,
+                    "actor": check.actor,
+                    "action": check.action,
+                    "key_id": check.key_id_hex,
+                    "status": check.status,
+                }
+                for check in self.history
+            ],
+            "missing_keys": ["0x" + bytes(key).hex() for key in self.missing_keys],
+            "warnings": [str(item) for item in self.warnings],
+        }
 
     @property
     def all_valid(self) -> bool:

@@ -84,6 +84,10 @@ class SecurityEventType(enum.StrEnum):
     CHAIN_RESET = "chain_reset"
     #: The contract refused this oracle's votes (paused, removed from the oracle set).
     FULFILMENT_REFUSED = "fulfilment_refused"
+    #: The HTTP service refused a bearer token (missing, expired, forged, wrong scope).
+    AUTH_REFUSED = "auth_refused"
+    #: A signature submitted to the HTTP service did not verify.
+    SIGNATURE_REJECTED = "signature_rejected"
 
 
 class Severity(enum.StrEnum):

@@ -282,6 +282,15 @@ class Store:
         """Release the connection pool."""
         self._engine.dispose()
 
+    def ping(self) -> None:
+        """Round-trip one query to the database.
+
+        Raises:
+            StoreError: the database cannot be reached.
+        """
+        with self._session() as session:
+            session.execute(select(1))
+
     @contextmanager
     def _session(self) -> Iterator[Session]:
         try:
