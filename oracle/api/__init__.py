@@ -1,0 +1,72 @@
+"""The oracle's HTTP service (FastAPI): `create_app(settings)`; `pqoracle serve` runs it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request, Response
+
+from oracle import __version__
+from oracle.api import errors
+from oracle.api.auth import LocalIssuer, TokenVerifier
+from oracle.api.metrics import Metrics
+from oracle.api.routes import router
+from oracle.store import Store
+
+if TYPE_CHECKING:
+    from oracle.config import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """The app over `store` (or the store at `settings.database_url`, closed on shutdown).
+
+    Raises:
+        ConfigError: the token key file is set but unreadable, or the store URL is malformed.
+        StoreError: the store cannot be opened.
+    """
+    owned = store is None
+    opened = store if store is not None else Store.open(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            opened.close()
+
+    app = FastAPI(
+        title="pq-signature-oracle", version=__version__, lifespan=lifespan, docs_url="/docs"
+    )
+    app.state.settings = settings
+    app.state.store = opened
+    app.state.metrics = Metrics()
+    app.state.verifier = None
+    if settings.api_jwt_private_key_file is not None:
+        app.state.verifier = TokenVerifier(
+            LocalIssuer.from_settings(settings),
+            issuer=settings.api_jwt_issuer,
+            audience=settings.api_jwt_audience,
+            leeway=settings.api_jwt_leeway,
+        )
+    errors.install(app)
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics: Metrics = request.app.state.metrics
+        metrics.latency.labels(route=route).observe(time.perf_counter() - started)
+        metrics.requests.labels(
+            route=route, method=request.method, status=str(response.status_code)
+        ).inc()
+        return response
+
+    return app

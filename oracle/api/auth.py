@@ -1,0 +1,244 @@
+"""OAuth2 bearer JWTs: a local EdDSA issuer for development and a verifier over a key source.
+
+The verifier never trusts the token's header to choose a key type: it looks the `kid` up in a
+`KeySource` and accepts only the algorithm that key was registered with, so `alg: none` and
+HS/RS confusion fail before any signature check. A JWKS source plugs in as another `KeySource`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from oracle.errors import ConfigError, ScopeError, TokenRefusedError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from oracle.config import Settings
+
+Scope = Literal["verify", "sign", "maml", "envelope", "requests", "admin"]
+#: Every scope a token can carry.
+SCOPES: Final[tuple[Scope, ...]] = ("verify", "sign", "maml", "envelope", "requests", "admin")
+#: Asymmetric algorithms a key source may register; HS* never (a public key is no secret).
+ACCEPTED_ALGORITHMS: Final = frozenset({"EdDSA", "ES256", "RS256"})
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationKey:
+    """A public key trusted for one algorithm under one `kid`."""
+
+    kid: str
+    algorithm: str
+    key: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller a verified token names."""
+
+    subject: str
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        """Raises:
+        ScopeError: the token does not carry `scope`.
+        """
+        if scope not in self.scopes:
+            raise ScopeError(f"the token lacks the {scope!r} scope")
+
+
+class KeySource(Protocol):
+    """Where the verifier finds the key for a token's `kid` (local key, JWKS URL, ...)."""
+
+    def key_for(self, kid: str | None) -> VerificationKey:
+        """The trusted key under `kid`.
+
+        Raises:
+            TokenRefusedError: no key under that `kid`.
+        """
+        ...
+
+
+def thumbprint(public_key: Ed25519PublicKey) -> str:
+    """RFC 7638 JWK thumbprint of an Ed25519 public key (the default `kid`)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    jwk = {"crv": "Ed25519", "kty": "OKP", "x": _b64(raw)}
+    digest = hashlib.sha256(json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode())
+    return _b64(digest.digest())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class LocalIssuer:
+    """Signs and trusts tokens with one Ed25519 key (development and single-team deployments)."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, kid: str | None = None) -> None:
+        self._private_key = private_key
+        public = private_key.public_key()
+        self.verification_key = VerificationKey(kid or thumbprint(public), "EdDSA", public)
+
+    def __repr__(self) -> str:
+        return f"LocalIssuer(kid={self.verification_key.kid!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalIssuer:
+        """The issuer whose key `api_jwt_private_key_file` holds.
+
+        Raises:
+            ConfigError: the setting is missing, or the file is not an Ed25519 PEM private key.
+        """
+        path = settings.api_jwt_private_key_file
+        if path is None:
+            raise ConfigError("setting api_jwt_private_key_file: the token key file is not set")
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except OSError as err:
+            raise ConfigError(f"setting api_jwt_private_key_file: cannot read {path}") from err
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"setting api_jwt_private_key_file: {path} is not an unencrypted PEM private key"
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ConfigError(f"setting api_jwt_private_key_file: {path} is not an Ed25519 key")
+        return cls(key, settings.api_jwt_key_id)
+
+    def key_for(self, kid: str | None) -> VerificationKey:
+        """The issuer's key when `kid` names it.
+
+        Raises:
+            TokenRefusedError: another or no `kid`.
+        """
+        if kid != self.verification_key.kid:
+            raise TokenRefusedError("unknown key id (kid)")
+        return self.verification_key
+
+    def issue(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        subject: str,
+        scopes: Iterable[str],
+        ttl: int,
+        now: float | None = None,
+    ) -> str:
+        """A signed token carrying `scopes`, valid for `ttl` seconds from `now`."""
+        issued = int(time.time() if now is None else now)
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "sub": subject,
+            "scope": " ".join(sorted(set(scopes))),
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(
+            claims,
+            self._private_key,
+            algorithm="EdDSA",
+            headers={"kid": self.verification_key.kid},
+        )
+
+
+class TokenVerifier:
+    """Checks a bearer token's signature, issuer, audience, expiry and not-before."""
+
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+        self._clock = clock
+
+    def verify(self, token: str) -> Principal:
+        """The principal a valid token names.
+
+        Raises:
+            TokenRefusedError: the token is malformed, signed with a refused algorithm or an
+                unknown key, tampered with, expired, not yet valid, or for another issuer or
+                audience; the message says which.
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise TokenRefusedError("the token is not a well-formed JWT") from None
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm not in ACCEPTED_ALGORITHMS:
+            shown = str(algorithm)[:16]
+            raise TokenRefusedError(f"the token's algorithm {shown!r} is not accepted")
+        kid = header.get("kid")
+        key = self._keys.key_for(kid if isinstance(kid, str) else None)
+        if algorithm != key.algorithm:
+            raise TokenRefusedError(
+                f"the token's algorithm {algorithm!r} is not the key's ({key.algorithm})"
+            )
+        try:
+            claims = self._decode(token, key)
+        except jwt.ExpiredSignatureError:
+            raise TokenRefusedError("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise TokenRefusedError(
+                "the token is not valid yet (nbf or iat in the future)"
+            ) from None
+        except jwt.InvalidAudienceError:
+            raise TokenRefusedError("the token is for another audience") from None
+        except jwt.InvalidIssuerError:
+            raise TokenRefusedError("the token is from another issuer") from None
+        except jwt.InvalidSignatureError:
+            raise TokenRefusedError("the token's signature does not verify") from None
+        except jwt.MissingRequiredClaimError as err:
+            raise TokenRefusedError(f"the token lacks the {err.claim!r} claim") from None
+        except jwt.PyJWTError:
+            raise TokenRefusedError("the token is not a well-formed JWT") from None
+        scope = claims.get("scope", "")
+        if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
+            raise TokenRefusedError("the token's scope or sub claim is not a string")
+        return Principal(claims["sub"], frozenset(scope.split()))
+
+    def _decode(self, token: str, key: VerificationKey) -> dict[str, Any]:
+        # PyJWT checks the signature, issuer and audience; the times are checked here against
+        # the injected clock so tests can move it.
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=[key.algorithm],
+            audience=self._audience,
+            issuer=self._issuer,
+            options={
+                "require": ["exp", "iss", "aud", "sub"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
+        )
+        now = self._clock()
+        exp, nbf = claims.get("exp"), claims.get("nbf", claims.get("iat"))
+        if not isinstance(exp, int | float) or not isinstance(nbf, int | float | None):
+            raise jwt.DecodeError("exp, nbf and iat must be numbers")
+        if now > exp + self._leeway:
+            raise jwt.ExpiredSignatureError
+        if nbf is not None and now + self._leeway < nbf:
+            raise jwt.ImmatureSignatureError
+        return claims

@@ -1,0 +1,78 @@
+"""FastAPI dependencies: the app's settings, store and token verifier, and scope checks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from oracle.api.auth import Principal  # noqa: TC001 (FastAPI reads the annotation at run time)
+from oracle.api.errors import ApiError, from_oracle_error
+from oracle.errors import AuthError, ScopeError, TokenRefusedError
+from oracle.security import record_event
+from oracle.store.models import SecurityEventType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from oracle.api.auth import TokenVerifier
+    from oracle.api.metrics import Metrics
+    from oracle.config import Settings
+    from oracle.store import Store
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from `pqoracle token issue`.")
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    """The daemon's store."""
+    store: Store = request.app.state.store
+    return store
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The app's own metrics."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier | None = request.app.state.verifier
+    if verifier is None:
+        raise ApiError(503, "auth_unconfigured", "no token key is configured on this server")
+    return verifier
+
+
+def require_scope(scope: str) -> Callable[..., Principal]:
+    """A dependency that admits a valid bearer token carrying `scope` (401 or 403 otherwise)."""
+
+    def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        metrics = get_metrics(request)
+        try:
+            if credentials is None:
+                raise TokenRefusedError("a bearer token is required")
+            principal = _verifier(request).verify(credentials.credentials)
+            principal.require(scope)
+        except AuthError as err:
+            metrics.auth.labels(result="refused").inc()
+            kind = "scope" if isinstance(err, ScopeError) else "token"
+            record_event(
+                get_store(request),
+                SecurityEventType.AUTH_REFUSED,
+                f"{request.url.path}: {kind} refused: {err}",
+            )
+            raise from_oracle_error(err) from None
+        metrics.auth.labels(result="accepted").inc()
+        return principal
+
+    return check
+
