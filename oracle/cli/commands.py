@@ -15,6 +15,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.envelope import envelope
     from oracle.cli.events import events
     from oracle.cli.maml import maml_group
+    from oracle.cli.serve import serve, token
 
     return [
         keys.keygen,
@@ -36,4 +37,6 @@ def all_commands() -> list[click.Command]:
         maml_group,
         envelope,
         audit,
+        serve,
+        token,
     ]
