@@ -1,0 +1,195 @@
+"""`pqoracle token issue` and `pqoracle serve` as a real process, over HTTP and over TLS."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import jwt
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from oracle.cli import main
+from tests.chains import ROOT, free_port
+
+#: Seconds the server may take to answer its first request.
+STARTUP = 30.0
+
+
+def _public_key(token_key: Path) -> object:
+    private = serialization.load_pem_private_key(token_key.read_bytes(), password=None)
+    assert isinstance(private, Ed25519PrivateKey)
+    return private.public_key()
+
+
+def test_token_issue_prints_a_token_with_the_scopes_and_the_ttl(token_key: Path) -> None:
+    env = {"PQORACLE_API_JWT_PRIVATE_KEY_FILE": str(token_key)}
+    result = CliRunner().invoke(
+        main, ["token", "issue", "--scope", "verify", "--scope", "admin", "--ttl", "120"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    claims = jwt.decode(
+        token, _public_key(token_key), algorithms=["EdDSA"], options={"verify_aud": False}
+    )
+    assert claims["scope"] == "admin verify"
+    assert claims["exp"] - claims["iat"] == 120
+    assert str(token_key) not in result.output
+
+
+def test_token_issue_refuses_a_ttl_above_the_maximum_in_one_line(token_key: Path) -> None:
+    env = {
+        "PQORACLE_API_JWT_PRIVATE_KEY_FILE": str(token_key),
+        "PQORACLE_API_JWT_MAX_TTL": "60",
+    }
+    args = ["token", "issue", "--scope", "verify", "--ttl", "61"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 2
+    assert "--ttl is at most 60 seconds" in result.output
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "server.crt", tmp_path / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path, cert_path
+
+
+@contextmanager
+def _server(
+    tmp_path: Path, token_key: Path, *extra: str, scheme: str = "http"
+) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PQORACLE_API_JWT_PRIVATE_KEY_FILE": str(token_key),
+        "PQORACLE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+    }
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oracle.cli", "serve", "--port", str(port), *extra],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield f"{scheme}://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        log.close()
+
+
+def _get(
+    url: str, *, token: str | None = None, context: ssl.SSLContext | None = None
+) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def _wait_up(url: str, context: ssl.SSLContext | None = None) -> None:
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        try:
+            if _get(url + "/healthz", context=context)[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"the server at {url} did not answer within {STARTUP:g} s")
+
+
+def _issue(token_key: Path, *scopes: str) -> str:
+    env = {"PQORACLE_API_JWT_PRIVATE_KEY_FILE": str(token_key)}
+    args = [arg for scope in scopes for arg in ("--scope", scope)]
+    result = CliRunner().invoke(main, ["token", "issue", *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+@pytest.mark.integration
+def test_serve_answers_over_http_and_checks_tokens(tmp_path: Path, token_key: Path) -> None:
+    with _server(tmp_path, token_key) as url:
+        _wait_up(url)
+        status, health = _get(url + "/healthz")
+        assert (status, health["status"]) == (200, "ok")
+        status, body = _get(url + "/v1/events")
+        assert status == 401
+        assert set(body["error"]) == {"code", "reason"}  # type: ignore[arg-type]
+        assert _get(url + "/v1/events", token=_issue(token_key, "verify"))[0] == 403
+        status, events = _get(url + "/v1/events", token=_issue(token_key, "admin"))
+        assert status == 200
+        assert "events" in events
+
+
+@pytest.mark.integration
+def test_serve_answers_over_tls_with_the_given_certificate(tmp_path: Path, token_key: Path) -> None:
+    cert, key, trusted = _self_signed(tmp_path)
+    context = ssl.create_default_context(cafile=str(trusted))
+    with _server(
+        tmp_path, token_key, "--tls-cert", str(cert), "--tls-key", str(key), scheme="https"
+    ) as url:
+        _wait_up(url, context)
+        status, health = _get(url + "/healthz", context=context)
+        assert (status, health["status"]) == (200, "ok")
+        # A client that does not trust the certificate is refused by the handshake.
+        with pytest.raises(urllib.error.URLError):
+            _get(url + "/healthz", context=ssl.create_default_context())
+
+
+def test_serve_refuses_a_certificate_without_its_key_in_one_line(tmp_path: Path) -> None:
+    cert, _, _ = _self_signed(tmp_path)
+    result = CliRunner().invoke(main, ["serve", "--tls-cert", str(cert)])
+    assert result.exit_code == 2
+    assert "--tls-cert and --tls-key go together" in result.output
