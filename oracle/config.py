@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     api_jwt_audience: str = "pqoracle-api"
     #: Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
     api_jwt_leeway: float = Field(default=30.0, ge=0, le=600)
+    #: JWKS URL of an external identity provider (Cognito, Keycloak, Auth0) whose RS256,
+    #: ES256 or EdDSA tokens the API accepts beside the local issuer's; its `iss` and `aud` must
+    #: be `api_jwt_issuer` and `api_jwt_audience`.
+    api_jwks_url: str | None = None
+    #: Fewest seconds between two fetches of the JWKS when a token names an unknown `kid`.
+    api_jwks_min_refetch: float = Field(default=30.0, ge=0, le=86_400)
     #: Longest lifetime, in seconds, of a token the local issuer signs.
     api_jwt_max_ttl: int = Field(default=86_400, ge=1, le=31_536_000)
     #: Most items one `/v1/verify/batch` call may carry.

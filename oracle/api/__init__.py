@@ -11,7 +11,13 @@ from fastapi import FastAPI, Request, Response
 
 from oracle import __version__
 from oracle.api import errors
-from oracle.api.auth import LocalIssuer, TokenVerifier
+from oracle.api.auth import (
+    ChainedKeySource,
+    JwksKeySource,
+    KeySource,
+    LocalIssuer,
+    TokenVerifier,
+)
 from oracle.api.metrics import Metrics
 from oracle.api.routes import router
 from oracle.store import Store
@@ -45,9 +51,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.store = opened
     app.state.metrics = Metrics()
     app.state.verifier = None
+    sources: list[KeySource] = []
     if settings.api_jwt_private_key_file is not None:
+        sources.append(LocalIssuer.from_settings(settings))
+    if settings.api_jwks_url is not None:
+        sources.append(
+            JwksKeySource(settings.api_jwks_url, min_refetch=settings.api_jwks_min_refetch)
+        )
+    if sources:
         app.state.verifier = TokenVerifier(
-            LocalIssuer.from_settings(settings),
+            sources[0] if len(sources) == 1 else ChainedKeySource(*sources),
             issuer=settings.api_jwt_issuer,
             audience=settings.api_jwt_audience,
             leeway=settings.api_jwt_leeway,

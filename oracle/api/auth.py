@@ -10,21 +10,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
+import threading
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from oracle.errors import ConfigError, ScopeError, TokenRefusedError
+from oracle.urls import display_endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from oracle.config import Settings
+
+logger = logging.getLogger(__name__)
 
 Scope = Literal["verify", "sign", "maml", "envelope", "requests", "admin"]
 #: Every scope a token can carry.
@@ -152,6 +159,123 @@ class LocalIssuer:
             algorithm="EdDSA",
             headers={"kid": self.verification_key.kid},
         )
+
+
+def _jwk_algorithm(jwk: dict[str, Any]) -> str | None:
+    """The algorithm a JWK is for: its `alg`, or the one its key type implies."""
+    declared = jwk.get("alg")
+    if isinstance(declared, str):
+        return declared
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty == "RSA":
+        return "RS256"
+    if kty == "EC" and crv == "P-256":
+        return "ES256"
+    if kty == "OKP" and crv == "Ed25519":
+        return "EdDSA"
+    return None
+
+
+class JwksKeySource:
+    """Keys of an external identity provider (Cognito, Keycloak, Auth0) from its JWKS URL.
+
+    Keys are cached by `kid`. A token naming a `kid` the cache lacks makes the source fetch the
+    set again (the provider rotated its keys), at most once per `min_refetch` seconds, so a
+    stream of tokens with made-up `kid`s cannot turn the server into a load generator.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        min_refetch: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"a JWKS URL is http(s), got {display_endpoint(url)}")
+        self.url = url
+        self._timeout = timeout
+        self._min_refetch = min_refetch
+        self._clock = clock
+        self._keys: dict[str, VerificationKey] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+        #: How many times the set was fetched (for operators and tests).
+        self.fetches = 0
+
+    def __repr__(self) -> str:
+        return f"JwksKeySource({display_endpoint(self.url)!r}, keys={sorted(self._keys)})"
+
+    def key_for(self, kid: str | None) -> VerificationKey:
+        """The provider's key under `kid`, fetching the set again when it is unknown.
+
+        Raises:
+            TokenRefusedError: no `kid`, or none under it even after a (rate-limited) refetch,
+                or the provider cannot be reached.
+        """
+        if kid is None:
+            raise TokenRefusedError("the token names no key id (kid)")
+        with self._lock:
+            found = self._keys.get(kid)
+            if found is not None:
+                return found
+            now = self._clock()
+            if self._fetched_at is None or now - self._fetched_at >= self._min_refetch:
+                self._fetched_at = now
+                self._keys = self._fetch()
+            found = self._keys.get(kid)
+        if found is None:
+            raise TokenRefusedError("unknown key id (kid)")
+        return found
+
+    def _fetch(self) -> dict[str, VerificationKey]:
+        self.fetches += 1
+        try:
+            # The scheme was checked in __init__ (http or https only).
+            request = urllib.request.Request(  # noqa: S310
+                self.url, headers={"Accept": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                document = json.loads(response.read(1_000_001))
+        except (OSError, ValueError):
+            # Keep serving the keys already known; a token under a new kid waits for the IdP.
+            logger.warning("cannot fetch the JWKS", extra={"endpoint": display_endpoint(self.url)})
+            return self._keys
+        keys: dict[str, VerificationKey] = {}
+        entries = document.get("keys") if isinstance(document, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+                continue
+            kid, algorithm = entry.get("kid"), _jwk_algorithm(entry)
+            if not isinstance(kid, str) or algorithm not in ACCEPTED_ALGORITHMS:
+                continue
+            try:
+                key = jwt.PyJWK(entry, algorithm).key
+            except jwt.PyJWTError:
+                continue
+            keys[kid] = VerificationKey(kid, str(algorithm), key)
+        return keys
+
+
+class ChainedKeySource:
+    """The first source that knows a `kid` (a local issuer beside an external provider)."""
+
+    def __init__(self, *sources: KeySource) -> None:
+        self._sources = sources
+
+    def key_for(self, kid: str | None) -> VerificationKey:
+        """The key under `kid` from the first source that has it.
+
+        Raises:
+            TokenRefusedError: no source has it.
+        """
+        for source in self._sources:
+            try:
+                return source.key_for(kid)
+            except TokenRefusedError:
+                continue
+        raise TokenRefusedError("unknown key id (kid)")
 
 
 class TokenVerifier:

@@ -15,7 +15,6 @@ from oracle.chain.connection import (
     Chain,
     connect,
     create_funded_account,
-    display_endpoint,
     fund,
     fund_from_node_account,
     mine_blocks,
@@ -49,6 +48,7 @@ from oracle.chain.transactions import (
 )
 from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier
 from oracle.domain import Status
+from oracle.urls import display_endpoint
 
 __all__ = [
     "CONTRACT_NAME",

@@ -26,6 +26,7 @@ from oracle.errors import (
     TransactionRejectedError,
     TransactionTimeoutError,
 )
+from oracle.urls import display_endpoint
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -41,17 +42,6 @@ EMBEDDED: Final = "embedded"
 DEFAULT_FUNDING: Final = 10 * 10**18
 
 _TRANSFER_DECODER: Final = ErrorDecoder("transfer", [])
-
-
-def display_endpoint(rpc_url: str) -> str:
-    """`scheme://host:port` of an RPC URL: credentials, path and query (API keys) left out."""
-    parts = urlsplit(rpc_url)
-    host = parts.hostname or "?"
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        port = ""
-    return f"{parts.scheme}://{host}{port}"
 
 
 def _describe_failure(exc: BaseException) -> str:
