@@ -104,6 +104,7 @@ def prepare(workdir: Path) -> list[Case]:
         Case("maml verify", ("maml", "verify", at("signed.maml.md"), "-p", at("signer.pem.pub"))),
         Case("maml lint", ("maml", "lint", at("signed.maml.md"))),
         Case("maml digest", ("maml", "digest", at("signed.maml.md"))),
+        Case("screen", ("screen", at("signed.maml.md"))),
         Case(
             "envelope keygen",
             ("envelope", "keygen", "-o", at("new-kem.pem")),

@@ -239,3 +239,18 @@ class SlitherFailedError(AuditError, RuntimeError):
 
 class AuditSourceError(AuditError, ValueError):
     """The contracts to audit are missing or outside the project, or git cannot describe them."""
+
+
+# --- screening ------------------------------------------------------------------------------------
+
+
+class ScreeningError(OracleError, ValueError):
+    """The prompt-injection screen refused free text; the message gives the matched reason."""
+
+    def __init__(self, message: str, *, rule_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.rule_ids = rule_ids
+
+
+class ScreeningRulesError(OracleError, RuntimeError):
+    """The packaged screening rule file is missing or malformed."""

@@ -15,6 +15,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.envelope import envelope
     from oracle.cli.events import events
     from oracle.cli.maml import maml_group
+    from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
 
     return [
@@ -36,6 +37,7 @@ def all_commands() -> list[click.Command]:
         events,
         maml_group,
         envelope,
+        screen_command,
         audit,
         serve,
         token,
