@@ -32,6 +32,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.FULFILMENT_REFUSED: Severity.WARNING,
     SecurityEventType.AUTH_REFUSED: Severity.WARNING,
     SecurityEventType.SIGNATURE_REJECTED: Severity.INFO,
+    SecurityEventType.INPUT_SCREENED: Severity.WARNING,
 }
 
 _LEVEL: Final = {

@@ -23,8 +23,9 @@ from oracle.api.models import (
     VerifyRequest,
     VerifyResponse,
 )
-from oracle.errors import OracleError
+from oracle.errors import MamlError, OracleError
 from oracle.inputs import parse_hex
+from oracle.screening import screen_maml
 from oracle.security import event_as_json, record_event
 from oracle.store.models import SecurityEventType
 
@@ -131,7 +132,9 @@ def maml_verify(
     body: MamlVerifyRequest,
     _: Annotated[Principal, Depends(require_scope("maml"))],
 ) -> MamlVerifyResponse:
-    """Verify a `.maml.md` document's signatures and history against trusted keys."""
+    """Verify a `.maml.md` document's signatures and history against trusted keys; a document
+    whose free text carries a prompt injection is refused (422, `input_screened`)."""
+    _screen_document(request, body.document)
     keys = [crypto.load_public_key(pem.encode()) for pem in body.public_keys]
     report = maml.verify(body.document, keys, require=body.require, lenient=body.lenient)
     if not report.valid:
@@ -141,6 +144,24 @@ def maml_verify(
             f"{request.url.path}: MAML document 0x{report.digest.hex()} did not verify",
         )
     return MamlVerifyResponse.model_validate(report.as_json())
+
+
+def _screen_document(request: Request, document: str) -> None:
+    """Refuse a document whose sections or free-text fields the screen flags.
+
+    A document that does not parse strictly is left to the verifier, which reports it.
+    """
+    try:
+        result = screen_maml(document)
+    except MamlError:
+        return
+    if result.flagged:
+        record_event(
+            get_store(request),
+            SecurityEventType.INPUT_SCREENED,
+            f"{request.url.path}: {result.reason} (rules {result.rules_version})",
+        )
+        raise ApiError(422, "input_screened", f"input refused: {result.reason}")
 
 
 @router.get("/v1/events", tags=["admin"], responses=_ERRORS)

@@ -88,6 +88,8 @@ class SecurityEventType(enum.StrEnum):
     AUTH_REFUSED = "auth_refused"
     #: A signature submitted to the HTTP service did not verify.
     SIGNATURE_REJECTED = "signature_rejected"
+    #: Free text refused by the prompt-injection screen.
+    INPUT_SCREENED = "input_screened"
 
 
 class Severity(enum.StrEnum):
