@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     api_jwks_min_refetch: float = Field(default=30.0, ge=0, le=86_400)
     #: Longest lifetime, in seconds, of a token the local issuer signs.
     api_jwt_max_ttl: int = Field(default=86_400, ge=1, le=31_536_000)
+    #: Requests a minute each authenticated client (token subject) may make, on average.
+    api_rate_per_minute: int = Field(default=6000, ge=1, le=10_000_000)
+    #: Requests a client may make at once before the per-minute rate applies.
+    api_rate_burst: int = Field(default=200, ge=1, le=1_000_000)
     #: Most items one `/v1/verify/batch` call may carry.
     api_batch_limit: int = Field(default=64, ge=1, le=1000)
 

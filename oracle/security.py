@@ -33,6 +33,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.AUTH_REFUSED: Severity.WARNING,
     SecurityEventType.SIGNATURE_REJECTED: Severity.INFO,
     SecurityEventType.INPUT_SCREENED: Severity.WARNING,
+    SecurityEventType.RATE_LIMITED: Severity.INFO,
 }
 
 _LEVEL: Final = {

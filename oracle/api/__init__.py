@@ -18,6 +18,8 @@ from oracle.api.auth import (
     LocalIssuer,
     TokenVerifier,
 )
+from oracle.api.errors import error_response
+from oracle.api.limits import RateLimiter, body_limit
 from oracle.api.metrics import Metrics
 from oracle.api.routes import router
 from oracle.store import Store
@@ -50,6 +52,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = opened
     app.state.metrics = Metrics()
+    app.state.limiter = RateLimiter(settings.api_rate_per_minute, settings.api_rate_burst)
     app.state.verifier = None
     sources: list[KeySource] = []
     if settings.api_jwt_private_key_file is not None:
@@ -67,6 +70,22 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         )
     errors.install(app)
     app.include_router(router)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Refused from the header, before a byte of the body is read.
+        if request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is None:
+                return error_response(411, "length_required", "send a Content-Length header")
+            limit = body_limit(request.url.path)
+            if not length.isdigit() or int(length) > limit:
+                return error_response(
+                    413, "body_too_large", f"{request.url.path} takes at most {limit} bytes"
+                )
+        return await call_next(request)
 
     @app.middleware("http")
     async def measure(

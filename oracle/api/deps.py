@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from oracle.api.auth import Principal  # noqa: TC001 (FastAPI reads the annotation at run time)
 from oracle.api.errors import ApiError, from_oracle_error
+from oracle.api.limits import RateLimiter, retry_after
 from oracle.errors import AuthError, ScopeError, TokenRefusedError
 from oracle.security import record_event
 from oracle.store.models import SecurityEventType
@@ -72,6 +73,20 @@ def require_scope(scope: str) -> Callable[..., Principal]:
             )
             raise from_oracle_error(err) from None
         metrics.auth.labels(result="accepted").inc()
+        limiter: RateLimiter = request.app.state.limiter
+        wait = limiter.acquire(principal.subject)
+        if wait > 0:
+            record_event(
+                get_store(request),
+                SecurityEventType.RATE_LIMITED,
+                f"{request.url.path}: client {principal.subject!r} over its rate limit",
+            )
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many requests; retry in {retry_after(wait)} s",
+                headers={"Retry-After": retry_after(wait)},
+            )
         return principal
 
     return check

@@ -90,6 +90,8 @@ class SecurityEventType(enum.StrEnum):
     SIGNATURE_REJECTED = "signature_rejected"
     #: Free text refused by the prompt-injection screen.
     INPUT_SCREENED = "input_screened"
+    #: A client went over its rate limit.
+    RATE_LIMITED = "rate_limited"
 
 
 class Severity(enum.StrEnum):
