@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(default=6000, ge=1, le=10_000_000)
     #: Requests a client may make at once before the per-minute rate applies.
     api_rate_burst: int = Field(default=200, ge=1, le=1_000_000)
+    #: Directory of the ML-DSA private keys (PKCS#8 PEM, unencrypted, mode 0600) the API signs
+    #: with for `/v1/sign` and `/v1/maml/sign`; a key's name is its file name without `.pem`.
+    api_signing_keys_dir: Path | None = None
     #: Most items one `/v1/verify/batch` call may carry.
     api_batch_limit: int = Field(default=64, ge=1, le=1000)
 

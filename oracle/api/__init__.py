@@ -19,6 +19,7 @@ from oracle.api.auth import (
     TokenVerifier,
 )
 from oracle.api.errors import error_response
+from oracle.api.keyring import Keyring
 from oracle.api.limits import RateLimiter, body_limit
 from oracle.api.metrics import Metrics
 from oracle.api.routes import router
@@ -53,6 +54,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.store = opened
     app.state.metrics = Metrics()
     app.state.limiter = RateLimiter(settings.api_rate_per_minute, settings.api_rate_burst)
+    app.state.keyring = (
+        None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)
+    )
     app.state.verifier = None
     sources: list[KeySource] = []
     if settings.api_jwt_private_key_file is not None:

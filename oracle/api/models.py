@@ -131,3 +131,39 @@ class Health(Strict):
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class SignRequest(Strict):
+    """A message to sign with one of the service's keys."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"key": "release", "message": "0x48656c6c6f", "context": "0x"}]
+        }
+    )
+
+    key: str = Field(description="Name of a key the service holds.", max_length=64)
+    message: Hex
+    context: Hex = Field(default=b"", description="FIPS 204 context string (at most 255 bytes).")
+
+
+class SignResponse(Strict):
+    """The signature and the key that made it."""
+
+    algorithm: str
+    key_id: Hex
+    signature: Hex
+
+
+class MamlSignRequest(Strict):
+    """A `.maml.md` document to sign with one of the service's keys."""
+
+    key: str = Field(description="Name of a key the service holds.", max_length=64)
+    document: str = Field(description="The document's text.", max_length=1_048_576)
+
+
+class MamlSignResponse(Strict):
+    """The signed document."""
+
+    document: str
+    key_id: Hex

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -16,8 +16,12 @@ from oracle.api.errors import ApiError
 from oracle.api.models import (
     EventsResponse,
     Health,
+    MamlSignRequest,
+    MamlSignResponse,
     MamlVerifyRequest,
     MamlVerifyResponse,
+    SignRequest,
+    SignResponse,
     VerifyBatchRequest,
     VerifyBatchResponse,
     VerifyRequest,
@@ -28,6 +32,9 @@ from oracle.inputs import parse_hex
 from oracle.screening import screen_maml
 from oracle.security import event_as_json, record_event
 from oracle.store.models import SecurityEventType
+
+if TYPE_CHECKING:
+    from oracle.api.keyring import Keyring
 
 router = APIRouter()
 _ERRORS: dict[int | str, dict[str, str]] = {
@@ -144,6 +151,46 @@ def maml_verify(
             f"{request.url.path}: MAML document 0x{report.digest.hex()} did not verify",
         )
     return MamlVerifyResponse.model_validate(report.as_json())
+
+
+def _keyring(request: Request) -> Keyring:
+    keyring: Keyring | None = request.app.state.keyring
+    if keyring is None:
+        raise ApiError(503, "signing_unconfigured", "this server holds no signing keys")
+    return keyring
+
+
+@router.post("/v1/sign", tags=["sign"], responses=_ERRORS)
+def sign(
+    request: Request,
+    body: SignRequest,
+    _: Annotated[Principal, Depends(require_scope("sign"))],
+) -> SignResponse:
+    """Sign a message with one of the service's ML-DSA keys, by name (hedged, FIPS 204)."""
+    key = _keyring(request).get(body.key)
+    return SignResponse.model_validate(
+        {
+            "algorithm": key.algorithm.name,
+            "key_id": "0x" + key.key_id.hex(),
+            "signature": "0x" + key.sign(body.message, body.context).hex(),
+        }
+    )
+
+
+@router.post("/v1/maml/sign", tags=["maml"], responses=_ERRORS)
+def maml_sign(
+    request: Request,
+    body: MamlSignRequest,
+    _: Annotated[Principal, Depends(require_scope("maml"))],
+) -> MamlSignResponse:
+    """Sign a `.maml.md` document with one of the service's keys; a document whose free text
+    carries a prompt injection is refused (422, `input_screened`) before anything is signed."""
+    _screen_document(request, body.document)
+    key = _keyring(request).get(body.key)
+    signed = maml.sign(body.document, key)
+    return MamlSignResponse.model_validate(
+        {"document": signed, "key_id": "0x" + key.key_id.hex()}
+    )
 
 
 def _screen_document(request: Request, document: str) -> None:
