@@ -310,6 +310,8 @@ class Receipt:
     block_hash: bytes
     gas_used: int
     succeeded: bool
+    #: The receipt's logs, so a caller decodes them without asking the node again.
+    logs: tuple[LogReceipt, ...] = field(default=(), repr=False, compare=False)
 
 
 def lookup_receipt(chain: Chain, tx_hash: bytes) -> Receipt | None:
@@ -333,6 +335,7 @@ def lookup_receipt(chain: Chain, tx_hash: bytes) -> Receipt | None:
         block_hash=bytes(receipt["blockHash"]),
         gas_used=int(receipt["gasUsed"]),
         succeeded=receipt["status"] == 1,
+        logs=tuple(receipt["logs"]),
     )
 
 

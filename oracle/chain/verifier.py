@@ -15,6 +15,7 @@ from web3.exceptions import Web3RPCError
 
 from oracle.chain import _args
 from oracle.chain.artifacts import Artifact, load_artifact
+from oracle.chain.encoding import key_id
 from oracle.chain.events import (
     EVENT_NAMES,
     KeyRegistered,
@@ -216,7 +217,8 @@ class Verifier:
         raw = _args.as_bytes(public_key, "public key")
         sent = self._transact("registerKey", algorithm, raw)
         found = [e for e in self.events_in(sent) if isinstance(e, KeyRegistered)]
-        key = KeyId(keccak(bytes([algorithm]) + raw))
+        # The transaction succeeded, so the key has its algorithm's size: `key_id` cannot raise.
+        key = key_id(algorithm, raw)
         return key, sent, found[0] if found else None
 
     def request_verification(
@@ -353,15 +355,6 @@ class Verifier:
             ChainConnectionError: the node cannot be reached.
         """
         return lookup_receipt(self.chain, tx_hash)
-
-    def logs_of(self, tx_hash: bytes) -> list[VerifierEvent]:
-        """The verifier events a mined transaction logged, in log order (empty if not mined)."""
-        try:
-            receipt = self.chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-        except Exception:
-            return []
-        found = [e for log in receipt["logs"] if (e := self._decode(log)) is not None]
-        return sorted(found, key=lambda e: e.log_index)
 
     def cancel(self, request_id: RequestId | bytes, terms: RequestTerms) -> SentTransaction:
         """Cancel a request past its deadline and get its fee back (the signer is its requester).
@@ -657,7 +650,7 @@ class Verifier:
         found = self._query(from_block, to_block, (kind.__name__,))
         return [e for e in found if isinstance(e, kind)]
 
-    def events_in(self, sent: SentTransaction) -> list[VerifierEvent]:
+    def events_in(self, sent: SentTransaction | Receipt) -> list[VerifierEvent]:
         """The verifier events a transaction logged, in log order."""
         found = [event for log in sent.logs if (event := self._decode(log)) is not None]
         return sorted(found, key=lambda e: e.log_index)

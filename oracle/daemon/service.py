@@ -73,7 +73,7 @@ from oracle.store import RequestState, SubmissionState
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from oracle.chain import Verifier, VerifierEvent
+    from oracle.chain import Receipt, Verifier, VerifierEvent
     from oracle.config import Settings
     from oracle.crypto import Backend
     from oracle.store import Store, StoredRequest, Submission
@@ -819,7 +819,7 @@ class OracleDaemon:
                         gas_used=receipt.gas_used,
                         confirmed=confirmed,
                     )
-                    outcomes = self._outcomes(submission, receipt.succeeded)
+                    outcomes = self._outcomes(submission, receipt)
                     self.store.record_outcomes(submission.tx_hash, outcomes)
                 if submission.state is SubmissionState.SIGNED:
                     logger.info(
@@ -861,13 +861,13 @@ class OracleDaemon:
             if lost or self._resend_due(submission, known, now):
                 self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce)
 
-    def _outcomes(self, submission: Submission, succeeded: bool) -> dict[bytes, str]:
-        """What the contract made of each vote, from the transaction's own logs."""
-        if not succeeded:
+    def _outcomes(self, submission: Submission, receipt: Receipt) -> dict[bytes, str]:
+        """What the contract made of each vote, from the receipt's own logs."""
+        if not receipt.succeeded:
             return {request_id: "reverted" for request_id, _ in submission.votes}
         me = self.verifier.chain.address
         outcomes: dict[bytes, str] = {}
-        for event in self.verifier.logs_of(submission.tx_hash):
+        for event in self.verifier.events_in(receipt):
             if isinstance(event, VoteCast) and event.oracle == me:
                 outcomes[event.request_id] = "counted"
             elif isinstance(event, VerificationFinalized):
