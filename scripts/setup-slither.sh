@@ -13,18 +13,7 @@ pins=(slither-analyzer==0.11.6 crytic-compile==0.4.2 web3==7.16.0)
 
 installed() {
     [[ -x "$venv/bin/python" && -x "$venv/bin/slither" ]] || return 1
-    "$venv/bin/python" - "${pins[@]}" <<'PY'
-import sys
-from importlib import metadata
-
-for pin in sys.argv[1:]:
-    name, _, wanted = pin.partition("==")
-    try:
-        if metadata.version(name) != wanted:
-            sys.exit(1)
-    except metadata.PackageNotFoundError:
-        sys.exit(1)
-PY
+    "$venv/bin/python" scripts/check-pins.py "${pins[@]}"
 }
 
 if ! installed; then

@@ -302,3 +302,13 @@ def test_signing_routes_answer_503_when_the_server_holds_no_keys(
     answer = client.post("/v1/sign", json=body, headers=bearer(issue(issuer, "sign")))
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "signing_unconfigured"
+
+
+def test_a_scoped_route_answers_503_when_no_token_key_is_configured(
+    tmp_path: Path, store: Store
+) -> None:
+    bare = Settings(database_url=f"sqlite:///{tmp_path / 'store.db'}")
+    with TestClient(create_app(bare, store=store)) as client:
+        answer = client.get("/v1/events", headers=bearer("anything"))
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "auth_unconfigured"
