@@ -34,3 +34,11 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.envelope = Histogram(
+            "pqoracle_api_envelope_seconds",
+            "Seconds to seal or open an ML-KEM-768 + AES-256-GCM envelope, by operation "
+            "(encrypt, decrypt).",
+            ["operation"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=self.registry,
+        )
