@@ -34,6 +34,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.SIGNATURE_REJECTED: Severity.INFO,
     SecurityEventType.INPUT_SCREENED: Severity.WARNING,
     SecurityEventType.RATE_LIMITED: Severity.INFO,
+    SecurityEventType.DECRYPTION_FAILED: Severity.WARNING,
 }
 
 _LEVEL: Final = {

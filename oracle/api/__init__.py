@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -58,6 +59,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)
     )
     app.state.verifier = None
+    # The SignatureVerifier, attached on first use; one lock orders attaching and sending (one
+    # operator account, one nonce sequence).
+    app.state.chain_verifier = None
+    app.state.chain_lock = threading.RLock()
     sources: list[KeySource] = []
     if settings.api_jwt_private_key_file is not None:
         sources.append(LocalIssuer.from_settings(settings))

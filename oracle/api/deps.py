@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from oracle.api.auth import TokenVerifier
     from oracle.api.metrics import Metrics
+    from oracle.chain import Verifier
     from oracle.config import Settings
     from oracle.store import Store
 
@@ -41,6 +42,40 @@ def get_metrics(request: Request) -> Metrics:
     """The app's own metrics."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+def get_verifier(request: Request, *, write: bool) -> Verifier | None:
+    """The SignatureVerifier the settings name, attached on first use and kept.
+
+    For reads, None when no node or verifier is configured (the store answers alone).
+
+    Raises:
+        ApiError: 503 when `write` and no node, verifier or operator key is configured.
+        ConfigError, ChainConnectionError: the node or the contract cannot be reached.
+    """
+    settings = get_settings(request)
+    configured = settings.rpc_url is not None and settings.verifier_address is not None
+    if not configured:
+        if write:
+            raise ApiError(
+                503,
+                "chain_unconfigured",
+                "this server has no node and verifier (PQORACLE_RPC_URL, "
+                "PQORACLE_VERIFIER_ADDRESS)",
+            )
+        return None
+    if write and settings.private_key is None:
+        raise ApiError(
+            503, "chain_unconfigured", "this server has no operator account (PQORACLE_PRIVATE_KEY)"
+        )
+    state = request.app.state
+    with state.chain_lock:
+        if state.chain_verifier is None:
+            from oracle.chain.attach import open_verifier
+
+            state.chain_verifier = open_verifier(settings, what="this route")
+        verifier: Verifier = state.chain_verifier
+    return verifier
 
 
 def _verifier(request: Request) -> TokenVerifier:

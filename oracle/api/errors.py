@@ -9,7 +9,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from oracle.errors import OracleError, ScopeError, TokenRefusedError
+from oracle.errors import (
+    ChainConnectionError,
+    ContractRevertError,
+    DecryptionError,
+    EnvelopeSignatureError,
+    NotARecipientError,
+    OracleError,
+    ScopeError,
+    ScreeningError,
+    SenderMismatchError,
+    TokenRefusedError,
+    TransactionRejectedError,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -42,6 +54,24 @@ def from_oracle_error(err: OracleError) -> ApiError:
         return ApiError(401, "unauthorized", str(err), {"WWW-Authenticate": "Bearer"})
     if isinstance(err, ScopeError):
         return ApiError(403, "forbidden", str(err))
+    if isinstance(err, ScreeningError):
+        return ApiError(422, "input_screened", str(err))
+    if isinstance(err, DecryptionError):
+        # Most specific first: the subclasses refine "did not open".
+        for kind, code in (
+            (NotARecipientError, "not_a_recipient"),
+            (SenderMismatchError, "sender_mismatch"),
+            (EnvelopeSignatureError, "bad_signature"),
+        ):
+            if isinstance(err, kind):
+                return ApiError(400, code, str(err))
+        return ApiError(400, "decryption_failed", str(err))
+    if isinstance(err, ContractRevertError):
+        return ApiError(409, "contract_reverted", str(err))
+    if isinstance(err, TransactionRejectedError):
+        return ApiError(503, "transaction_rejected", str(err))
+    if isinstance(err, ChainConnectionError):
+        return ApiError(503, "node_unavailable", str(err))
     if isinstance(err, ValueError):
         return ApiError(400, "bad_input", str(err))
     return ApiError(503, "unavailable", str(err))

@@ -17,6 +17,10 @@ BODY_LIMITS: Final = {
     "/v1/verify": 64 * 1024,
     "/v1/verify/batch": 4 * 1024 * 1024,
     "/v1/maml/verify": 2 * 1024 * 1024,
+    "/v1/maml/sign": 2 * 1024 * 1024,
+    # 1 MiB of plaintext as hex, or its envelope's JSON form (base64), with room for the rest.
+    "/v1/envelope/encrypt": 2 * 1024 * 1024 + 64 * 1024,
+    "/v1/envelope/decrypt": 2 * 1024 * 1024 + 64 * 1024,
 }
 DEFAULT_BODY_LIMIT: Final = 64 * 1024
 #: Clients whose buckets are remembered; the least recently seen are forgotten first.

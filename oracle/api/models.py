@@ -167,3 +167,188 @@ class MamlSignResponse(Strict):
 
     document: str
     key_id: Hex
+
+
+class EnvelopeEncryptRequest(Strict):
+    """Plaintext to seal to ML-KEM-768 public keys (AES-256-GCM content), optionally signed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "recipients": ["0x<1184-byte ML-KEM-768 public key>"],
+                    "plaintext": "0x48656c6c6f",
+                    "aad": "0x",
+                    "sign_with": "release",
+                }
+            ]
+        }
+    )
+
+    recipients: list[str] = Field(
+        min_length=1,
+        max_length=64,
+        description="ML-KEM-768 public keys: 0x hex (1184 bytes) or SubjectPublicKeyInfo PEM.",
+    )
+    plaintext: Hex = Field(description="At most 1 MiB through the API.")
+    aad: Hex = Field(default=b"", description="Associated data, authenticated and not stored.")
+    sign_with: str | None = Field(
+        default=None, max_length=64, description="Name of a service ML-DSA key to sign with."
+    )
+
+
+class EnvelopeEncryptResponse(Strict):
+    """The envelope in its JSON form (docs/envelope.md) and the recipients' key ids."""
+
+    envelope: dict[str, Any]
+    recipient_key_ids: list[Hex]
+    sender_key_id: Hex | None
+
+
+class EnvelopeDecryptRequest(Strict):
+    """An envelope sealed to one of the service's ML-KEM keys."""
+
+    envelope: dict[str, Any] = Field(description="The envelope's JSON form.")
+    key: str = Field(max_length=64, description="Name of the service's ML-KEM key to open it.")
+    aad: Hex = Field(default=b"", description="The associated data it was sealed with.")
+    expected_sender: str | None = Field(
+        default=None,
+        max_length=8192,
+        description="Trusted sender's ML-DSA public key as PEM: an envelope not signed by it "
+        "is refused.",
+    )
+
+
+class EnvelopeDecryptResponse(Strict):
+    """The plaintext, and the key that signed the envelope (checked) if any."""
+
+    plaintext: Hex
+    sender_key_id: Hex | None
+
+
+class EnvelopeKey(Strict):
+    """One of the service's ML-KEM-768 public keys (seal envelopes to it)."""
+
+    name: str
+    algorithm: str
+    key_id: Hex
+    public_key: Hex
+
+
+class EnvelopeKeysResponse(Strict):
+    """The service's envelope keys."""
+
+    keys: list[EnvelopeKey]
+
+
+class RegisterKeyRequest(Strict):
+    """An ML-DSA public key to register on the verifier."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"algorithm": "ML-DSA-44", "public_key": "0x<1312 bytes>"}]}
+    )
+
+    algorithm: str | int = Field(description="ML-DSA-44/65/87, or the contract's id 1/2/3.")
+    public_key: str = Field(
+        description="Raw public key as 0x hex, or a SubjectPublicKeyInfo PEM.", max_length=8192
+    )
+
+
+class KeyRegistrationOut(Strict):
+    """The key's id; the transaction when this call registered it."""
+
+    key_id: str
+    algorithm: str
+    registered: Literal["now", "already"]
+    block: int | None = None
+    tx_hash: str | None = None
+    gas_used: int | None = None
+
+
+class KeyOut(Strict):
+    """A registered key, checked against its id, and where its `KeyRegistered` log is."""
+
+    key_id: Hex
+    algorithm: str
+    public_key: Hex
+    registrant: str
+    block: int
+    tx_hash: Hex
+
+
+class KeysResponse(Strict):
+    """Registered keys the oracle's store holds, in registration order."""
+
+    keys: list[KeyOut]
+
+
+class OpenRequestBody(Strict):
+    """A verification to open on the verifier, paid by the service's account."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "key_id": "0x<32 bytes>",
+                    "message": "0x48656c6c6f",
+                    "context": "0x",
+                    "signature": "0x<2420 bytes>",
+                }
+            ]
+        }
+    )
+
+    key_id: Hex | None = Field(default=None, description="A registered key's id (32 bytes).")
+    algorithm: str | int | None = Field(default=None, description="With `public_key`.")
+    public_key: str | None = Field(
+        default=None,
+        max_length=8192,
+        description="The key itself (0x hex or PEM): registered by the same transaction if new.",
+    )
+    message: Hex
+    context: Hex = b""
+    signature: Hex
+    fee: int = Field(default=0, ge=0, lt=2**96, description="Wei paid to the oracles.")
+    callback_gas_limit: int = Field(default=0, ge=0, lt=2**32)
+    timeout: int = Field(default=0, ge=0, lt=2**32, description="Seconds; 0: the default.")
+
+
+class OpenRequestResponse(Strict):
+    """The opened request."""
+
+    request_id: Hex
+    commitment: Hex
+    deadline: int
+    block: int
+    tx_hash: Hex
+    gas_used: int
+
+
+class StoreView(Strict):
+    """What this oracle's daemon recorded about a request."""
+
+    state: str
+    verdict: bool | None
+    final_status: str | None
+    final_block: int | None
+    note: str | None
+    key_id: str
+    requester: str
+    block: int
+
+
+class ChainView(Strict):
+    """The contract's `statusOf`."""
+
+    status: str
+    valid_votes: int
+    invalid_votes: int
+    deadline: int
+
+
+class RequestViewOut(Strict):
+    """A request as the store and the contract see it (`null` where one does not know it)."""
+
+    request_id: str
+    store: StoreView | None
+    chain: ChainView | None

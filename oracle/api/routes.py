@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from oracle import crypto, maml
+from oracle import crypto, operations
 from oracle.api.auth import Principal  # noqa: TC001
-from oracle.api.deps import get_metrics, get_settings, get_store, require_scope
+from oracle.api.deps import get_metrics, get_settings, get_store, get_verifier, require_scope
 from oracle.api.errors import ApiError
 from oracle.api.models import (
+    EnvelopeDecryptRequest,
+    EnvelopeDecryptResponse,
+    EnvelopeEncryptRequest,
+    EnvelopeEncryptResponse,
+    EnvelopeKey,
+    EnvelopeKeysResponse,
     EventsResponse,
     Health,
+    KeyOut,
+    KeyRegistrationOut,
+    KeysResponse,
     MamlSignRequest,
     MamlSignResponse,
     MamlVerifyRequest,
     MamlVerifyResponse,
+    OpenRequestBody,
+    OpenRequestResponse,
+    RegisterKeyRequest,
+    RequestViewOut,
     SignRequest,
     SignResponse,
     VerifyBatchRequest,
@@ -27,14 +43,20 @@ from oracle.api.models import (
     VerifyRequest,
     VerifyResponse,
 )
-from oracle.errors import MamlError, OracleError
+from oracle.crypto.envelope import Envelope
+from oracle.crypto.kem import ML_KEM_768, KemPublicKey
+from oracle.errors import InputError, OracleError
 from oracle.inputs import parse_hex
-from oracle.screening import screen_maml
-from oracle.security import event_as_json, record_event
-from oracle.store.models import SecurityEventType
+from oracle.security import event_as_json
+from oracle.store.models import SecurityEventType  # noqa: TC001 (a query parameter's type)
 
 if TYPE_CHECKING:
     from oracle.api.keyring import Keyring
+    from oracle.domain import Key
+
+logger = logging.getLogger("oracle.api")
+#: Largest plaintext `/v1/envelope/encrypt` seals (as hex it doubles, under the body limit).
+MAX_API_PLAINTEXT = 1024 * 1024
 
 router = APIRouter()
 _ERRORS: dict[int | str, dict[str, str]] = {
@@ -46,26 +68,17 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 def _verify_one(request: Request, item: VerifyRequest) -> bool:
-    algorithm = crypto.get_algorithm(item.algorithm)
-    text = item.public_key.strip()
-    if text.startswith("-----BEGIN"):
-        loaded = crypto.load_public_key(text.encode())
-        if loaded.algorithm != algorithm:
-            raise ApiError(
-                400, "bad_input", f"the PEM key is {loaded.algorithm}, not {algorithm.name}"
-            )
-        raw = loaded.raw
-    else:
-        raw = parse_hex(text, what="public key")
-    valid = crypto.verify(algorithm, raw, item.message, item.signature, item.context)
+    algorithm, raw = operations.parse_public_key(item.algorithm, item.public_key)
+    valid = operations.verify_signature(
+        get_store(request),
+        algorithm,
+        raw,
+        item.message,
+        item.signature,
+        item.context,
+        where=request.url.path,
+    )
     get_metrics(request).verifications.labels(result="valid" if valid else "invalid").inc()
-    if not valid:
-        record_event(
-            get_store(request),
-            SecurityEventType.SIGNATURE_REJECTED,
-            f"{request.url.path}: {algorithm.name} signature did not verify",
-            key_id=crypto.key_id(algorithm, raw),
-        )
     return valid
 
 
@@ -141,15 +154,15 @@ def maml_verify(
 ) -> MamlVerifyResponse:
     """Verify a `.maml.md` document's signatures and history against trusted keys; a document
     whose free text carries a prompt injection is refused (422, `input_screened`)."""
-    _screen_document(request, body.document)
     keys = [crypto.load_public_key(pem.encode()) for pem in body.public_keys]
-    report = maml.verify(body.document, keys, require=body.require, lenient=body.lenient)
-    if not report.valid:
-        record_event(
-            get_store(request),
-            SecurityEventType.SIGNATURE_REJECTED,
-            f"{request.url.path}: MAML document 0x{report.digest.hex()} did not verify",
-        )
+    report = operations.verify_document(
+        get_store(request),
+        body.document,
+        keys,
+        require=body.require,
+        lenient=body.lenient,
+        where=request.url.path,
+    )
     return MamlVerifyResponse.model_validate(report.as_json())
 
 
@@ -185,30 +198,10 @@ def maml_sign(
 ) -> MamlSignResponse:
     """Sign a `.maml.md` document with one of the service's keys; a document whose free text
     carries a prompt injection is refused (422, `input_screened`) before anything is signed."""
-    _screen_document(request, body.document)
     key = _keyring(request).get(body.key)
-    signed = maml.sign(body.document, key)
-    return MamlSignResponse.model_validate(
-        {"document": signed, "key_id": "0x" + key.key_id.hex()}
-    )
-
-
-def _screen_document(request: Request, document: str) -> None:
-    """Refuse a document whose sections or free-text fields the screen flags.
-
-    A document that does not parse strictly is left to the verifier, which reports it.
-    """
-    try:
-        result = screen_maml(document)
-    except MamlError:
-        return
-    if result.flagged:
-        record_event(
-            get_store(request),
-            SecurityEventType.INPUT_SCREENED,
-            f"{request.url.path}: {result.reason} (rules {result.rules_version})",
-        )
-        raise ApiError(422, "input_screened", f"input refused: {result.reason}")
+    store = get_store(request)
+    signed = operations.sign_document(store, body.document, key, where=request.url.path)
+    return MamlSignResponse.model_validate({"document": signed, "key_id": "0x" + key.key_id.hex()})
 
 
 @router.get("/v1/events", tags=["admin"], responses=_ERRORS)
@@ -222,3 +215,257 @@ def events(
     """Security events from the daemon's store, oldest first."""
     found = get_store(request).security_events(since=since, event_type=event_type, limit=limit)
     return EventsResponse.model_validate({"events": [event_as_json(e) for e in found]})
+
+
+# --- envelopes ------------------------------------------------------------------------------------
+
+_ENVELOPE_ERRORS: dict[int | str, dict[str, str]] = {
+    **_ERRORS,
+    422: {"description": "Malformed body, or text the prompt-injection screen refused"},
+    503: {"description": "The service holds no keys"},
+}
+
+
+def _recipient(text: str) -> KemPublicKey:
+    stripped = text.strip()
+    if stripped.startswith("-----BEGIN"):
+        key = KemPublicKey.from_pem(stripped.encode())
+    else:
+        key = KemPublicKey.from_bytes(parse_hex(stripped, what="recipient key"), ML_KEM_768)
+    if key.algorithm != ML_KEM_768:
+        raise InputError(f"a recipient is an {key.algorithm.name} key; envelopes use ML-KEM-768")
+    return key
+
+
+@router.get("/v1/envelope/keys", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+def envelope_keys(
+    request: Request,
+    _: Annotated[Principal, Depends(require_scope("envelope"))],
+) -> EnvelopeKeysResponse:
+    """The service's ML-KEM-768 public keys: seal an envelope to one, then decrypt it here."""
+    keyring = _keyring(request)
+    keys = []
+    for name in keyring.kem_names:
+        public = keyring.kem(name).public_key
+        keys.append(
+            EnvelopeKey.model_validate(
+                {
+                    "name": name,
+                    "algorithm": public.algorithm.name,
+                    "key_id": "0x" + public.key_id.hex(),
+                    "public_key": "0x" + public.raw.hex(),
+                }
+            )
+        )
+    return EnvelopeKeysResponse(keys=keys)
+
+
+@router.post("/v1/envelope/encrypt", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+def envelope_encrypt(
+    request: Request,
+    body: EnvelopeEncryptRequest,
+    _: Annotated[Principal, Depends(require_scope("envelope"))],
+) -> EnvelopeEncryptResponse:
+    """Seal a plaintext to ML-KEM-768 public keys (AES-256-GCM), signed by a service key if
+    `sign_with` names one; text the prompt-injection screen flags is refused."""
+    if len(body.plaintext) > MAX_API_PLAINTEXT:
+        raise ApiError(413, "body_too_large", f"plaintext over {MAX_API_PLAINTEXT} bytes")
+    recipients = [_recipient(text) for text in body.recipients]
+    sender = None if body.sign_with is None else _keyring(request).get(body.sign_with)
+    started = time.perf_counter()
+    envelope = operations.encrypt_envelope(
+        get_store(request),
+        body.plaintext,
+        recipients,
+        aad=body.aad,
+        sender=sender,
+        where=request.url.path,
+    )
+    form = json.loads(envelope.to_json())
+    get_metrics(request).envelope.labels(operation="encrypt").observe(time.perf_counter() - started)
+    return EnvelopeEncryptResponse.model_validate(
+        {
+            "envelope": form,
+            "recipient_key_ids": ["0x" + key_id.hex() for key_id in envelope.recipient_key_ids],
+            "sender_key_id": None if sender is None else "0x" + sender.key_id.hex(),
+        }
+    )
+
+
+@router.post("/v1/envelope/decrypt", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+def envelope_decrypt(
+    request: Request,
+    body: EnvelopeDecryptRequest,
+    _: Annotated[Principal, Depends(require_scope("envelope"))],
+) -> EnvelopeDecryptResponse:
+    """Open an envelope sealed to one of the service's ML-KEM keys; its sender signature, if
+    any, is checked (and required from `expected_sender` when given)."""
+    key = _keyring(request).kem(body.key)
+    envelope = Envelope.from_json(json.dumps(body.envelope))
+    expected = (
+        None
+        if body.expected_sender is None
+        else crypto.load_public_key(body.expected_sender.strip().encode())
+    )
+    started = time.perf_counter()
+    plaintext = operations.decrypt_envelope(
+        get_store(request),
+        envelope,
+        key,
+        aad=body.aad,
+        expected_sender=expected,
+        where=request.url.path,
+    )
+    get_metrics(request).envelope.labels(operation="decrypt").observe(time.perf_counter() - started)
+    sender = envelope.sender
+    return EnvelopeDecryptResponse.model_validate(
+        {
+            "plaintext": "0x" + plaintext.hex(),
+            "sender_key_id": None if sender is None else "0x" + sender.key_id.hex(),
+        }
+    )
+
+
+# --- keys and requests on chain -------------------------------------------------------------------
+
+_CHAIN_ERRORS: dict[int | str, dict[str, str]] = {
+    **_ERRORS,
+    404: {"description": "Unknown to the store and the contract"},
+    409: {"description": "The contract refused the transaction (its custom error named)"},
+    503: {"description": "No node configured, or the node failed"},
+}
+
+_HEX32 = r"^0x[0-9a-fA-F]{64}$"
+
+
+def _key_out(key: Key) -> KeyOut:
+    return KeyOut.model_validate(
+        {
+            "key_id": "0x" + key.key_id.hex(),
+            "algorithm": crypto.get_algorithm(key.algorithm_id).name,
+            "public_key": "0x" + key.public_key.hex(),
+            "registrant": key.registrant,
+            "block": key.block_number,
+            "tx_hash": "0x" + key.tx_hash.hex(),
+        }
+    )
+
+
+@router.post(
+    "/v1/keys",
+    tags=["keys"],
+    responses={**_CHAIN_ERRORS, 201: {"model": KeyRegistrationOut}},
+)
+def register_key(
+    request: Request,
+    body: RegisterKeyRequest,
+    _: Annotated[Principal, Depends(require_scope("requests"))],
+) -> JSONResponse:
+    """Register an ML-DSA public key on the verifier (201), or report it known already (200)."""
+    algorithm, raw = operations.parse_public_key(body.algorithm, body.public_key)
+    public = crypto.PublicKey(algorithm, raw)
+    verifier = get_verifier(request, write=True)
+    assert verifier is not None
+    with request.app.state.chain_lock:
+        found = operations.register_key(verifier, public)
+    out = KeyRegistrationOut.model_validate(found.as_json())
+    return JSONResponse(out.model_dump(mode="json"), 200 if found.already else 201)
+
+
+@router.get("/v1/keys", tags=["keys"], responses=_ERRORS)
+def list_keys(
+    request: Request,
+    _: Annotated[Principal, Depends(require_scope("requests"))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> KeysResponse:
+    """Registered keys the daemon has read from the chain (each checked against its id)."""
+    return KeysResponse(
+        keys=[_key_out(key) for key in get_store(request).keys(limit=limit, offset=offset)]
+    )
+
+
+@router.get("/v1/keys/{key_id}", tags=["keys"], responses=_CHAIN_ERRORS)
+def get_key(
+    request: Request,
+    key_id: Annotated[str, Path(pattern=_HEX32, description="The key id, 0x + 32 bytes.")],
+    _: Annotated[Principal, Depends(require_scope("requests"))],
+) -> KeyOut:
+    """A registered key by id: from the store, else from its log on chain (when a node is
+    configured), kept only if its bytes hash to the id."""
+    raw_id = parse_hex(key_id, what="key id", length=32)
+    key = operations.find_key(get_store(request), get_verifier(request, write=False), raw_id)
+    if key is None:
+        raise ApiError(404, "not_found", f"no registered key has id {key_id.lower()}")
+    return _key_out(key)
+
+
+@router.post(
+    "/v1/requests",
+    tags=["requests"],
+    status_code=201,
+    responses=_CHAIN_ERRORS,
+)
+def open_request(
+    request: Request,
+    body: OpenRequestBody,
+    principal: Annotated[Principal, Depends(require_scope("requests"))],
+) -> OpenRequestResponse:
+    """Open a verification request on the verifier, sent (and paid) by the service's account; the
+    oracles' verdict follows at `GET /v1/requests/{id}`."""
+    from oracle.requests import open_request as open_on_chain
+
+    public = None
+    if body.public_key is not None:
+        if body.algorithm is None:
+            raise ApiError(400, "bad_input", "public_key needs its algorithm")
+        algorithm, raw = operations.parse_public_key(body.algorithm, body.public_key)
+        public = crypto.PublicKey(algorithm, raw)
+    if (body.key_id is None) == (public is None):
+        raise ApiError(400, "bad_input", "give the key once: key_id or public_key")
+    key_id = public.key_id if public is not None else body.key_id
+    assert key_id is not None
+    verifier = get_verifier(request, write=True)
+    assert verifier is not None
+    with request.app.state.chain_lock:
+        opened, sent = open_on_chain(
+            verifier,
+            key_id,
+            body.message,
+            body.context,
+            body.signature,
+            fee=body.fee,
+            callback_gas_limit=body.callback_gas_limit,
+            timeout=body.timeout,
+            public_key=public,
+        )
+    logger.info(
+        "opened request 0x%s for client %r in block %d",
+        opened.request_id.hex(),
+        principal.subject,
+        sent.block_number,
+    )
+    return OpenRequestResponse.model_validate(
+        {
+            "request_id": "0x" + opened.request_id.hex(),
+            "commitment": "0x" + opened.commitment.hex(),
+            "deadline": opened.deadline,
+            "block": sent.block_number,
+            "tx_hash": "0x" + sent.tx_hash.hex(),
+            "gas_used": sent.gas_used,
+        }
+    )
+
+
+@router.get("/v1/requests/{request_id}", tags=["requests"], responses=_CHAIN_ERRORS)
+def get_request(
+    request: Request,
+    request_id: Annotated[str, Path(pattern=_HEX32, description="The request id, 0x + 32 bytes.")],
+    _: Annotated[Principal, Depends(require_scope("requests"))],
+) -> RequestViewOut:
+    """A request as this oracle's store and the contract (when a node is configured) see it."""
+    raw_id = parse_hex(request_id, what="request id", length=32)
+    view = operations.request_view(get_store(request), get_verifier(request, write=False), raw_id)
+    if not view.known:
+        raise ApiError(404, "not_found", f"no request has id {request_id.lower()}")
+    return RequestViewOut.model_validate(view.as_json())

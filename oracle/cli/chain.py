@@ -15,7 +15,7 @@ import click
 from oracle.cli._io import emit, payload, read_source, write_private
 from oracle.cli.keys import message_input, message_options, signature_input
 from oracle.crypto import load_public_key
-from oracle.errors import ConfigError, ContractNotFoundError, InputError
+from oracle.errors import ConfigError, InputError
 from oracle.inputs import parse_address, parse_hex
 from oracle.logs import configure_logging
 
@@ -84,34 +84,15 @@ def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: o
 
 
 def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
-    from oracle.chain import connect
+    from oracle.chain.attach import connect_node
 
-    if needs_node and settings.rpc_url is None:
-        raise ConfigError(
-            "this command needs a node: give --rpc-url (or PQORACLE_RPC_URL); the embedded chain "
-            "lives inside one process, and `pqoracle demo` runs everything on it"
-        )
-    return connect(settings.rpc_url, private_key=settings.private_key, poll_latency=0.05)
+    return connect_node(settings, needs_node=needs_node)
 
 
 def _open_verifier(settings: Settings) -> Verifier:
-    """Check the verifier address, then connect and attach to it.
+    from oracle.chain.attach import open_verifier
 
-    Raises:
-        ConfigError: no address, or no contract at it on this chain (a wrong address or node).
-        InputError: not an address.
-        ChainConnectionError: the node cannot be reached.
-    """
-    from oracle.chain import Verifier
-
-    if settings.verifier_address is None:
-        raise ConfigError("no verifier: give --verifier (or PQORACLE_VERIFIER_ADDRESS)")
-    address = parse_address(settings.verifier_address, what="verifier address")
-    chain = _connect(settings)
-    try:
-        return Verifier(chain, address)
-    except ContractNotFoundError as err:
-        raise ConfigError(f"{err}; check --verifier and --rpc-url") from err
+    return open_verifier(settings)
 
 
 @click.command(name="new-account")
@@ -327,23 +308,15 @@ def register_key(
     as_json: bool,
 ) -> None:
     """Register an ML-DSA public key; print its key id (already registered keys are reported)."""
+    from oracle.operations import register_key as register
+
     public = load_public_key(read_source(public_key_file))
     settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
-    verifier = _open_verifier(settings)
-    if verifier.is_key_registered(public.key_id):
-        emit({"key_id": "0x" + public.key_id.hex(), "registered": "already"}, as_json)
+    found = register(_open_verifier(settings), public).as_json()
+    if found.pop("registered") == "already":
+        emit({"key_id": found["key_id"], "registered": "already"}, as_json)
         return
-    key_id, sent, _ = verifier.register_key_tx(public.algorithm.id, public.raw)
-    emit(
-        {
-            "key_id": "0x" + key_id.hex(),
-            "algorithm": public.algorithm.name,
-            "block": sent.block_number,
-            "tx_hash": "0x" + sent.tx_hash.hex(),
-            "gas_used": sent.gas_used,
-        },
-        as_json,
-    )
+    emit(found, as_json)
 
 
 @click.command()
@@ -451,6 +424,7 @@ def status(
     as_json: bool,
 ) -> None:
     """Print the status of requests (0x ids): none, pending, valid, invalid, cancelled, expired."""
+    from oracle.operations import status_as_json
     from oracle.requests import parse_request_id, wait_for_statuses
 
     ids = [parse_request_id(text) for text in request_ids]
@@ -460,19 +434,7 @@ def status(
         verifier, ids, timeout=wait_seconds, poll_interval=settings.poll_interval
     )
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "0x" + k.hex(): {
-                        "status": v.status.label,
-                        "valid_votes": v.valid_votes,
-                        "invalid_votes": v.invalid_votes,
-                        "deadline": v.deadline,
-                    }
-                    for k, v in statuses.items()
-                }
-            )
-        )
+        click.echo(json.dumps({"0x" + k.hex(): status_as_json(v) for k, v in statuses.items()}))
     else:
         for request_id, value in statuses.items():
             click.echo(f"0x{request_id.hex()}  {value.status.label}")

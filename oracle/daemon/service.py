@@ -50,7 +50,7 @@ from oracle.chain import (
     VoteSkipped,
     commitment,
 )
-from oracle.crypto import get_backend, key_id, verify
+from oracle.crypto import get_backend, verify
 from oracle.domain import Key, Request, RequestStatus, Status, Vote
 from oracle.errors import (
     ArtifactError,
@@ -67,6 +67,7 @@ from oracle.errors import (
     StoreConflictError,
     TransactionRejectedError,
 )
+from oracle.operations import checked_key, find_key
 from oracle.security import SecurityEventType, record_event
 from oracle.store import RequestState, SubmissionState
 
@@ -528,22 +529,7 @@ class OracleDaemon:
 
     def _checked_key(self, event: KeyRegistered) -> Key | None:
         """The logged key if it hashes to its key id; otherwise a security event and None."""
-        try:
-            matches = key_id(event.algorithm_id, event.public_key) == event.key_id
-        except CryptoError:
-            matches = False
-        if matches:
-            return event.to_key()
-        record_event(
-            self.store,
-            SecurityEventType.KEY_MISMATCH,
-            f"a KeyRegistered log in block {event.block_number} carries a key that does not "
-            "hash to its key id; it is ignored",
-            key_id=event.key_id,
-            tx_hash=event.tx_hash,
-            block_number=event.block_number,
-        )
-        return None
+        return checked_key(self.store, event)
 
     def _check_closing_log(
         self, event: VerificationFinalized | RequestCancelled, safe: int
@@ -720,18 +706,7 @@ class OracleDaemon:
 
     def _recover_key(self, wanted: bytes, safe: int) -> Key | None:
         """A key registered before the first window: find its log through `keyOf`."""
-        record = self.verifier.key_of(wanted, block=safe)
-        if record.algorithm_id == 0:
-            return None
-        block = record.registered_at
-        for event in self.verifier.events_of(KeyRegistered, block, block):
-            if event.key_id != wanted:
-                continue
-            key = self._checked_key(event)
-            if key is not None:
-                self.store.add_key(key)
-                return key
-        return None
+        return find_key(self.store, self.verifier, wanted, block=safe)
 
     # --- 3. settle ---------------------------------------------------------------------------
 

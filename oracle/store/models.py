@@ -92,6 +92,8 @@ class SecurityEventType(enum.StrEnum):
     INPUT_SCREENED = "input_screened"
     #: A client went over its rate limit.
     RATE_LIMITED = "rate_limited"
+    #: An envelope given to the service did not authenticate (wrong key, modified content).
+    DECRYPTION_FAILED = "decryption_failed"
 
 
 class Severity(enum.StrEnum):
@@ -219,9 +221,7 @@ class SubmissionVote(Base):
     __table_args__ = (Index("ix_submission_votes_request", "request_id"),)
 
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
-    request_id: Mapped[bytes] = mapped_column(
-        ForeignKey("requests.request_id"), primary_key=True
-    )
+    request_id: Mapped[bytes] = mapped_column(ForeignKey("requests.request_id"), primary_key=True)
     valid: Mapped[bool] = mapped_column(Boolean)
     #: "counted", or "skipped: <reason>", once the receipt is read.
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)

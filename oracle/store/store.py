@@ -112,6 +112,17 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _key(row: KeyRecord) -> Key:
+    return Key(
+        key_id=KeyId(row.key_id),
+        algorithm_id=row.algorithm_id,
+        public_key=row.public_key,
+        registrant=row.registrant,
+        block_number=row.block_number,
+        tx_hash=TxHash(row.tx_hash),
+    )
+
+
 def _request(row: RequestRecord) -> Request:
     return Request(
         request_id=RequestId(row.request_id),
@@ -522,16 +533,18 @@ class Store:
         """A registered key, or None if no `KeyRegistered` log for it was ingested."""
         with self._session() as session:
             row = session.get(KeyRecord, key_id)
-            if row is None:
-                return None
-            return Key(
-                key_id=KeyId(row.key_id),
-                algorithm_id=row.algorithm_id,
-                public_key=row.public_key,
-                registrant=row.registrant,
-                block_number=row.block_number,
-                tx_hash=TxHash(row.tx_hash),
+            return None if row is None else _key(row)
+
+    def keys(self, *, limit: int = 100, offset: int = 0) -> list[Key]:
+        """Registered keys in the order their logs were mined (then by id)."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(KeyRecord)
+                .order_by(KeyRecord.block_number, KeyRecord.key_id)
+                .offset(offset)
+                .limit(limit)
             )
+            return [_key(row) for row in rows]
 
     def request(self, request_id: bytes) -> StoredRequest | None:
         """One request with its verdict and state."""
