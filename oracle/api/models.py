@@ -352,3 +352,16 @@ class RequestViewOut(Strict):
     request_id: str
     store: StoreView | None
     chain: ChainView | None
+
+
+class ErrorDetail(Strict):
+    """What went wrong: a machine-readable code and a one-line reason."""
+
+    code: str = Field(examples=["bad_input"])
+    reason: str = Field(examples=["public key: not hex"])
+
+
+class ErrorResponse(Strict):
+    """Every refusal's body."""
+
+    error: ErrorDetail

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,6 +23,7 @@ from oracle.api.models import (
     EnvelopeEncryptResponse,
     EnvelopeKey,
     EnvelopeKeysResponse,
+    ErrorResponse,
     EventsResponse,
     Health,
     KeyOut,
@@ -59,12 +60,36 @@ logger = logging.getLogger("oracle.api")
 MAX_API_PLAINTEXT = 1024 * 1024
 
 router = APIRouter()
-_ERRORS: dict[int | str, dict[str, str]] = {
-    400: {"description": "Bad input"},
-    401: {"description": "Missing or refused token"},
-    403: {"description": "The token lacks the scope"},
-    422: {"description": "Malformed request body"},
+
+
+def _documented(**codes: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        int(code[1:]): {"model": ErrorResponse, "description": text} for code, text in codes.items()
+    }
+
+
+#: Refusals every scoped route can answer: token, scope, rate, no token key configured.
+_AUTH_ERRORS = _documented(
+    _401="Missing or refused token",
+    _403="The token lacks the scope",
+    _429="Over the client's rate limit (see Retry-After)",
+    _503="No token key configured on the server",
+)
+#: ... and those of a route with query or path parameters.
+_QUERY_ERRORS = {**_AUTH_ERRORS, **_documented(_422="A malformed query or path parameter")}
+#: ... and those a body-carrying route adds (the length checked from the headers first).
+_POST_ERRORS = {
+    **_AUTH_ERRORS,
+    **_documented(
+        _400="Bad input (a key, signature or value the checks refuse)",
+        _411="No Content-Length header",
+        _413="Body over the route's limit",
+        _422="A malformed body, or text the prompt-injection screen refused",
+    ),
 }
+#: ... and a route that uses the service's own keys.
+_KEY_ERRORS = {**_POST_ERRORS, **_documented(_503="No token key, or no service keys")}
+_KEY_ERRORS_GET = {**_AUTH_ERRORS, **_documented(_503="No token key, or no service keys")}
 
 
 def _verify_one(request: Request, item: VerifyRequest) -> bool:
@@ -117,7 +142,7 @@ def metrics(request: Request) -> Response:
     return Response(generate_latest(get_metrics(request).registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.post("/v1/verify", tags=["verify"], responses=_ERRORS)
+@router.post("/v1/verify", tags=["verify"], responses=_POST_ERRORS)
 def verify(
     request: Request,
     body: VerifyRequest,
@@ -127,7 +152,7 @@ def verify(
     return VerifyResponse(valid=_verify_one(request, body))
 
 
-@router.post("/v1/verify/batch", tags=["verify"], responses={**_ERRORS, 413: {}})
+@router.post("/v1/verify/batch", tags=["verify"], responses=_POST_ERRORS)
 def verify_batch(
     request: Request,
     body: VerifyBatchRequest,
@@ -146,7 +171,7 @@ def verify_batch(
     return VerifyBatchResponse(results=results)
 
 
-@router.post("/v1/maml/verify", tags=["maml"], responses=_ERRORS)
+@router.post("/v1/maml/verify", tags=["maml"], responses=_POST_ERRORS)
 def maml_verify(
     request: Request,
     body: MamlVerifyRequest,
@@ -173,7 +198,7 @@ def _keyring(request: Request) -> Keyring:
     return keyring
 
 
-@router.post("/v1/sign", tags=["sign"], responses=_ERRORS)
+@router.post("/v1/sign", tags=["sign"], responses=_KEY_ERRORS)
 def sign(
     request: Request,
     body: SignRequest,
@@ -190,7 +215,7 @@ def sign(
     )
 
 
-@router.post("/v1/maml/sign", tags=["maml"], responses=_ERRORS)
+@router.post("/v1/maml/sign", tags=["maml"], responses=_KEY_ERRORS)
 def maml_sign(
     request: Request,
     body: MamlSignRequest,
@@ -204,7 +229,7 @@ def maml_sign(
     return MamlSignResponse.model_validate({"document": signed, "key_id": "0x" + key.key_id.hex()})
 
 
-@router.get("/v1/events", tags=["admin"], responses=_ERRORS)
+@router.get("/v1/events", tags=["admin"], responses=_QUERY_ERRORS)
 def events(
     request: Request,
     _: Annotated[Principal, Depends(require_scope("admin"))],
@@ -219,12 +244,6 @@ def events(
 
 # --- envelopes ------------------------------------------------------------------------------------
 
-_ENVELOPE_ERRORS: dict[int | str, dict[str, str]] = {
-    **_ERRORS,
-    422: {"description": "Malformed body, or text the prompt-injection screen refused"},
-    503: {"description": "The service holds no keys"},
-}
-
 
 def _recipient(text: str) -> KemPublicKey:
     stripped = text.strip()
@@ -237,7 +256,7 @@ def _recipient(text: str) -> KemPublicKey:
     return key
 
 
-@router.get("/v1/envelope/keys", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+@router.get("/v1/envelope/keys", tags=["envelope"], responses=_KEY_ERRORS_GET)
 def envelope_keys(
     request: Request,
     _: Annotated[Principal, Depends(require_scope("envelope"))],
@@ -260,7 +279,7 @@ def envelope_keys(
     return EnvelopeKeysResponse(keys=keys)
 
 
-@router.post("/v1/envelope/encrypt", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+@router.post("/v1/envelope/encrypt", tags=["envelope"], responses=_KEY_ERRORS)
 def envelope_encrypt(
     request: Request,
     body: EnvelopeEncryptRequest,
@@ -292,7 +311,7 @@ def envelope_encrypt(
     )
 
 
-@router.post("/v1/envelope/decrypt", tags=["envelope"], responses=_ENVELOPE_ERRORS)
+@router.post("/v1/envelope/decrypt", tags=["envelope"], responses=_KEY_ERRORS)
 def envelope_decrypt(
     request: Request,
     body: EnvelopeDecryptRequest,
@@ -328,11 +347,19 @@ def envelope_decrypt(
 
 # --- keys and requests on chain -------------------------------------------------------------------
 
-_CHAIN_ERRORS: dict[int | str, dict[str, str]] = {
-    **_ERRORS,
-    404: {"description": "Unknown to the store and the contract"},
-    409: {"description": "The contract refused the transaction (its custom error named)"},
-    503: {"description": "No node configured, or the node failed"},
+_CHAIN_UNAVAILABLE = "No token key, no node or operator account configured, or the node failed"
+#: Chain-facing reads: by id, from the store and (when configured) the contract.
+_CHAIN_READ_ERRORS = {
+    **_QUERY_ERRORS,
+    **_documented(_404="Unknown to the store and the contract", _503=_CHAIN_UNAVAILABLE),
+}
+#: Chain-facing writes: a transaction from the service's operator account.
+_CHAIN_WRITE_ERRORS = {
+    **_POST_ERRORS,
+    **_documented(
+        _409="The contract refused the transaction (its custom error named)",
+        _503=_CHAIN_UNAVAILABLE,
+    ),
 }
 
 _HEX32 = r"^0x[0-9a-fA-F]{64}$"
@@ -354,7 +381,7 @@ def _key_out(key: Key) -> KeyOut:
 @router.post(
     "/v1/keys",
     tags=["keys"],
-    responses={**_CHAIN_ERRORS, 201: {"model": KeyRegistrationOut}},
+    responses={**_CHAIN_WRITE_ERRORS, 201: {"model": KeyRegistrationOut}},
 )
 def register_key(
     request: Request,
@@ -372,12 +399,12 @@ def register_key(
     return JSONResponse(out.model_dump(mode="json"), 200 if found.already else 201)
 
 
-@router.get("/v1/keys", tags=["keys"], responses=_ERRORS)
+@router.get("/v1/keys", tags=["keys"], responses=_QUERY_ERRORS)
 def list_keys(
     request: Request,
     _: Annotated[Principal, Depends(require_scope("requests"))],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> KeysResponse:
     """Registered keys the daemon has read from the chain (each checked against its id)."""
     return KeysResponse(
@@ -385,7 +412,7 @@ def list_keys(
     )
 
 
-@router.get("/v1/keys/{key_id}", tags=["keys"], responses=_CHAIN_ERRORS)
+@router.get("/v1/keys/{key_id}", tags=["keys"], responses=_CHAIN_READ_ERRORS)
 def get_key(
     request: Request,
     key_id: Annotated[str, Path(pattern=_HEX32, description="The key id, 0x + 32 bytes.")],
@@ -404,7 +431,7 @@ def get_key(
     "/v1/requests",
     tags=["requests"],
     status_code=201,
-    responses=_CHAIN_ERRORS,
+    responses=_CHAIN_WRITE_ERRORS,
 )
 def open_request(
     request: Request,
@@ -457,7 +484,7 @@ def open_request(
     )
 
 
-@router.get("/v1/requests/{request_id}", tags=["requests"], responses=_CHAIN_ERRORS)
+@router.get("/v1/requests/{request_id}", tags=["requests"], responses=_CHAIN_READ_ERRORS)
 def get_request(
     request: Request,
     request_id: Annotated[str, Path(pattern=_HEX32, description="The request id, 0x + 32 bytes.")],
