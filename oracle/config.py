@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     api_signing_keys_dir: Path | None = None
     #: Most items one `/v1/verify/batch` call may carry.
     api_batch_limit: int = Field(default=64, ge=1, le=1000)
+    #: Address the daemon serves `/metrics` and `/healthz` on (with `daemon_metrics_port`).
+    daemon_metrics_host: str = "127.0.0.1"
+    #: Port of the daemon's `/metrics` and `/healthz`; None serves neither (0: a free port).
+    daemon_metrics_port: int | None = Field(default=None, ge=0, le=65_535)
+    #: Blocks the daemon may fall behind the confirmed head (the head minus `confirmations`)
+    #: before its `/healthz` answers 503.
+    daemon_max_lag_blocks: int = Field(default=50, ge=0, le=1_000_000)
+    #: Seconds without a completed cycle (a node outage, a stuck loop) before the daemon's
+    #: `/healthz` answers 503; keep it above `poll_interval`.
+    daemon_max_cycle_age: float = Field(default=120.0, gt=0, le=86_400)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -13,6 +13,8 @@ npm install --no-audit --no-fund --loglevel=error
 bash scripts/setup-slither.sh
 # Brownie pins web3 7: its own environment, which tests/contracts/test_brownie.py drives.
 bash scripts/setup-brownie.sh
+# Debian's prometheus (promtool): alert-rule unit tests and a real scrape (tests/deploy/).
+bash scripts/setup-prometheus.sh
 
 python3 -m ruff check oracle tests benchmarks
 python3 -m mypy

@@ -602,6 +602,14 @@ def oracles_cancel(
     show_default=True,
     help="JSON lines (for log collectors) or plain text.",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Serve /metrics and /healthz on this port (env PQORACLE_DAEMON_METRICS_PORT).",
+)
+@click.option(
+    "--metrics-host", help="Address for --metrics-port (env PQORACLE_DAEMON_METRICS_HOST)."
+)
 def run(
     rpc_url: str | None,
     private_key_file: Path | None,
@@ -615,9 +623,12 @@ def run(
     reset_store: bool,
     invert_verdicts: bool,
     log_format: str,
+    metrics_port: int | None,
+    metrics_host: str | None,
 ) -> None:
     """Run the oracle daemon until SIGINT/SIGTERM."""
     from oracle.daemon import OracleDaemon
+    from oracle.daemon.metrics import DaemonMetrics, MetricsServer
     from oracle.store import Store
 
     settings = _settings(
@@ -627,6 +638,8 @@ def run(
         database_url=database_url,
         confirmations=confirmations,
         start_block=start_block,
+        daemon_metrics_port=metrics_port,
+        daemon_metrics_host=metrics_host,
     )
     configure_logging(json_lines=log_format == "json")
     # The store first: a missing driver or a bad URL is reported before any node is contacted.
@@ -643,6 +656,8 @@ def run(
         stop.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    metrics = DaemonMetrics()
+    server: MetricsServer | None = None
     try:
         daemon = OracleDaemon(
             verifier,
@@ -651,9 +666,20 @@ def run(
             dry_run=dry_run,
             reset_store=reset_store,
             invert_verdicts=invert_verdicts,
+            metrics=metrics,
         )
+        if settings.daemon_metrics_port is not None:
+            server = MetricsServer(
+                metrics,
+                settings.daemon_metrics_host,
+                settings.daemon_metrics_port,
+                max_lag_blocks=settings.daemon_max_lag_blocks,
+                max_cycle_age=settings.daemon_max_cycle_age,
+            )
         daemon.run(stop=stop, max_cycles=1 if once else max_cycles)
     finally:
+        if server is not None:
+            server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         store.close()

@@ -51,6 +51,7 @@ from oracle.chain import (
     commitment,
 )
 from oracle.crypto import get_backend, verify
+from oracle.daemon.metrics import DaemonMetrics
 from oracle.domain import Key, Request, RequestStatus, Status, Vote
 from oracle.errors import (
     ArtifactError,
@@ -146,12 +147,14 @@ class OracleDaemon:
         dry_run: bool = False,
         reset_store: bool = False,
         invert_verdicts: bool = False,
+        metrics: DaemonMetrics | None = None,
     ) -> None:
         """Bind the store to the verifier's deployment and check the account may vote.
 
         With `reset_store`, a chain that no longer has the blocks the store read (a reset
         development node) is followed from a fresh store instead of refused. `invert_verdicts`
         votes the opposite of every verdict: a faulty oracle, for demonstrations of the quorum.
+        `metrics` receives the daemon's counters and gauges (a registry of its own by default).
 
         Raises:
             StoreMismatchError: the store follows another deployment.
@@ -164,6 +167,7 @@ class OracleDaemon:
         self.dry_run = dry_run
         self.reset_store = reset_store
         self.invert_verdicts = invert_verdicts
+        self.metrics = metrics or DaemonMetrics()
         self.backend: Backend = get_backend(settings.crypto_backend)
         chain = verifier.chain
         store.bind(chain.chain_id, verifier.address)
@@ -216,6 +220,7 @@ class OracleDaemon:
                 if failures == 0:
                     outage_started = time.monotonic()
                 failures += 1
+                self.metrics.rpc_error(err)
                 logger.warning(
                     "node request failed, retrying",
                     extra={"error": _one_line(err), "failures": failures},
@@ -280,7 +285,8 @@ class OracleDaemon:
             finalised += self.close_voted(safe)
         counts = self.store.counts()
         open_states = [s for s in _OPEN if s is not RequestState.VERIFIED or not self.dry_run]
-        unsettled = 0 if self.dry_run else len(self.store.unsettled_submissions(chain.address))
+        transactions = [] if self.dry_run else self.store.unsettled_submissions(chain.address)
+        unsettled = len(transactions)
         report = CycleReport(
             head=head,
             ingested_to=ingested_to,
@@ -295,6 +301,7 @@ class OracleDaemon:
             + (0 if caught_up else 1),
             rewound_to=rewound_to,
         )
+        self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
                 "cycle",
@@ -346,6 +353,7 @@ class OracleDaemon:
         result = self.store.rewind(fork)
         # The node's count of this account's transactions may have gone back with the blocks.
         chain.nonces.reset()
+        self.metrics.reorgs.inc()
         record_event(
             self.store,
             SecurityEventType.REORG,
@@ -419,6 +427,7 @@ class OracleDaemon:
             except NodeRequestError as err:
                 if not err.result_cap or end == start:
                     raise
+                self.metrics.rpc_error(err)
                 self.log_window = max(1, (end - start + 1) // 2)
                 logger.warning(
                     "node capped a log query, halving the window",
@@ -471,6 +480,7 @@ class OracleDaemon:
             elif isinstance(event, VerificationDisputed):
                 disputes.append(event)
         result = self.store.ingest(keys=keys, requests=requests, blocks=blocks, next_block=end + 1)
+        self.metrics.requests_seen.inc(result.new_requests)
         for request_id in result.conflicts:
             record_event(
                 self.store,
@@ -603,6 +613,7 @@ class OracleDaemon:
                     self.store.record_verdict(verdict.request_id, verdict.valid, self.backend.name)
                 except StoreConflictError:
                     continue
+                self.metrics.verdict(verdict.valid)
                 logger.info(
                     "verified",
                     extra={"request_id": verdict.request_id, "valid": verdict.valid},
@@ -817,6 +828,7 @@ class OracleDaemon:
                                 "outcome": outcomes.get(request_id),
                             },
                         )
+                    self._time_votes(submission, receipt, outcomes)
                 continue
             lost = submission.state is not SubmissionState.SIGNED
             if lost:
@@ -835,6 +847,26 @@ class OracleDaemon:
                 continue
             if lost or self._resend_due(submission, known, now):
                 self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce)
+
+    def _time_votes(
+        self, submission: Submission, receipt: Receipt, outcomes: dict[bytes, str]
+    ) -> None:
+        """Observe each counted vote's latency: chain seconds from its request's block to the
+        vote's block (block timestamps at both ends, so no clock but the chain's is read)."""
+        counted = [rid for rid, _ in submission.votes if outcomes.get(rid) == "counted"]
+        if not counted:
+            return
+        chain = self.verifier.chain
+        mined_at = chain.block_timestamp(receipt.block_number)
+        stamps: dict[int, int] = {}
+        for request_id in counted:
+            stored = self.store.request(request_id)
+            if stored is None:
+                continue
+            block = stored.request.block_number
+            if block not in stamps:
+                stamps[block] = chain.block_timestamp(block)
+            self.metrics.latency.observe(max(mined_at - stamps[block], 0))
 
     def _outcomes(self, submission: Submission, receipt: Receipt) -> dict[bytes, str]:
         """What the contract made of each vote, from the receipt's own logs."""
@@ -869,6 +901,7 @@ class OracleDaemon:
         self.store.mark_final(request_id, status.status, block)
         verdict = status.verdict
         if verdict is not None and stored.verdict is not None and stored.verdict != verdict:
+            self.metrics.disagreements.inc()
             record_event(
                 self.store,
                 SecurityEventType.VERDICT_DISAGREEMENT,
@@ -960,6 +993,7 @@ class OracleDaemon:
                 continue
             if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
                 submitted += len(chunk)
+                self.metrics.votes_sent.inc(len(chunk))
         return submitted, closed
 
     def _nonce_gap(self) -> bool:
@@ -998,6 +1032,7 @@ class OracleDaemon:
         try:
             self.verifier.broadcast(signed)
         except NonceConflictError as err:
+            self.metrics.rpc_error(err)
             # Settling decides from the account's count whether another transaction took it.
             logger.warning(
                 "node refused the nonce",
@@ -1005,6 +1040,7 @@ class OracleDaemon:
             )
             return False
         except TransactionRejectedError as err:
+            self.metrics.rpc_error(err)
             logger.error(
                 "node refused the vote transaction", extra={"tx_hash": tx_hash, "error": str(err)}
             )
