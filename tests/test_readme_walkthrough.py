@@ -25,12 +25,12 @@ SECTION = "Walkthrough on a local Anvil"
 TIMEOUT = 120
 
 
-def walkthrough_block(readme: str) -> str:
-    """The one fenced shell block of the README's walkthrough section."""
-    section = re.search(rf"^## {re.escape(SECTION)}\n(.*?)(?=^## )", readme, re.S | re.M)
-    assert section, f"README.md has no '## {SECTION}' section"
+def walkthrough_block(readme: str, title: str = SECTION) -> str:
+    """The one fenced shell block of the README's section `title`."""
+    section = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", readme, re.S | re.M)
+    assert section, f"README.md has no '## {title}' section"
     blocks = re.findall(r"^```sh\n(.*?)^```", section.group(1), re.S | re.M)
-    assert len(blocks) == 1, f"'{SECTION}' holds exactly one ```sh block"
+    assert len(blocks) == 1, f"'{title}' holds exactly one ```sh block"
     return str(blocks[0])
 
 
@@ -132,3 +132,35 @@ def test_the_readme_walkthrough_runs_literally_and_ends_valid(tmp_path: Path) ->
     assert last[1] == "valid", failure
     for key_file in ("admin.key", "dapp.key", "oracle.key", "signer.pem"):
         assert (work / key_file).stat().st_mode & 0o077 == 0, key_file
+
+
+@pytest.mark.integration
+def test_the_readme_http_service_example_runs_literally_and_verifies(tmp_path: Path) -> None:
+    script = tmp_path / "http.sh"
+    script.write_text(walkthrough_block((ROOT / "README.md").read_text(), "HTTP service"))
+    bin_dir = _bin_dir(tmp_path / "bin")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PQORACLE_")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["PORT"] = str(free_port())
+    process = subprocess.Popen(
+        ["timeout", "60", "bash", "-e", "-o", "pipefail", str(script)],
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=90)
+    finally:
+        _kill_group(process.pid)
+        process.wait(timeout=10)
+    text = output.decode(errors="replace")
+    failure = f"exit {process.returncode}\n{text}\n--- serve.log ---\n{_tail(work / 'serve.log')}"
+    assert process.returncode == 0, failure
+    assert text.rstrip().endswith('{"valid":true}'), failure
+    assert (work / "token.pem").stat().st_mode & 0o077 == 0
+    assert "eyJ" not in (work / "serve.log").read_text()  # no token in the service's log

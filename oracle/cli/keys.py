@@ -92,6 +92,7 @@ def keygen(algorithm: str, out: Path, password_file: str | None, as_json: bool) 
         "key_id": "0x" + key.key_id.hex(),
         "private_key_file": str(out),
         "public_key_file": str(public_path),
+        "public_key": "0x" + key.public_key.hex(),
     }
     emit(result, as_json)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -33,6 +35,30 @@ def serve(
 @click.group()
 def token() -> None:
     """Bearer tokens from the local issuer (key: PQORACLE_API_JWT_PRIVATE_KEY_FILE)."""
+
+
+@token.command(name="keygen")
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 private key PEM to create (mode 0600, never overwritten).",
+)
+def keygen(out: Path) -> None:
+    """Create the local issuer's Ed25519 key (set PQORACLE_API_JWT_PRIVATE_KEY_FILE to it)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from oracle.cli._io import write_private
+
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    write_private(out, pem)
+    click.echo(str(out))
 
 
 @token.command(name="issue")
