@@ -6,12 +6,14 @@ with the reason, when the node is not installed (`npm install` provides both).
 `postgres_url` is a fresh database on a private PostgreSQL cluster (tests/postgres.py) that the
 session starts on first use. A machine without PostgreSQL fails those tests with what to install;
 set PQORACLE_SKIP_POSTGRES=1 to skip them instead (scripts/test.sh unsets it: CI runs them).
+`store_url` runs a test once on a SQLite file and once on such a database.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,13 @@ def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
     url = postgres_cluster.create_database()
     yield url
     postgres_cluster.drop_database(url)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
+)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty store: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("postgres_url"))

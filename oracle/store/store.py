@@ -306,13 +306,17 @@ class Store:
             engine.dispose()
             raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
         store = cls(engine, url)
-        with store._session() as session:
-            meta = session.get(Meta, 1)
-            if meta is not None and meta.schema_version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"the store has schema version {meta.schema_version}; this version of "
-                    f"pqoracle reads version {SCHEMA_VERSION}: use a new database"
-                )
+        try:
+            with store._session() as session:
+                meta = session.get(Meta, 1)
+                if meta is not None and meta.schema_version != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the store has schema version {meta.schema_version}; this version of "
+                        f"pqoracle reads version {SCHEMA_VERSION}: use a new database"
+                    )
+        except StoreError:
+            engine.dispose()
+            raise
         return store
 
     def close(self) -> None:

@@ -1,9 +1,9 @@
-"""The store on each backend: a SQLite file and a fresh database on the session's PostgreSQL."""
+"""The store on each backend (`store_url` in tests/conftest.py): a SQLite file and a fresh
+database on the session's PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -12,16 +12,6 @@ from sqlalchemy.engine import make_url
 from oracle.store import Store
 
 VERIFIER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-
-
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
-)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty store: a SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

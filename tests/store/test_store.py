@@ -530,6 +530,8 @@ def test_two_handles_on_one_database_do_not_fail_on_each_other(store_url: str) -
     first.record_verdict(_id(1), True, "cryptography")
     with pytest.raises(StoreConflictError):
         second.record_verdict(_id(1), False, "cryptography")
+    first.close()
+    second.close()
 
 
 def test_security_events_filter_by_since_type_and_limit_together(store: Store) -> None:
