@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The store's tests start a private PostgreSQL cluster (tests/postgres.py): the server binaries
+# come from Debian's package when they are missing, and CI never skips those tests.
+if ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && ! command -v pg_ctl >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+unset PQORACLE_SKIP_POSTGRES
 # constraints.txt pins every Python package to the versions the suite last passed with.
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]" -c constraints.txt
 # `npm install` honours package-lock.json; `npm ci` refuses a lock file that records only this

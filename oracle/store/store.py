@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
@@ -39,8 +39,14 @@ from oracle.types import Commitment, KeyId, RequestId, TxHash
 _LOG_CURSOR: Final = "logs"
 #: Ingested block hashes kept for finding the fork point of a reorg (newest first).
 BLOCK_HISTORY: Final = 512
-#: Seconds a SQLite writer waits for another process's write transaction to end.
-SQLITE_BUSY_TIMEOUT: Final = 30.0
+#: Seconds a transaction waits for another process's transaction to end before the store reports
+#: itself busy (SQLite's busy timeout; PostgreSQL's lock_timeout).
+BUSY_TIMEOUT: Final = 30.0
+#: The PostgreSQL advisory lock every store transaction holds ("pqoracle" in ASCII); advisory locks
+#: are per database, so stores in other databases of one server do not wait on each other.
+_POSTGRES_LOCK_KEY: Final = 0x70716F7261636C65
+#: SQLSTATEs of a lost wait: lock_not_available (lock_timeout), serialization_failure, deadlock.
+_POSTGRES_BUSY: Final = frozenset({"55P03", "40001", "40P01"})
 #: States a request leaves the pipeline in until a log on a new chain puts it back.
 _REPLACEABLE: Final = (RequestState.ORPHANED, RequestState.VANISHED, RequestState.REJECTED)
 _POSTGRES_EXTRA: Final = "pip install 'pq-signature-oracle[postgres]'"
@@ -123,6 +129,33 @@ def _key(row: KeyRecord) -> Key:
     )
 
 
+def _postgres_connect(timeout: float) -> Callable[[Any, Any], None]:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # Session-wide, so the wait for the store's lock below ends like SQLite's busy timeout.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {max(1, round(timeout * 1000))}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return connect
+
+
+def _postgres_begin(connection: Any) -> None:
+    # The equivalent of SQLite's BEGIN IMMEDIATE: one transaction at a time per store, the others
+    # queue (up to lock_timeout). Under READ COMMITTED alone, two handles would both read "no such
+    # row" and one would fail on the key, or both read a counter and one increment would be lost;
+    # the lock makes every read-then-write transaction see the last commit, as on SQLite.
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK_KEY})")
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone (they are stored in UTC); PostgreSQL in
+    # the session's time zone. Callers always get UTC, and a time they pass without a zone is UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def _request(row: RequestRecord) -> Request:
     return Request(
         request_id=RequestId(row.request_id),
@@ -191,7 +224,7 @@ def _submission(row: Submission, votes: list[SubmissionVote]) -> DomainSubmissio
         block_hash=row.block_hash,
         confirmed=row.confirmed,
         sends=row.sends,
-        last_sent_at=row.last_sent_at,
+        last_sent_at=None if row.last_sent_at is None else _utc(row.last_sent_at),
     )
 
 
@@ -201,7 +234,7 @@ def _event(row: SecurityEvent) -> StoredSecurityEvent:
         type=row.type,
         severity=row.severity,
         detail=row.detail,
-        created_at=row.created_at,
+        created_at=_utc(row.created_at),
         request_id=row.request_id,
         key_id=row.key_id,
         tx_hash=row.tx_hash,
@@ -229,6 +262,8 @@ def _describe(err: BaseException, url: str | None) -> str:
 
 
 def _is_busy(err: OperationalError) -> bool:
+    if getattr(err.orig, "sqlstate", None) in _POSTGRES_BUSY:
+        return True
     text = str(err.orig).lower()
     return "locked" in text or "busy" in text
 
@@ -260,12 +295,11 @@ class Store:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         sqlite = parsed.get_backend_name() == "sqlite"
+        postgres = parsed.get_backend_name() == "postgresql"
         try:
-            engine = create_engine(
-                parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {}
-            )
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT} if sqlite else {})
         except ModuleNotFoundError as err:
-            hint = f"; {_POSTGRES_EXTRA}" if parsed.get_backend_name() == "postgresql" else ""
+            hint = f"; {_POSTGRES_EXTRA}" if postgres else ""
             raise ConfigError(
                 f"the store's database driver is not installed ({err.name}){hint}"
             ) from None
@@ -274,19 +308,26 @@ class Store:
         if sqlite:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+        elif postgres:
+            event.listen(engine, "connect", _postgres_connect(BUSY_TIMEOUT))
+            event.listen(engine, "begin", _postgres_begin)
         try:
             Base.metadata.create_all(engine)
         except SQLAlchemyError as err:
             engine.dispose()
             raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
         store = cls(engine, url)
-        with store._session() as session:
-            meta = session.get(Meta, 1)
-            if meta is not None and meta.schema_version != SCHEMA_VERSION:
-                raise StoreError(
-                    f"the store has schema version {meta.schema_version}; this version of "
-                    f"pqoracle reads version {SCHEMA_VERSION}: use a new database"
-                )
+        try:
+            with store._session() as session:
+                meta = session.get(Meta, 1)
+                if meta is not None and meta.schema_version != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the store has schema version {meta.schema_version}; this version of "
+                        f"pqoracle reads version {SCHEMA_VERSION}: use a new database"
+                    )
+        except StoreError:
+            engine.dispose()
+            raise
         return store
 
     def close(self) -> None:
@@ -316,9 +357,7 @@ class Store:
             ) from err
         except OperationalError as err:
             if _is_busy(err):
-                raise StoreConflictError(
-                    f"the store is busy: {_describe(err, self._url)}"
-                ) from err
+                raise StoreConflictError(f"the store is busy: {_describe(err, self._url)}") from err
             raise StoreError(f"store operation failed: {_describe(err, self._url)}") from err
         except SQLAlchemyError as err:
             raise StoreError(f"store operation failed: {_describe(err, self._url)}") from err
@@ -889,10 +928,11 @@ class Store:
         event_type: SecurityEventType | None = None,
         limit: int = 1000,
     ) -> list[StoredSecurityEvent]:
-        """Stored security events, oldest first, optionally from `since` and of one type."""
+        """Stored security events, oldest first, optionally from `since` (UTC unless it carries
+        a zone) and of one type."""
         query = select(SecurityEvent).order_by(SecurityEvent.id)
         if since is not None:
-            query = query.where(SecurityEvent.created_at >= since)
+            query = query.where(SecurityEvent.created_at >= _utc(since))
         if event_type is not None:
             query = query.where(SecurityEvent.type == event_type)
         with self._session() as session:

@@ -104,3 +104,11 @@ def scenario_on(chain: Chain, tmp_path: Path, *, oracles: int = 1, threshold: in
 @pytest.fixture
 def scenario(embedded_chain: Chain, tmp_path: Path) -> Scenario:
     return scenario_on(embedded_chain, tmp_path)
+
+
+@pytest.fixture
+def scenario_on_each_store(embedded_chain: Chain, tmp_path: Path, store_url: str) -> Scenario:
+    """`scenario` with its store on each backend: a SQLite file, then a PostgreSQL database."""
+    scenario = scenario_on(embedded_chain, tmp_path)
+    scenario.store_url = store_url
+    return scenario

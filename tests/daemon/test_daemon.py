@@ -66,7 +66,8 @@ def test_daemon_records_verdicts_and_the_mined_transaction(scenario: Scenario) -
     assert submission.sender == scenario.oracle.chain.address
 
 
-def test_a_second_run_over_the_same_store_sends_nothing(scenario: Scenario) -> None:
+def test_a_second_run_over_the_same_store_sends_nothing(scenario_on_each_store: Scenario) -> None:
+    scenario = scenario_on_each_store
     for _ in range(3):
         scenario.open()
     first = _daemon(scenario)
@@ -75,13 +76,16 @@ def test_a_second_run_over_the_same_store_sends_nothing(scenario: Scenario) -> N
     [batch] = first.store.all_submissions()
     assert len(batch.votes) == 3
     head = scenario.chain.block_number()
-    report = _daemon(scenario).run(max_cycles=3)
+    second = _daemon(scenario)
+    report = second.run(max_cycles=3)
     assert report is not None
     assert report.submitted == 0
     assert scenario.fulfilments() == dict.fromkeys(scenario.expected, 1)
     # Only reads happened: no transaction of the oracle was mined.
     assert scenario.chain.w3.eth.get_transaction_count(scenario.oracle.chain.address) == 1
     assert scenario.chain.block_number() == head
+    first.store.close()
+    second.store.close()
 
 
 @pytest.mark.parametrize("crash_on", [1, 2, 3])

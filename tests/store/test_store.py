@@ -1,23 +1,31 @@
 """The daemon's store (schema 3): requests by their 32-byte ids, vote transactions carrying many
 votes and what the contract made of each, reorg rewinds, security events, SQLite and PostgreSQL
-URLs."""
+URLs. The `store` and `store_url` fixtures (tests/store/conftest.py) run each behaviour on a SQLite
+file and on a real PostgreSQL database."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from oracle.domain import Key, Request, Status
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store import RequestState, Store, SubmissionState
 from oracle.types import Commitment, KeyId, RequestId, TxHash
+from tests.postgres import PostgresCluster
+from tests.store.conftest import VERIFIER, raw_engine
 
-VERIFIER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+T = TypeVar("T")
 
 
 def _id(n: int) -> RequestId:
@@ -49,13 +57,6 @@ def _request(n: int, block: int = 11) -> Request:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
-    opened.bind(31337, VERIFIER)
-    return opened
-
-
 def test_ingesting_a_window_twice_stores_each_log_once(store: Store) -> None:
     first = store.ingest(
         keys=[_key()], requests=[_request(1), _request(2)], blocks={}, next_block=20
@@ -69,13 +70,14 @@ def test_ingesting_a_window_twice_stores_each_log_once(store: Store) -> None:
     assert store.counts()[RequestState.PENDING] == 2
 
 
-def test_cursor_starts_at_the_default_and_survives_reopening(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    store = Store.open(url)
+def test_cursor_starts_at_the_default_and_survives_reopening(store_url: str) -> None:
+    store = Store.open(store_url)
     assert store.next_block(default=7) == 7
     store.ingest(keys=[], requests=[], blocks={}, next_block=42)
     store.close()
-    assert Store.open(url).next_block(default=7) == 42
+    reopened = Store.open(store_url)
+    assert reopened.next_block(default=7) == 42
+    reopened.close()
 
 
 def test_a_store_refuses_a_second_deployment(store: Store) -> None:
@@ -159,15 +161,16 @@ def test_rejected_requests_keep_their_reason(store: Store) -> None:
     assert stored.note == "payload does not match its commitment"
 
 
-def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    Store.open(url).bind(1, VERIFIER)
-    engine = create_engine(url)
+def test_a_store_of_another_schema_version_is_refused(store_url: str) -> None:
+    first = Store.open(store_url)
+    first.bind(1, VERIFIER)
+    first.close()
+    engine = raw_engine(store_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE meta SET schema_version = 999"))
     engine.dispose()
     with pytest.raises(StoreError, match="schema version 999"):
-        Store.open(url)
+        Store.open(store_url)
 
 
 def test_an_unusable_url_is_a_store_error() -> None:
@@ -503,12 +506,272 @@ def test_store_errors_carry_their_cause_but_never_the_password(tmp_path: Path) -
     assert "hunter2" not in str(malformed.value)
 
 
-def test_two_handles_on_one_sqlite_file_do_not_fail_on_each_other(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    first, second = Store.open(url), Store.open(url)
+@pytest.mark.integration
+def test_postgres_errors_carry_their_cause_but_never_the_password(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    wrong = postgres_cluster.url().replace(postgres_cluster.password, "hunter2-wrong")
+    with pytest.raises(StoreError) as refused:
+        Store.open(wrong)
+    assert "password authentication failed" in str(refused.value)
+    assert "hunter2-wrong" not in str(refused.value)
+    with pytest.raises(StoreError) as absent:
+        Store.open(postgres_cluster.url("no_such_database"))
+    assert 'database "no_such_database" does not exist' in str(absent.value)
+    assert postgres_cluster.password not in str(absent.value)
+    assert "\n" not in str(absent.value)
+
+
+def test_two_handles_on_one_database_do_not_fail_on_each_other(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
     first.bind(31337, VERIFIER)
     first.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
     second.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
     first.record_verdict(_id(1), True, "cryptography")
     with pytest.raises(StoreConflictError):
         second.record_verdict(_id(1), False, "cryptography")
+    first.close()
+    second.close()
+
+
+def test_security_events_filter_by_since_type_and_limit_together(store: Store) -> None:
+    from oracle.store.models import SecurityEventType, Severity
+
+    for n in range(5):
+        kind = SecurityEventType.REORG if n % 2 == 0 else SecurityEventType.AUTH_REFUSED
+        store.add_security_event(kind, Severity.WARNING, f"event {n}", block_number=n)
+    everything = store.security_events()
+    assert [e.detail for e in everything] == [f"event {n}" for n in range(5)]
+    assert [e.detail for e in store.security_events(limit=2)] == ["event 0", "event 1"]
+    reorgs = store.security_events(event_type=SecurityEventType.REORG, limit=2)
+    assert [e.block_number for e in reorgs] == [0, 2]
+    since = store.security_events(since=everything[0].created_at, limit=3)
+    assert [e.detail for e in since] == ["event 0", "event 1", "event 2"]
+
+
+def test_event_times_are_utc_and_since_compares_instants_in_any_zone(store: Store) -> None:
+    from oracle.store.models import SecurityEventType, Severity
+
+    event = store.add_security_event(SecurityEventType.REORG, Severity.WARNING, "replaced")
+    [stored] = store.security_events()
+    assert stored.created_at == event.created_at
+    assert stored.created_at.utcoffset() == timedelta(0)
+    moment = stored.created_at
+    east = timezone(timedelta(hours=5))
+    west = timezone(timedelta(hours=-7))
+    # The same instant written in another zone: the wall clock differs, the time does not.
+    assert store.security_events(since=(moment - timedelta(seconds=1)).astimezone(east)) == [stored]
+    assert store.security_events(since=(moment + timedelta(seconds=1)).astimezone(west)) == []
+    assert store.security_events(since=(moment + timedelta(hours=2)).astimezone(east)) == []
+    # A time without a zone is UTC.
+    naive = (moment - timedelta(seconds=1)).replace(tzinfo=None)
+    assert store.security_events(since=naive) == [stored]
+    assert store.security_events(since=naive + timedelta(seconds=2)) == []
+
+
+def test_record_event_stores_what_it_logs(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from oracle.security import event_as_json, record_event
+    from oracle.store.models import SecurityEventType, Severity
+
+    with caplog.at_level(logging.WARNING, logger="oracle.security"):
+        event = record_event(
+            store,
+            SecurityEventType.VERDICT_DISAGREEMENT,
+            "the chain says valid",
+            request_id=_id(4),
+            tx_hash=b"\x09" * 32,
+            block_number=2**40,
+        )
+    assert event.severity is Severity.CRITICAL
+    [stored] = store.security_events(event_type=SecurityEventType.VERDICT_DISAGREEMENT)
+    assert stored == event
+    as_json = event_as_json(stored)
+    assert as_json["request_id"] == "0x" + _id(4).hex()
+    assert as_json["block"] == 2**40
+    assert str(as_json["time"]).endswith("+00:00")
+    assert [r.getMessage() for r in caplog.records] == ["security event: the chain says valid"]
+
+
+def test_bytes_and_large_numbers_come_back_exactly(store: Store) -> None:
+    every_byte = bytes(range(256))
+    request = dataclasses.replace(
+        _request(1, block=2**62),
+        nonce=2**256 - 1,
+        fee=2**96 - 1,
+        callback_gas_limit=2**32,
+        deadline=2**63 - 1,
+        message=every_byte * 4,
+        context=b"\x00" * 255,
+        signature=b"\xff" * 4627,
+        block_hash=b"\x00" * 32,
+    )
+    key = dataclasses.replace(_key(), public_key=every_byte * 10 + b"\x00" * 32)
+    store.ingest(keys=[key], requests=[request], blocks={2**62: b"\x00" * 32}, next_block=2**62)
+    stored = store.request(_id(1))
+    assert stored is not None
+    assert stored.request == request
+    assert all(
+        type(value) is bytes
+        for value in (stored.request.message, stored.request.context, stored.request.signature)
+    )
+    assert store.key(key.key_id) == key
+    assert store.ingested_blocks() == [(2**62, b"\x00" * 32)]
+    # An empty context is stored as empty bytes, not as NULL.
+    store.ingest(keys=[], requests=[_request(2)], blocks={}, next_block=2**62)
+    second = store.request(_id(2))
+    assert second is not None
+    assert second.request.context == b""
+
+
+def test_sends_of_one_transaction_from_two_handles_are_all_counted(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
+    first.bind(31337, VERIFIER)
+    first.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    first.record_verdict(_id(1), True, "cryptography")
+    tx_hash = _signed(first, [1], nonce=0)
+    counted: list[int] = []
+    rounds = 40
+
+    def send(handle: Store) -> None:
+        counted.extend(handle.record_sent(tx_hash) for _ in range(rounds))
+
+    _in_threads(send, [first, second])
+    [submission] = first.submissions(_id(1))
+    assert submission.sends == 2 * rounds
+    assert sorted(counted) == list(range(1, 2 * rounds + 1))
+    first.close()
+    second.close()
+
+
+def test_two_handles_ingesting_the_same_windows_at_once_store_each_log_once(
+    store_url: str,
+) -> None:
+    handles = [Store.open(store_url) for _ in range(3)]
+    handles[0].bind(31337, VERIFIER)
+    windows = [[_request(n) for n in range(start, start + 4)] for start in range(1, 41, 4)]
+    results: list[object] = []
+
+    def ingest(handle: Store) -> None:
+        for window in windows:
+            results.append(handle.ingest(keys=[_key()], requests=window, blocks={}, next_block=12))
+
+    _in_threads(ingest, handles)
+    assert len(results) == 3 * len(windows)
+    stored = handles[0].requests_in(RequestState.PENDING, limit=100)
+    assert sorted(r.request.request_id for r in stored) == [_id(n) for n in range(1, 41)]
+    # Arrival order stays a strict order: no two requests share a sequence number.
+    engine = raw_engine(store_url)
+    with engine.connect() as connection:
+        seqs = [row[0] for row in connection.execute(text("SELECT seq FROM requests"))]
+    engine.dispose()
+    assert sorted(seqs) == list(range(1, 41))
+    for handle in handles:
+        handle.close()
+
+
+def test_racing_verdicts_from_two_handles_move_a_request_once(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
+    first.bind(31337, VERIFIER)
+    first.ingest(keys=[], requests=[_request(n) for n in range(1, 21)], blocks={}, next_block=12)
+    wins: list[tuple[int, bool]] = []
+    losses: list[int] = []
+
+    def decide(handle: Store) -> None:
+        verdict = handle is first
+        for n in range(1, 21):
+            try:
+                handle.record_verdict(_id(n), verdict, "cryptography")
+            except StoreConflictError:
+                losses.append(n)
+            else:
+                wins.append((n, verdict))
+
+    _in_threads(decide, [first, second])
+    assert sorted(n for n, _ in wins) == list(range(1, 21))
+    assert sorted(losses) == list(range(1, 21))
+    for n, verdict in wins:
+        stored = first.request(_id(n))
+        assert stored is not None
+        assert (stored.state, stored.verdict) == (RequestState.VERIFIED, verdict)
+    first.close()
+    second.close()
+
+
+def test_a_writer_waits_for_another_handles_transaction_then_proceeds(store_url: str) -> None:
+    first, second = Store.open(store_url), Store.open(store_url)
+    first.bind(31337, VERIFIER)
+    held = 0.5
+    waited: list[float] = []
+
+    def write() -> None:
+        started = time.monotonic()
+        second.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+        waited.append(time.monotonic() - started)
+
+    with first._session() as session:
+        session.execute(text("SELECT 1"))
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(held)
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    assert waited
+    assert waited[0] >= held * 0.8
+    assert first.counts()[RequestState.PENDING] == 1
+    first.close()
+    second.close()
+
+
+def test_a_writer_that_waits_too_long_reports_the_store_busy(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import oracle.store.store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.2)
+    first, second = Store.open(store_url), Store.open(store_url)
+    first.bind(31337, VERIFIER)
+    with first._session() as session:
+        session.execute(text("SELECT 1"))
+        started = time.monotonic()
+        with pytest.raises(StoreConflictError, match="busy"):
+            second.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+        assert time.monotonic() - started < 10
+    second.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    assert second.counts()[RequestState.PENDING] == 1
+    first.close()
+    second.close()
+
+
+def test_stores_opened_at_once_on_an_empty_database_create_its_tables_once(
+    store_url: str,
+) -> None:
+    opened: list[Store] = []
+    _in_threads(lambda _: opened.append(Store.open(store_url)), range(4))
+    assert len(opened) == 4
+    opened[0].bind(31337, VERIFIER)
+    opened[3].ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    assert opened[1].counts()[RequestState.PENDING] == 1
+    for handle in opened:
+        handle.close()
+
+
+def _in_threads(work: Callable[[T], None], handles: Sequence[T]) -> None:
+    """Run `work` on each handle in its own thread at once; re-raise the first failure."""
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(handles), timeout=30)
+
+    def run(handle: T) -> None:
+        try:
+            start.wait()
+            work(handle)
+        except BaseException as err:  # reported to the test below
+            failures.append(err)
+
+    threads = [threading.Thread(target=run, args=(handle,)) for handle in handles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a store call hung"
+    if failures:
+        raise failures[0]
