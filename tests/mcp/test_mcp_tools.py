@@ -240,6 +240,8 @@ def test_envelopes_seal_to_a_recipient_and_open_with_the_servers_key(
         SecurityEventType.DECRYPTION_FAILED,
         SecurityEventType.SIGNATURE_REJECTED,
     ]
+    for private in (server.signer.to_pem(), server.inbox.to_pem()):
+        assert private.decode().splitlines()[1] not in server.stderr
 
 
 def test_encrypt_envelope_refuses_text_carrying_a_prompt_injection(server: OracleServer) -> None:
