@@ -1,4 +1,4 @@
-"""`request_status` against a SignatureVerifier on Anvil: the tool reports what the contract holds."""
+"""`request_status` against a SignatureVerifier on Anvil: the tool reports the contract's status."""
 
 from __future__ import annotations
 
@@ -66,9 +66,7 @@ def test_request_status_reports_the_contracts_status_as_votes_arrive(
         "invalid_votes": 0,
         "deadline": request.deadline,
     }
-    assert tool_error(missing).endswith(
-        f"no request has id {unknown} in the store or the contract"
-    )
+    assert tool_error(missing).endswith(f"no request has id {unknown} in the store or the contract")
     logs = server.stderr
     assert "MCP server ready: 6 tools, 1 signing keys, 1 envelope keys, chain configured" in logs
     secret = anvil.private_key.lower().removeprefix("0x")
