@@ -1,4 +1,4 @@
-"""`request_status` against a SignatureVerifier on Anvil: the tool reports the contract's status."""
+"""`request_status` against a SignatureVerifier on Anvil, with the oracle daemon on its store."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import anyio
 import pytest
 from mcp.client import ClientSession
 
+from oracle.config import Settings
 from oracle.crypto import SigningKey
-from oracle.domain import Vote
+from oracle.daemon.service import OracleDaemon
 from oracle.requests import open_request
+from oracle.store import Store
 from tests.chains import LocalNode, deploy_with_roles
 from tests.mcp.mcp_helpers import OracleServer, structured, tool_error
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.integration
 API_KEY = "rpc-api-key-0f3c9e"
 
 
-def test_request_status_reports_the_contracts_status_as_votes_arrive(
+def test_request_status_reports_the_contract_and_the_daemons_store_as_a_request_settles(
     anvil: LocalNode, tmp_path: Path
 ) -> None:
     deployment = deploy_with_roles(anvil.connect())
@@ -39,12 +41,19 @@ def test_request_status_reports_the_contracts_status_as_votes_arrive(
         PQORACLE_PRIVATE_KEY=anvil.private_key,
     )
 
-    def vote() -> None:
-        deployment.oracle.vote(Vote(request.request_id, True, request.terms))
+    def run_the_daemon() -> None:
+        # The oracle's daemon on the server's store: it reads the request, verifies, votes.
+        store = Store.open(server.store_url)
+        try:
+            settings = Settings(database_url=server.store_url, poll_interval=0.05)
+            daemon = OracleDaemon(deployment.oracle, store, settings)
+            daemon.run(until_settled=True, timeout=60)
+        finally:
+            store.close()
 
     async def scenario(session: ClientSession) -> list[Any]:
         before = await session.call_tool("request_status", {"request_id": request_id})
-        await anyio.to_thread.run_sync(vote)
+        await anyio.to_thread.run_sync(run_the_daemon)
         after = await session.call_tool("request_status", {"request_id": request_id})
         missing = await session.call_tool("request_status", {"request_id": unknown})
         return [before, after, missing]
@@ -60,7 +69,16 @@ def test_request_status_reports_the_contracts_status_as_votes_arrive(
             "deadline": request.deadline,
         },
     }
-    assert structured(after)["chain"] == {
+    settled = structured(after)
+    assert settled["store"] == settled["store"] | {
+        "state": "final",
+        "verdict": True,
+        "final_status": "valid",
+        "key_id": "0x" + key_id.hex(),
+        "requester": deployment.admin.chain.address,
+        "block": request.block_number,
+    }
+    assert settled["chain"] == {
         "status": "valid",
         "valid_votes": 1,
         "invalid_votes": 0,
