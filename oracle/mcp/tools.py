@@ -161,11 +161,6 @@ class OracleTools:
         self._chain_lock = threading.Lock()
 
     @property
-    def keyring(self) -> Keyring | None:
-        """The service's keys, if a key directory is configured."""
-        return self._keyring
-
-    @property
     def chain_configured(self) -> bool:
         """Whether the settings name a node and a verifier (`request_status` then asks it)."""
         return self._settings.rpc_url is not None and self._settings.verifier_address is not None
