@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from oracle import crypto, maml
 from oracle.crypto.envelope import Envelope, open_envelope, seal
+from oracle.crypto.kem import ML_KEM_768, KemPublicKey
 from oracle.errors import (
     CryptoError,
     DecryptionError,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from oracle.chain import Verifier
     from oracle.chain.events import KeyRegistered
     from oracle.crypto import Algorithm, PublicKey, SigningKey
-    from oracle.crypto.kem import KemPrivateKey, KemPublicKey
+    from oracle.crypto.kem import KemPrivateKey
     from oracle.domain import Key, RequestStatus
     from oracle.maml.signing import Requirement
     from oracle.store import Store
@@ -46,6 +47,7 @@ __all__ = [
     "encrypt_envelope",
     "find_key",
     "parse_public_key",
+    "parse_recipient_key",
     "register_key",
     "request_view",
     "screen_document",
@@ -190,6 +192,23 @@ def verify_document(
 
 
 # --- envelopes ------------------------------------------------------------------------------------
+
+
+def parse_recipient_key(text: str) -> KemPublicKey:
+    """An envelope recipient's ML-KEM-768 public key from `0x` hex or a SubjectPublicKeyInfo PEM.
+
+    Raises:
+        InvalidKeyError: not an ML-KEM public key of the right length.
+        InputError: hex that does not parse, or an ML-KEM key of another parameter set.
+    """
+    stripped = text.strip()
+    if stripped.startswith("-----BEGIN"):
+        key = KemPublicKey.from_pem(stripped.encode())
+    else:
+        key = KemPublicKey.from_bytes(parse_hex(stripped, what="recipient key"), ML_KEM_768)
+    if key.algorithm != ML_KEM_768:
+        raise InputError(f"a recipient is an {key.algorithm.name} key; envelopes use ML-KEM-768")
+    return key
 
 
 def encrypt_envelope(

@@ -45,8 +45,7 @@ from oracle.api.models import (
     VerifyResponse,
 )
 from oracle.crypto.envelope import Envelope
-from oracle.crypto.kem import ML_KEM_768, KemPublicKey
-from oracle.errors import InputError, OracleError
+from oracle.errors import OracleError
 from oracle.inputs import parse_hex
 from oracle.security import event_as_json
 from oracle.store.models import SecurityEventType  # noqa: TC001 (a query parameter's type)
@@ -245,17 +244,6 @@ def events(
 # --- envelopes ------------------------------------------------------------------------------------
 
 
-def _recipient(text: str) -> KemPublicKey:
-    stripped = text.strip()
-    if stripped.startswith("-----BEGIN"):
-        key = KemPublicKey.from_pem(stripped.encode())
-    else:
-        key = KemPublicKey.from_bytes(parse_hex(stripped, what="recipient key"), ML_KEM_768)
-    if key.algorithm != ML_KEM_768:
-        raise InputError(f"a recipient is an {key.algorithm.name} key; envelopes use ML-KEM-768")
-    return key
-
-
 @router.get("/v1/envelope/keys", tags=["envelope"], responses=_KEY_ERRORS_GET)
 def envelope_keys(
     request: Request,
@@ -289,7 +277,7 @@ def envelope_encrypt(
     `sign_with` names one; text the prompt-injection screen flags is refused."""
     if len(body.plaintext) > MAX_API_PLAINTEXT:
         raise ApiError(413, "body_too_large", f"plaintext over {MAX_API_PLAINTEXT} bytes")
-    recipients = [_recipient(text) for text in body.recipients]
+    recipients = [operations.parse_recipient_key(text) for text in body.recipients]
     sender = None if body.sign_with is None else _keyring(request).get(body.sign_with)
     started = time.perf_counter()
     envelope = operations.encrypt_envelope(

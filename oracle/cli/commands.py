@@ -15,6 +15,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.envelope import envelope
     from oracle.cli.events import events
     from oracle.cli.maml import maml_group
+    from oracle.cli.mcp import mcp_command
     from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
 
@@ -41,4 +42,5 @@ def all_commands() -> list[click.Command]:
         audit,
         serve,
         token,
+        mcp_command,
     ]
