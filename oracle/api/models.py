@@ -27,6 +27,11 @@ Hex = Annotated[
 ]
 
 
+def no_bytes(description: str) -> Any:
+    """An optional `Hex` field, empty by default (shown as `0x` in the schema)."""
+    return Field(default=b"", description=description, json_schema_extra={"default": "0x"})
+
+
 class Strict(BaseModel):
     """Base: unknown fields are refused."""
 
@@ -55,7 +60,7 @@ class VerifyRequest(Strict):
         description="Raw public key as 0x hex, or a SubjectPublicKeyInfo PEM.", max_length=8192
     )
     message: Hex
-    context: Hex = Field(default=b"", description="FIPS 204 context string (at most 255 bytes).")
+    context: Hex = no_bytes("FIPS 204 context string (at most 255 bytes).")
     signature: Hex
 
 
@@ -144,7 +149,7 @@ class SignRequest(Strict):
 
     key: str = Field(description="Name of a key the service holds.", max_length=64)
     message: Hex
-    context: Hex = Field(default=b"", description="FIPS 204 context string (at most 255 bytes).")
+    context: Hex = no_bytes("FIPS 204 context string (at most 255 bytes).")
 
 
 class SignResponse(Strict):
@@ -191,7 +196,7 @@ class EnvelopeEncryptRequest(Strict):
         description="ML-KEM-768 public keys: 0x hex (1184 bytes) or SubjectPublicKeyInfo PEM.",
     )
     plaintext: Hex = Field(description="At most 1 MiB through the API.")
-    aad: Hex = Field(default=b"", description="Associated data, authenticated and not stored.")
+    aad: Hex = no_bytes("Associated data, authenticated and not stored.")
     sign_with: str | None = Field(
         default=None, max_length=64, description="Name of a service ML-DSA key to sign with."
     )
@@ -210,7 +215,7 @@ class EnvelopeDecryptRequest(Strict):
 
     envelope: dict[str, Any] = Field(description="The envelope's JSON form.")
     key: str = Field(max_length=64, description="Name of the service's ML-KEM key to open it.")
-    aad: Hex = Field(default=b"", description="The associated data it was sealed with.")
+    aad: Hex = no_bytes("The associated data it was sealed with.")
     expected_sender: str | None = Field(
         default=None,
         max_length=8192,
@@ -306,7 +311,7 @@ class OpenRequestBody(Strict):
         description="The key itself (0x hex or PEM): registered by the same transaction if new.",
     )
     message: Hex
-    context: Hex = b""
+    context: Hex = no_bytes("FIPS 204 context string (at most 255 bytes).")
     signature: Hex
     fee: int = Field(default=0, ge=0, lt=2**96, description="Wei paid to the oracles.")
     callback_gas_limit: int = Field(default=0, ge=0, lt=2**32)

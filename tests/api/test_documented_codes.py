@@ -7,6 +7,7 @@ contract refusal, 503 no keys or no node) by the route tests that this module na
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +97,15 @@ def test_every_documented_refusal_is_real(
             assert generic <= set(produced), f"{label}: documented, never produced: {generic}"
             undocumented = set(produced) - documented
             assert not undocumented, f"{label}: produced, not documented: {undocumented}"
+
+
+def test_every_schema_default_satisfies_its_own_field(client: TestClient) -> None:
+    """A client that sends the documented default gets it accepted: no `""` for `0x` hex."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    checked = 0
+    for name, schema in schemas.items():
+        for field, spec in schema.get("properties", {}).items():
+            if "default" in spec and "pattern" in spec:
+                assert re.fullmatch(spec["pattern"].strip("^$"), spec["default"]), (name, field)
+                checked += 1
+    assert checked >= 5
