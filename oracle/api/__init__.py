@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from oracle import __version__
 from oracle.api import errors
@@ -18,10 +17,10 @@ from oracle.api.auth import (
     LocalIssuer,
     TokenVerifier,
 )
-from oracle.api.errors import error_response
 from oracle.api.keyring import Keyring
-from oracle.api.limits import RateLimiter, body_limit
+from oracle.api.limits import RateLimiter
 from oracle.api.metrics import Metrics
+from oracle.api.middleware import LimitAndMeasure
 from oracle.api.routes import router
 from oracle.store import Store
 
@@ -75,34 +74,5 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(router)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Refused from the header, before a byte of the body is read.
-        if request.method in ("POST", "PUT", "PATCH"):
-            length = request.headers.get("content-length")
-            if length is None:
-                return error_response(411, "length_required", "send a Content-Length header")
-            limit = body_limit(request.url.path)
-            if not length.isdigit() or int(length) > limit:
-                return error_response(
-                    413, "body_too_large", f"{request.url.path} takes at most {limit} bytes"
-                )
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics: Metrics = request.app.state.metrics
-        metrics.latency.labels(route=route).observe(time.perf_counter() - started)
-        metrics.requests.labels(
-            route=route, method=request.method, status=str(response.status_code)
-        ).inc()
-        return response
-
+    app.add_middleware(LimitAndMeasure, metrics=app.state.metrics)
     return app
