@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 
 from oracle import crypto, maml
 from oracle.api.auth import Principal  # noqa: TC001
@@ -35,6 +36,7 @@ from oracle.store.models import SecurityEventType
 
 if TYPE_CHECKING:
     from oracle.api.keyring import Keyring
+    from oracle.crypto import Algorithm
 
 router = APIRouter()
 _ERRORS: dict[int | str, dict[str, str]] = {
@@ -45,7 +47,8 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _verify_one(request: Request, item: VerifyRequest) -> bool:
+def _check_one(request: Request, item: VerifyRequest) -> tuple[bool, Algorithm, bytes]:
+    """The verdict on `item`, counted, with the parameter set and raw key it was checked under."""
     algorithm = crypto.get_algorithm(item.algorithm)
     text = item.public_key.strip()
     if text.startswith("-----BEGIN"):
@@ -59,18 +62,27 @@ def _verify_one(request: Request, item: VerifyRequest) -> bool:
         raw = parse_hex(text, what="public key")
     valid = crypto.verify(algorithm, raw, item.message, item.signature, item.context)
     get_metrics(request).verifications.labels(result="valid" if valid else "invalid").inc()
+    return valid, algorithm, raw
+
+
+def _record_rejection(request: Request, algorithm: Algorithm, raw: bytes) -> None:
+    record_event(
+        get_store(request),
+        SecurityEventType.SIGNATURE_REJECTED,
+        f"{request.url.path}: {algorithm.name} signature did not verify",
+        key_id=crypto.key_id(algorithm, raw),
+    )
+
+
+def _verify_one(request: Request, item: VerifyRequest) -> bool:
+    valid, algorithm, raw = _check_one(request, item)
     if not valid:
-        record_event(
-            get_store(request),
-            SecurityEventType.SIGNATURE_REJECTED,
-            f"{request.url.path}: {algorithm.name} signature did not verify",
-            key_id=crypto.key_id(algorithm, raw),
-        )
+        _record_rejection(request, algorithm, raw)
     return valid
 
 
 @router.get("/healthz", tags=["health"])
-def healthz() -> Health:
+async def healthz() -> Health:
     """The process answers."""
     return Health(status="ok")
 
@@ -105,13 +117,18 @@ def metrics(request: Request) -> Response:
 
 
 @router.post("/v1/verify", tags=["verify"], responses=_ERRORS)
-def verify(
+async def verify(
     request: Request,
     body: VerifyRequest,
     _: Annotated[Principal, Depends(require_scope("verify"))],
 ) -> VerifyResponse:
     """Check one ML-DSA signature (any parameter set)."""
-    return VerifyResponse(valid=_verify_one(request, body))
+    # On the event loop: one check takes about 0.1 ms, less than handing it to a thread does.
+    # A rejection is written to the store from a worker thread; a success writes nothing.
+    valid, algorithm, raw = _check_one(request, body)
+    if not valid:
+        await run_in_threadpool(_record_rejection, request, algorithm, raw)
+    return VerifyResponse(valid=valid)
 
 
 @router.post("/v1/verify/batch", tags=["verify"], responses={**_ERRORS, 413: {}})
