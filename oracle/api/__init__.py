@@ -27,7 +27,7 @@ from oracle.store import Store
 if TYPE_CHECKING:
     from oracle.config import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_env"]
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = opened
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(settings.prometheus_multiproc_dir)
     app.state.limiter = RateLimiter(settings.api_rate_per_minute, settings.api_rate_burst)
     app.state.keyring = (
         None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)
@@ -76,3 +76,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     app.add_middleware(LimitAndMeasure, metrics=app.state.metrics)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app over settings read from this process's environment: the factory each worker of
+    `pqoracle serve --workers N` calls (uvicorn starts workers from an import string).
+
+    Raises:
+        ConfigError: a setting is malformed, or as `create_app`.
+        StoreError: the store cannot be opened.
+    """
+    from oracle.config import load_settings
+
+    return create_app(load_settings())

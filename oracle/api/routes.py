@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from oracle import crypto, maml
@@ -112,8 +112,8 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", tags=["health"], response_class=Response)
 def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this app's metrics."""
-    return Response(generate_latest(get_metrics(request).registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition of the service's metrics (summed over its workers)."""
+    return Response(get_metrics(request).exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.post("/v1/verify", tags=["verify"], responses=_ERRORS)

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
 from oracle.cli import main
+from oracle.crypto import SigningKey
 from tests.chains import ROOT, free_port
 
 #: Seconds the server may take to answer its first request.
@@ -97,7 +99,11 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 @contextmanager
 def _server(
-    tmp_path: Path, token_key: Path, *extra: str, scheme: str = "http"
+    tmp_path: Path,
+    token_key: Path,
+    *extra: str,
+    scheme: str = "http",
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[str]:
     port = free_port()
     env = {
@@ -105,6 +111,7 @@ def _server(
         "PYTHONPATH": str(ROOT),
         "PQORACLE_API_JWT_PRIVATE_KEY_FILE": str(token_key),
         "PQORACLE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        **(env_extra or {}),
     }
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -193,3 +200,80 @@ def test_serve_refuses_a_certificate_without_its_key_in_one_line(tmp_path: Path)
     result = CliRunner().invoke(main, ["serve", "--tls-cert", str(cert)])
     assert result.exit_code == 2
     assert "--tls-cert and --tls-key go together" in result.output
+
+
+def _count(metrics: str, name: str, labels: str) -> float:
+    prefix = f"{name}{{{labels}}} "
+    found = [line for line in metrics.splitlines() if line.startswith(prefix)]
+    return float(found[0].removeprefix(prefix)) if found else 0.0
+
+
+def _verify_body() -> bytes:
+    key = SigningKey.generate("ML-DSA-44")
+    message = b"across workers"
+    return json.dumps(
+        {
+            "algorithm": "ML-DSA-44",
+            "public_key": "0x" + key.public_key.hex(),
+            "message": "0x" + message.hex(),
+            "signature": "0x" + key.sign(message).hex(),
+        }
+    ).encode()
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_serve_with_two_workers_reports_the_total_of_both_in_metrics(
+    tmp_path: Path, token_key: Path
+) -> None:
+    # The serve command makes its private metrics directory under TMPDIR: here, where the test
+    # can see which workers wrote values (one file per process) and that it is removed.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    token = _issue(token_key, "verify")
+    body = _verify_body()
+
+    def verify(url: str) -> int:
+        request = urllib.request.Request(url + "/v1/verify", data=body, method="POST")
+        request.add_header("Authorization", f"Bearer {token}")
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read()) == {"valid": True}
+            return int(response.status)
+
+    with _server(tmp_path, token_key, "--workers", "2", env_extra={"TMPDIR": str(scratch)}) as url:
+        _wait_up(url)
+        (metrics_dir,) = scratch.glob("pqoracle-metrics-*")
+        healthz = verified = 0
+        deadline = time.monotonic() + 60
+        # Concurrent fresh connections until both workers have answered (bounded in count and
+        # time); each request is counted by whichever worker took it.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            while len(set(metrics_dir.glob("counter_*.db"))) < 2:
+                assert time.monotonic() < deadline, "one worker never took a connection"
+                assert healthz < 4000
+                statuses = list(pool.map(lambda _: _get(url + "/healthz")[0], range(40)))
+                assert statuses == [200] * 40
+                healthz += 40
+                assert list(pool.map(lambda _: verify(url), range(4))) == [200] * 4
+                verified += 4
+        # One scrape; it counts itself only after it has answered.
+        with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+        requests = "pqoracle_api_requests_total"
+        # The one answered request of _wait_up counts too.
+        counted = _count(text, requests, 'method="GET",route="/healthz",status="200"')
+        assert counted == healthz + 1
+        assert _count(text, requests, 'method="POST",route="/v1/verify",status="200"') == verified
+        assert _count(text, "pqoracle_api_verifications_total", 'result="valid"') == verified
+        assert _count(text, "pqoracle_api_auth_total", 'result="accepted"') == verified
+        assert _count(text, "pqoracle_api_request_seconds_count", 'route="/v1/verify"') == verified
+    log = (tmp_path / "serve.log").read_text()
+    assert log.count("Started server process") == 2
+    assert not metrics_dir.exists()
+
+
+def test_serve_refuses_zero_workers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--workers", "0"])
+    assert result.exit_code == 2
+    assert "--workers" in result.output
