@@ -16,6 +16,12 @@ import click
     type=click.IntRange(1, 64),
     help="Worker processes (env PQORACLE_API_WORKERS, default 1); the rate limit is per worker.",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="A log line per request (/metrics counts requests either way).",
+)
 def serve(
     host: str,
     port: int,
@@ -23,6 +29,7 @@ def serve(
     tls_key: str | None,
     database_url: str | None,
     workers: int | None,
+    access_log: bool,
 ) -> None:
     """Run the HTTP service (FastAPI under uvicorn)."""
     # Imported here: the other commands start without loading the web stack.
@@ -40,11 +47,19 @@ def serve(
     app = create_app(settings)
     if settings.api_workers == 1:
         uvicorn.run(
-            app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key, log_level="info"
+            app,
+            host=host,
+            port=port,
+            ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key,
+            log_level="info",
+            access_log=access_log,
         )
         return
     app.state.store.close()
-    _run_workers(settings.api_workers, settings.database_url, host, port, tls_cert, tls_key)
+    _run_workers(
+        settings.api_workers, settings.database_url, host, port, tls_cert, tls_key, access_log
+    )
 
 
 def _run_workers(
@@ -54,8 +69,9 @@ def _run_workers(
     port: int,
     tls_cert: str | None,
     tls_key: str | None,
+    access_log: bool,
 ) -> None:
-    """Run `workers` uvicorn worker processes on one socket, each building the app from the
+    """Run `workers` uvicorn worker processes on `host:port`, each building the app from the
     environment set here, with their metrics summed through a private directory."""
     import os
     import shutil
@@ -63,6 +79,11 @@ def _run_workers(
 
     import uvicorn
 
+    from oracle.api.workers import APP_FACTORY, Supervisor, can_balance
+    from oracle.errors import InputError
+
+    if not can_balance():
+        raise InputError("--workers above 1 needs Linux (SO_REUSEPORT spreads the connections)")
     metrics_dir = tempfile.mkdtemp(prefix="pqoracle-metrics-")
     # The workers are fresh processes that read their settings from the environment (never from
     # a command line: a database URL may carry a password). prometheus-client reads its
@@ -75,16 +96,17 @@ def _run_workers(
     saved = {name: os.environ.get(name) for name in given}
     os.environ.update(given)
     try:
-        uvicorn.run(
-            "oracle.api:create_app_from_env",
+        config = uvicorn.Config(
+            APP_FACTORY,
             factory=True,
-            workers=workers,
             host=host,
             port=port,
             ssl_certfile=tls_cert,
             ssl_keyfile=tls_key,
             log_level="info",
+            access_log=access_log,
         )
+        Supervisor(config, workers, host, port).run()
     finally:
         for name, value in saved.items():
             if value is None:

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -27,8 +29,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
+from benchmarks.api import listening_sockets
+from oracle.api.workers import Supervisor, WorkerStartError, reuse_port_socket
 from oracle.cli import main
 from oracle.crypto import SigningKey
+from oracle.errors import ConfigError
 from tests.chains import ROOT, free_port
 
 #: Seconds the server may take to answer its first request.
@@ -243,31 +248,34 @@ def test_serve_with_two_workers_reports_the_total_of_both_in_metrics(
 
     with _server(tmp_path, token_key, "--workers", "2", env_extra={"TMPDIR": str(scratch)}) as url:
         _wait_up(url)
+        port = int(url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + STARTUP
+        while listening_sockets(port) < 2:
+            assert time.monotonic() < deadline, "the second worker never listened"
+            time.sleep(0.1)
         (metrics_dir,) = scratch.glob("pqoracle-metrics-*")
-        healthz = verified = 0
-        deadline = time.monotonic() + 60
-        # Concurrent fresh connections until both workers have answered (bounded in count and
-        # time); each request is counted by whichever worker took it.
+        # Fresh connections, 8 at a time: each worker listens on a socket of its own and the
+        # kernel spreads connections over them, so both answer (all 48 on one: odds 2**-47),
+        # each counting what it answered.
         with ThreadPoolExecutor(max_workers=8) as pool:
-            while len(set(metrics_dir.glob("counter_*.db"))) < 2:
-                assert time.monotonic() < deadline, "one worker never took a connection"
-                assert healthz < 4000
-                statuses = list(pool.map(lambda _: _get(url + "/healthz")[0], range(40)))
-                assert statuses == [200] * 40
-                healthz += 40
-                assert list(pool.map(lambda _: verify(url), range(4))) == [200] * 4
-                verified += 4
+            statuses = list(pool.map(lambda _: _get(url + "/healthz")[0], range(40)))
+            verified = list(pool.map(lambda _: verify(url), range(8)))
+        assert statuses == [200] * 40
+        assert verified == [200] * 8
+        # One file of counters per worker that counted something.
+        assert len(list(metrics_dir.glob("counter_*.db"))) == 2
         # One scrape; it counts itself only after it has answered.
         with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
             text = response.read().decode()
         requests = "pqoracle_api_requests_total"
         # The one answered request of _wait_up counts too.
         counted = _count(text, requests, 'method="GET",route="/healthz",status="200"')
-        assert counted == healthz + 1
-        assert _count(text, requests, 'method="POST",route="/v1/verify",status="200"') == verified
-        assert _count(text, "pqoracle_api_verifications_total", 'result="valid"') == verified
-        assert _count(text, "pqoracle_api_auth_total", 'result="accepted"') == verified
-        assert _count(text, "pqoracle_api_request_seconds_count", 'route="/v1/verify"') == verified
+        assert counted == 40 + 1
+        route = 'method="POST",route="/v1/verify",status="200"'
+        assert _count(text, requests, route) == 8
+        assert _count(text, "pqoracle_api_verifications_total", 'result="valid"') == 8
+        assert _count(text, "pqoracle_api_auth_total", 'result="accepted"') == 8
+        assert _count(text, "pqoracle_api_request_seconds_count", 'route="/v1/verify"') == 8
     log = (tmp_path / "serve.log").read_text()
     assert log.count("Started server process") == 2
     assert not metrics_dir.exists()
@@ -277,3 +285,22 @@ def test_serve_refuses_zero_workers(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--workers", "0"])
     assert result.exit_code == 2
     assert "--workers" in result.output
+
+
+def test_a_worker_that_fails_to_start_stops_the_supervisor() -> None:
+    # log_config=None: this test process's logging stays as pytest set it.
+    config = uvicorn.Config("tests.api.no_such_module:app", factory=True, log_config=None)
+    started = time.monotonic()
+    # uvicorn's start-up failure code: the import string names no module.
+    with pytest.raises(WorkerStartError, match="exited with code 3 while starting"):
+        Supervisor(config, 2, "127.0.0.1", 0).run()
+    assert time.monotonic() - started < STARTUP
+
+
+def test_a_port_held_without_sharing_is_refused_in_one_line() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            reuse_port_socket("127.0.0.1", port)
