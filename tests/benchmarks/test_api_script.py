@@ -78,6 +78,12 @@ def test_the_ratio_and_the_goals_follow_from_the_figures(run: tuple[dict[str, An
     cores = report["machine"]["cores"]
     assert raw > 0
     assert report["verify_ratio"] == pytest.approx(verify["per_second"] / (cores * raw), abs=1e-4)
+    per_cpu = report["raw_verify_per_cpu_second"]
+    # CPU time never runs ahead of the wall clock on one thread.
+    assert per_cpu >= raw * 0.99
+    assert report["verify_ratio_per_cpu"] == pytest.approx(
+        verify["per_server_cpu_second"] / per_cpu, abs=1e-3
+    )
     goal = report["goal"]
     assert (goal["per_second"], goal["p99_ms"], goal["ratio"]) == (1500, 50.0, 0.5)
     assert goal["met"] == (verify["per_second"] >= 1500 and verify["p99_ms"] <= 50.0)
