@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oracle.errors import ConfigError
@@ -91,6 +91,18 @@ class Settings(BaseSettings):
     #: Seconds without a completed cycle (a node outage, a stuck loop) before the daemon's
     #: `/healthz` answers 503; keep it above `poll_interval`.
     daemon_max_cycle_age: float = Field(default=120.0, gt=0, le=86_400)
+    #: Worker processes `pqoracle serve` runs. Each has its own rate limiter: a client whose
+    #: connections land on several workers may make up to that many times
+    #: `api_rate_per_minute` (set it to the total divided by the workers for a strict cap).
+    api_workers: int = Field(default=1, ge=1, le=64)
+    #: Directory of prometheus-client's multiprocess metric files, read from the variable
+    #: prometheus-client itself reads (PROMETHEUS_MULTIPROC_DIR, set before the process starts):
+    #: set, `/metrics` sums every process's files. `pqoracle serve --workers N` (N > 1) sets it
+    #: to a private directory of its own for its workers.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -42,12 +42,14 @@ if TYPE_CHECKING:
 __all__ = [
     "KeyRegistration",
     "RequestView",
+    "check_signature",
     "checked_key",
     "decrypt_envelope",
     "encrypt_envelope",
     "find_key",
     "parse_public_key",
     "parse_recipient_key",
+    "record_rejection",
     "register_key",
     "request_view",
     "screen_document",
@@ -127,6 +129,36 @@ def parse_public_key(algorithm: str | int | Algorithm, text: str) -> tuple[Algor
     return wanted, parse_hex(stripped, what="public key")
 
 
+def check_signature(
+    algorithm: Algorithm,
+    public_key: bytes,
+    message: bytes,
+    signature: bytes,
+    context: bytes = b"",
+) -> bool:
+    """FIPS 204 verification alone (no store): the fast path of `verify_signature`.
+
+    Raises:
+        InvalidKeyError: the public key has the wrong length for `algorithm`.
+        ContextTooLongError: `context` is over 255 bytes.
+    """
+    return crypto.verify(algorithm, public_key, message, signature, context)
+
+
+def record_rejection(store: Store, algorithm: Algorithm, public_key: bytes, *, where: str) -> None:
+    """The `signature_rejected` event owed for a signature that failed under `public_key`.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    record_event(
+        store,
+        SecurityEventType.SIGNATURE_REJECTED,
+        f"{where}: {algorithm.name} signature did not verify",
+        key_id=crypto.key_id(algorithm, public_key),
+    )
+
+
 def verify_signature(
     store: Store | None,
     algorithm: Algorithm,
@@ -143,14 +175,9 @@ def verify_signature(
         InvalidKeyError: the public key has the wrong length for `algorithm`.
         ContextTooLongError: `context` is over 255 bytes.
     """
-    valid = crypto.verify(algorithm, public_key, message, signature, context)
+    valid = check_signature(algorithm, public_key, message, signature, context)
     if not valid and store is not None:
-        record_event(
-            store,
-            SecurityEventType.SIGNATURE_REJECTED,
-            f"{where}: {algorithm.name} signature did not verify",
-            key_id=crypto.key_id(algorithm, public_key),
-        )
+        record_rejection(store, algorithm, public_key, where=where)
     return valid
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from oracle import __version__
 from oracle.api import errors
@@ -19,17 +18,17 @@ from oracle.api.auth import (
     LocalIssuer,
     TokenVerifier,
 )
-from oracle.api.errors import error_response
 from oracle.api.keyring import Keyring
-from oracle.api.limits import RateLimiter, body_limit
+from oracle.api.limits import RateLimiter
 from oracle.api.metrics import Metrics
+from oracle.api.middleware import LimitAndMeasure
 from oracle.api.routes import router
 from oracle.store import Store
 
 if TYPE_CHECKING:
     from oracle.config import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_env"]
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
@@ -53,7 +52,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = opened
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(settings.prometheus_multiproc_dir)
     app.state.limiter = RateLimiter(settings.api_rate_per_minute, settings.api_rate_burst)
     app.state.keyring = (
         None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)
@@ -80,34 +79,18 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(router)
 
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Refused from the header, before a byte of the body is read.
-        if request.method in ("POST", "PUT", "PATCH"):
-            length = request.headers.get("content-length")
-            if length is None:
-                return error_response(411, "length_required", "send a Content-Length header")
-            limit = body_limit(request.url.path)
-            if not length.isdigit() or int(length) > limit:
-                return error_response(
-                    413, "body_too_large", f"{request.url.path} takes at most {limit} bytes"
-                )
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics: Metrics = request.app.state.metrics
-        metrics.latency.labels(route=route).observe(time.perf_counter() - started)
-        metrics.requests.labels(
-            route=route, method=request.method, status=str(response.status_code)
-        ).inc()
-        return response
-
+    app.add_middleware(LimitAndMeasure, metrics=app.state.metrics)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app over settings read from this process's environment: the factory each worker of
+    `pqoracle serve --workers N` calls (uvicorn starts workers from an import string).
+
+    Raises:
+        ConfigError: a setting is malformed, or as `create_app`.
+        StoreError: the store cannot be opened.
+    """
+    from oracle.config import load_settings
+
+    return create_app(load_settings())

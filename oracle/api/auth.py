@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 from urllib.parse import urlsplit
@@ -75,6 +76,10 @@ class KeySource(Protocol):
         """
         ...
 
+    def known(self, kid: str) -> VerificationKey | None:
+        """The key already held under `kid`, without fetching anything (None when none is)."""
+        ...
+
 
 def thumbprint(public_key: Ed25519PublicKey) -> str:
     """RFC 7638 JWK thumbprint of an Ed25519 public key (the default `kid`)."""
@@ -130,6 +135,10 @@ class LocalIssuer:
         if kid != self.verification_key.kid:
             raise TokenRefusedError("unknown key id (kid)")
         return self.verification_key
+
+    def known(self, kid: str) -> VerificationKey | None:
+        """The issuer's key when `kid` names it, else None."""
+        return self.verification_key if kid == self.verification_key.kid else None
 
     def issue(
         self,
@@ -229,6 +238,11 @@ class JwksKeySource:
             raise TokenRefusedError("unknown key id (kid)")
         return found
 
+    def known(self, kid: str) -> VerificationKey | None:
+        """The key under `kid` in the set fetched last, else None (no fetch)."""
+        with self._lock:
+            return self._keys.get(kid)
+
     def _fetch(self) -> dict[str, VerificationKey]:
         self.fetches += 1
         try:
@@ -277,9 +291,44 @@ class ChainedKeySource:
                 continue
         raise TokenRefusedError("unknown key id (kid)")
 
+    def known(self, kid: str) -> VerificationKey | None:
+        """The key under `kid` the first source already holds, else None (no fetch)."""
+        for source in self._sources:
+            found = source.known(kid)
+            if found is not None:
+                return found
+        return None
+
+
+#: Accepted tokens a verifier remembers, least recently used forgotten first.
+TOKEN_CACHE_SIZE: Final = 1024
+#: Longest token the verifier remembers; a longer one is checked in full every time.
+MAX_CACHED_TOKEN: Final = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """What a token's signature, issuer and audience established, and what must be re-checked."""
+
+    principal: Principal
+    key: VerificationKey
+    exp: float
+    nbf: float | None
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
 
 class TokenVerifier:
-    """Checks a bearer token's signature, issuer, audience, expiry and not-before."""
+    """Checks a bearer token's signature, issuer, audience, expiry and not-before.
+
+    A client sends the same token with every request, so an accepted token is remembered under
+    its SHA-256 digest: a repeat skips the parsing and the signature check (a pure function of
+    the token's bytes and the key), but not the key look-up, which must still give the very key
+    the token was checked with, nor the expiry and not-before checks against the clock. The
+    least recently accepted tokens are forgotten first (`TOKEN_CACHE_SIZE`).
+    """
 
     def __init__(
         self,
@@ -295,6 +344,25 @@ class TokenVerifier:
         self._audience = audience
         self._leeway = leeway
         self._clock = clock
+        self._accepted: OrderedDict[bytes, _Accepted] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token accepted before, when its key is still the one held under
+        its `kid`; None when the token must be checked in full. Never fetches anything.
+
+        Raises:
+            TokenRefusedError: the remembered token has expired since.
+        """
+        digest = _digest(token)
+        with self._lock:
+            seen = self._accepted.get(digest)
+            if seen is not None:
+                self._accepted.move_to_end(digest)
+        if seen is None or self._keys.known(seen.key.kid) is not seen.key:
+            return None
+        self._check_times(seen.exp, seen.nbf)
+        return seen.principal
 
     def verify(self, token: str) -> Principal:
         """The principal a valid token names.
@@ -304,6 +372,18 @@ class TokenVerifier:
                 unknown key, tampered with, expired, not yet valid, or for another issuer or
                 audience; the message says which.
         """
+        principal = self.remembered(token)
+        if principal is not None:
+            return principal
+        accepted = self._verify_in_full(token)
+        if len(token) <= MAX_CACHED_TOKEN:
+            with self._lock:
+                self._accepted[_digest(token)] = accepted
+                while len(self._accepted) > TOKEN_CACHE_SIZE:
+                    self._accepted.popitem(last=False)
+        return accepted.principal
+
+    def _verify_in_full(self, token: str) -> _Accepted:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -320,12 +400,6 @@ class TokenVerifier:
             )
         try:
             claims = self._decode(token, key)
-        except jwt.ExpiredSignatureError:
-            raise TokenRefusedError("the token has expired") from None
-        except jwt.ImmatureSignatureError:
-            raise TokenRefusedError(
-                "the token is not valid yet (nbf or iat in the future)"
-            ) from None
         except jwt.InvalidAudienceError:
             raise TokenRefusedError("the token is for another audience") from None
         except jwt.InvalidIssuerError:
@@ -336,14 +410,25 @@ class TokenVerifier:
             raise TokenRefusedError(f"the token lacks the {err.claim!r} claim") from None
         except jwt.PyJWTError:
             raise TokenRefusedError("the token is not a well-formed JWT") from None
+        exp, nbf = claims.get("exp"), claims.get("nbf", claims.get("iat"))
+        if not isinstance(exp, int | float) or not isinstance(nbf, int | float | None):
+            raise TokenRefusedError("the token is not a well-formed JWT")
+        self._check_times(exp, nbf)
         scope = claims.get("scope", "")
         if not isinstance(scope, str) or not isinstance(claims.get("sub"), str):
             raise TokenRefusedError("the token's scope or sub claim is not a string")
-        return Principal(claims["sub"], frozenset(scope.split()))
+        return _Accepted(Principal(claims["sub"], frozenset(scope.split())), key, exp, nbf)
+
+    def _check_times(self, exp: float, nbf: float | None) -> None:
+        # Checked here, not by PyJWT, against the injected clock so tests can move it.
+        now = self._clock()
+        if now > exp + self._leeway:
+            raise TokenRefusedError("the token has expired")
+        if nbf is not None and now + self._leeway < nbf:
+            raise TokenRefusedError("the token is not valid yet (nbf or iat in the future)")
 
     def _decode(self, token: str, key: VerificationKey) -> dict[str, Any]:
-        # PyJWT checks the signature, issuer and audience; the times are checked here against
-        # the injected clock so tests can move it.
+        # PyJWT checks the signature, issuer and audience; `_check_times` checks the times.
         claims: dict[str, Any] = jwt.decode(
             token,
             key.key,
@@ -357,12 +442,4 @@ class TokenVerifier:
                 "verify_iat": False,
             },
         )
-        now = self._clock()
-        exp, nbf = claims.get("exp"), claims.get("nbf", claims.get("iat"))
-        if not isinstance(exp, int | float) or not isinstance(nbf, int | float | None):
-            raise jwt.DecodeError("exp, nbf and iat must be numbers")
-        if now > exp + self._leeway:
-            raise jwt.ExpiredSignatureError
-        if nbf is not None and now + self._leeway < nbf:
-            raise jwt.ImmatureSignatureError
         return claims

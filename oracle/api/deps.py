@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from oracle.api.auth import Principal  # noqa: TC001 (FastAPI reads the annotation at run time)
 from oracle.api.errors import ApiError, from_oracle_error
@@ -15,7 +16,7 @@ from oracle.security import record_event
 from oracle.store.models import SecurityEventType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from oracle.api.auth import TokenVerifier
     from oracle.api.metrics import Metrics
@@ -85,10 +86,15 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
-    """A dependency that admits a valid bearer token carrying `scope` (401 or 403 otherwise)."""
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits a valid bearer token carrying `scope` (401 or 403 otherwise).
 
-    def check(
+    A token seen before is admitted on the event loop (a dictionary look-up and the clock); a
+    new one is checked in a worker thread, since a JWKS key source may fetch its key set.
+    Refusals are written to the store from a worker thread too.
+    """
+
+    async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
@@ -96,12 +102,17 @@ def require_scope(scope: str) -> Callable[..., Principal]:
         try:
             if credentials is None:
                 raise TokenRefusedError("a bearer token is required")
-            principal = _verifier(request).verify(credentials.credentials)
+            verifier = _verifier(request)
+            token = credentials.credentials
+            principal = verifier.remembered(token)
+            if principal is None:
+                principal = await run_in_threadpool(verifier.verify, token)
             principal.require(scope)
         except AuthError as err:
             metrics.auth.labels(result="refused").inc()
             kind = "scope" if isinstance(err, ScopeError) else "token"
-            record_event(
+            await run_in_threadpool(
+                record_event,
                 get_store(request),
                 SecurityEventType.AUTH_REFUSED,
                 f"{request.url.path}: {kind} refused: {err}",
@@ -111,7 +122,8 @@ def require_scope(scope: str) -> Callable[..., Principal]:
         limiter: RateLimiter = request.app.state.limiter
         wait = limiter.acquire(principal.subject)
         if wait > 0:
-            record_event(
+            await run_in_threadpool(
+                record_event,
                 get_store(request),
                 SecurityEventType.RATE_LIMITED,
                 f"{request.url.path}: client {principal.subject!r} over its rate limit",
@@ -125,4 +137,3 @@ def require_scope(scope: str) -> Callable[..., Principal]:
         return principal
 
     return check
-

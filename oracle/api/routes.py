@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
 
 from oracle import crypto, operations
 from oracle.api.auth import Principal  # noqa: TC001
@@ -52,6 +53,7 @@ from oracle.store.models import SecurityEventType  # noqa: TC001 (a query parame
 
 if TYPE_CHECKING:
     from oracle.api.keyring import Keyring
+    from oracle.crypto import Algorithm
     from oracle.domain import Key
 
 logger = logging.getLogger("oracle.api")
@@ -91,23 +93,23 @@ _KEY_ERRORS = {**_POST_ERRORS, **_documented(_503="No token key, or no service k
 _KEY_ERRORS_GET = {**_AUTH_ERRORS, **_documented(_503="No token key, or no service keys")}
 
 
-def _verify_one(request: Request, item: VerifyRequest) -> bool:
+def _check_one(request: Request, item: VerifyRequest) -> tuple[bool, Algorithm, bytes]:
+    """The verdict on `item`, counted, with the parameter set and raw key it was checked under."""
     algorithm, raw = operations.parse_public_key(item.algorithm, item.public_key)
-    valid = operations.verify_signature(
-        get_store(request),
-        algorithm,
-        raw,
-        item.message,
-        item.signature,
-        item.context,
-        where=request.url.path,
-    )
+    valid = operations.check_signature(algorithm, raw, item.message, item.signature, item.context)
     get_metrics(request).verifications.labels(result="valid" if valid else "invalid").inc()
+    return valid, algorithm, raw
+
+
+def _verify_one(request: Request, item: VerifyRequest) -> bool:
+    valid, algorithm, raw = _check_one(request, item)
+    if not valid:
+        operations.record_rejection(get_store(request), algorithm, raw, where=request.url.path)
     return valid
 
 
 @router.get("/healthz", tags=["health"])
-def healthz() -> Health:
+async def healthz() -> Health:
     """The process answers."""
     return Health(status="ok")
 
@@ -137,18 +139,26 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", tags=["health"], response_class=Response)
 def metrics(request: Request) -> Response:
-    """Prometheus text exposition of this app's metrics."""
-    return Response(generate_latest(get_metrics(request).registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition of the service's metrics (summed over its workers)."""
+    return Response(get_metrics(request).exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.post("/v1/verify", tags=["verify"], responses=_POST_ERRORS)
-def verify(
+async def verify(
     request: Request,
     body: VerifyRequest,
     _: Annotated[Principal, Depends(require_scope("verify"))],
 ) -> VerifyResponse:
     """Check one ML-DSA signature (any parameter set)."""
-    return VerifyResponse(valid=_verify_one(request, body))
+    # On the event loop: one check takes about 0.1 ms, less than handing it to a thread does.
+    # A rejection is written to the store from a worker thread; a success writes nothing.
+    valid, algorithm, raw = _check_one(request, body)
+    if not valid:
+        store = get_store(request)
+        await run_in_threadpool(
+            operations.record_rejection, store, algorithm, raw, where=request.url.path
+        )
+    return VerifyResponse(valid=valid)
 
 
 @router.post("/v1/verify/batch", tags=["verify"], responses=_POST_ERRORS)

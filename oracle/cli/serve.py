@@ -13,8 +13,25 @@ import click
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key.")
 @click.option("--database-url", help="SQLAlchemy URL of the store (env PQORACLE_DATABASE_URL).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes (env PQORACLE_API_WORKERS, default 1); the rate limit is per worker.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="A log line per request (/metrics counts requests either way).",
+)
 def serve(
-    host: str, port: int, tls_cert: str | None, tls_key: str | None, database_url: str | None
+    host: str,
+    port: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+    database_url: str | None,
+    workers: int | None,
+    access_log: bool,
 ) -> None:
     """Run the HTTP service (FastAPI under uvicorn)."""
     # Imported here: the other commands start without loading the web stack.
@@ -26,10 +43,79 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         raise InputError("--tls-cert and --tls-key go together")
-    app = create_app(load_settings(database_url=database_url))
-    uvicorn.run(
-        app, host=host, port=port, ssl_certfile=tls_cert, ssl_keyfile=tls_key, log_level="info"
+    settings = load_settings(database_url=database_url, api_workers=workers)
+    # Built here even for workers: a configuration error is one line from this process, not a
+    # traceback from each worker, and the store's tables are created once, not raced.
+    app = create_app(settings)
+    if settings.api_workers == 1:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key,
+            log_level="info",
+            access_log=access_log,
+        )
+        return
+    app.state.store.close()
+    _run_workers(
+        settings.api_workers, settings.database_url, host, port, tls_cert, tls_key, access_log
     )
+
+
+def _run_workers(
+    workers: int,
+    database_url: str,
+    host: str,
+    port: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+    access_log: bool,
+) -> None:
+    """Run `workers` uvicorn worker processes on `host:port`, each building the app from the
+    environment set here, with their metrics summed through a private directory."""
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from oracle.api.workers import APP_FACTORY, Supervisor, can_balance
+    from oracle.errors import InputError
+
+    if not can_balance():
+        raise InputError("--workers above 1 needs Linux (SO_REUSEPORT spreads the connections)")
+    metrics_dir = tempfile.mkdtemp(prefix="pqoracle-metrics-")
+    # The workers are fresh processes that read their settings from the environment (never from
+    # a command line: a database URL may carry a password). prometheus-client reads its
+    # directory when a worker imports it, so every worker writes its values there.
+    given = {
+        "PQORACLE_DATABASE_URL": database_url,
+        "PQORACLE_API_WORKERS": str(workers),
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+    }
+    saved = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
+    try:
+        config = uvicorn.Config(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key,
+            log_level="info",
+            access_log=access_log,
+        )
+        Supervisor(config, workers, host, port).run()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @click.group()
