@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     api_signing_keys_dir: Path | None = None
     #: Most items one `/v1/verify/batch` call may carry.
     api_batch_limit: int = Field(default=64, ge=1, le=1000)
+    #: Screen free text with the local prompt-injection classifier too (after the rules); needs
+    #: `pip install 'pq-signature-oracle[classifier]'` and loads its model at start-up.
+    screening_classifier: bool = False
 
 
 def load_settings(**overrides: object) -> Settings:
