@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from oracle.api.auth import TokenVerifier
     from oracle.api.metrics import Metrics
     from oracle.config import Settings
+    from oracle.screening.classifier import Classifier
     from oracle.store import Store
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from `pqoracle token issue`.")
@@ -41,6 +42,12 @@ def get_metrics(request: Request) -> Metrics:
     """The app's own metrics."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+def get_classifier(request: Request) -> Classifier | None:
+    """The local prompt-injection classifier, when `screening_classifier` is on."""
+    classifier: Classifier | None = request.app.state.classifier
+    return classifier
 
 
 def _verifier(request: Request) -> TokenVerifier:

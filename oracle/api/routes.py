@@ -11,7 +11,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from oracle import crypto, maml
 from oracle.api.auth import Principal  # noqa: TC001
-from oracle.api.deps import get_metrics, get_settings, get_store, require_scope
+from oracle.api.deps import (
+    get_classifier,
+    get_metrics,
+    get_settings,
+    get_store,
+    require_scope,
+)
 from oracle.api.errors import ApiError
 from oracle.api.models import (
     EventsResponse,
@@ -194,19 +200,20 @@ def maml_sign(
 
 
 def _screen_document(request: Request, document: str) -> None:
-    """Refuse a document whose sections or free-text fields the screen flags.
+    """Refuse a document whose sections or free-text fields the screen flags (the rules, then the
+    classifier when `screening_classifier` is on).
 
     A document that does not parse strictly is left to the verifier, which reports it.
     """
     try:
-        result = screen_maml(document)
+        result = screen_maml(document, classifier=get_classifier(request))
     except MamlError:
         return
     if result.flagged:
         record_event(
             get_store(request),
             SecurityEventType.INPUT_SCREENED,
-            f"{request.url.path}: {result.reason} (rules {result.rules_version})",
+            f"{request.url.path}: {result.reason} ({result.screens})",
         )
         raise ApiError(422, "input_screened", f"input refused: {result.reason}")
 
