@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
     )
+    #: Screen free text with the local prompt-injection classifier too (after the rules); needs
+    #: `pip install 'pq-signature-oracle[classifier]'` and loads its model at start-up.
+    screening_classifier: bool = False
 
 
 def load_settings(**overrides: object) -> Settings:

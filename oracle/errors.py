@@ -254,3 +254,7 @@ class ScreeningError(OracleError, ValueError):
 
 class ScreeningRulesError(OracleError, RuntimeError):
     """The packaged screening rule file is missing or malformed."""
+
+
+class ClassifierHeadError(ScreeningRulesError):
+    """The packaged prompt-injection classifier head is missing or malformed."""

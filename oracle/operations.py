@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from oracle.crypto.kem import KemPrivateKey
     from oracle.domain import Key, RequestStatus
     from oracle.maml.signing import Requirement
+    from oracle.screening.classifier import Classifier
     from oracle.store import Store
     from oracle.store.store import StoredRequest
 
@@ -64,18 +65,21 @@ __all__ = [
 # --- screening ------------------------------------------------------------------------------------
 
 
-def _refuse(store: Store | None, where: str, reason: str, rules_version: str) -> ScreeningError:
+def _refuse(store: Store | None, where: str, reason: str, screens: str) -> ScreeningError:
     if store is not None:
-        record_event(
-            store,
-            SecurityEventType.INPUT_SCREENED,
-            f"{where}: {reason} (rules {rules_version})",
-        )
+        record_event(store, SecurityEventType.INPUT_SCREENED, f"{where}: {reason} ({screens})")
     return ScreeningError(f"input refused: {reason}")
 
 
-def screen_document(store: Store | None, document: str | bytes, *, where: str) -> None:
-    """Refuse a `.maml.md` document whose sections or free-text fields the screen flags.
+def screen_document(
+    store: Store | None,
+    document: str | bytes,
+    *,
+    where: str,
+    classifier: Classifier | None = None,
+) -> None:
+    """Refuse a `.maml.md` document whose sections or free-text fields the screen flags (the
+    rules, then `classifier` when one is given).
 
     A document that does not parse strictly is left to the signer or verifier, which reports it.
 
@@ -83,15 +87,23 @@ def screen_document(store: Store | None, document: str | bytes, *, where: str) -
         ScreeningError: flagged (an `input_screened` event is stored first).
     """
     try:
-        result = screen_maml(document)
+        result = screen_maml(document, classifier=classifier)
     except MamlError:
         return
     if result.flagged:
-        raise _refuse(store, where, result.reason, result.rules_version)
+        raise _refuse(store, where, result.reason, result.screens)
 
 
-def screen_free_text(store: Store | None, data: bytes | str, *, where: str, field: str) -> None:
-    """Refuse free text that the screen flags; bytes that are not UTF-8 text are not free text.
+def screen_free_text(
+    store: Store | None,
+    data: bytes | str,
+    *,
+    where: str,
+    field: str,
+    classifier: Classifier | None = None,
+) -> None:
+    """Refuse free text that the screen (the rules, then `classifier` when given) flags; bytes
+    that are not UTF-8 text are not free text.
 
     Raises:
         ScreeningError: flagged (an `input_screened` event is stored first).
@@ -103,9 +115,9 @@ def screen_free_text(store: Store | None, data: bytes | str, *, where: str, fiel
             return
     else:
         text = data
-    result = screen(text)
+    result = screen(text, classifier=classifier)
     if result.flagged:
-        raise _refuse(store, where, f"{field}: {result.reason}", result.rules_version)
+        raise _refuse(store, where, f"{field}: {result.reason}", result.screens)
 
 
 # --- signatures -----------------------------------------------------------------------------------
@@ -181,14 +193,21 @@ def verify_signature(
     return valid
 
 
-def sign_document(store: Store | None, document: str, key: SigningKey, *, where: str) -> str:
+def sign_document(
+    store: Store | None,
+    document: str,
+    key: SigningKey,
+    *,
+    where: str,
+    classifier: Classifier | None = None,
+) -> str:
     """Screen, then sign a `.maml.md` document (nothing is signed when the screen refuses it).
 
     Raises:
         ScreeningError: the screen flagged the document.
         MamlError: the document does not parse or cannot take a signature.
     """
-    screen_document(store, document, where=where)
+    screen_document(store, document, where=where, classifier=classifier)
     return maml.sign(document, key)
 
 
@@ -200,6 +219,7 @@ def verify_document(
     require: Requirement = "all",
     lenient: bool = False,
     where: str,
+    classifier: Classifier | None = None,
 ) -> maml.VerificationReport:
     """Screen, then verify a `.maml.md` document; a failed check is a `signature_rejected` event.
 
@@ -207,7 +227,7 @@ def verify_document(
         ScreeningError: the screen flagged the document.
         MamlError: the document does not parse.
     """
-    screen_document(store, document, where=where)
+    screen_document(store, document, where=where, classifier=classifier)
     report = maml.verify(document, keys, require=require, lenient=lenient)
     if not report.valid and store is not None:
         record_event(
@@ -246,6 +266,7 @@ def encrypt_envelope(
     aad: bytes = b"",
     sender: SigningKey | None = None,
     where: str,
+    classifier: Classifier | None = None,
 ) -> Envelope:
     """Screen text plaintext (an agent reads it once opened), then seal it to the recipients.
 
@@ -253,7 +274,7 @@ def encrypt_envelope(
         ScreeningError: the plaintext is text the screen flags.
         InputError, InvalidKeyError, EnvelopeLimitError: see `oracle.crypto.envelope.seal`.
     """
-    screen_free_text(store, plaintext, where=where, field="plaintext")
+    screen_free_text(store, plaintext, where=where, field="plaintext", classifier=classifier)
     return seal(plaintext, recipients, aad=aad, sender=sender)
 
 
@@ -265,6 +286,7 @@ def decrypt_envelope(
     aad: bytes = b"",
     expected_sender: bytes | PublicKey | None = None,
     where: str,
+    classifier: Classifier | None = None,
 ) -> bytes:
     """Open an envelope; a sender signature that fails is a `signature_rejected` event, content
     that does not authenticate a `decryption_failed` one, and text plaintext is screened before
@@ -295,7 +317,7 @@ def decrypt_envelope(
                 key_id=key.key_id,
             )
         raise
-    screen_free_text(store, plaintext, where=where, field="plaintext")
+    screen_free_text(store, plaintext, where=where, field="plaintext", classifier=classifier)
     return plaintext
 
 

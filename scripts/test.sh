@@ -14,7 +14,7 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && ! command -v pg
 fi
 unset PQORACLE_SKIP_POSTGRES
 # constraints.txt pins every Python package to the versions the suite last passed with.
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]" -c constraints.txt
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test,classifier]" -c constraints.txt
 # `npm install` honours package-lock.json; `npm ci` refuses a lock file that records only this
 # platform's Anvil binary, which is all the registry serves.
 npm install --no-audit --no-fund --loglevel=error

@@ -23,6 +23,7 @@ from oracle.api.limits import RateLimiter
 from oracle.api.metrics import Metrics
 from oracle.api.middleware import LimitAndMeasure
 from oracle.api.routes import router
+from oracle.screening.classifier import load_classifier
 from oracle.store import Store
 
 if TYPE_CHECKING:
@@ -35,9 +36,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The app over `store` (or the store at `settings.database_url`, closed on shutdown).
 
     Raises:
-        ConfigError: the token key file is set but unreadable, or the store URL is malformed.
+        ConfigError: the token key file is set but unreadable, the store URL is malformed, or
+            `screening_classifier` is on without the classifier extra installed.
         StoreError: the store cannot be opened.
     """
+    # The classifier's model loads here, before the store opens, so a missing extra stops
+    # start-up rather than the first document.
+    classifier = load_classifier() if settings.screening_classifier else None
     owned = store is None
     opened = store if store is not None else Store.open(settings.database_url)
 
@@ -53,6 +58,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = opened
     app.state.metrics = Metrics(settings.prometheus_multiproc_dir)
+    app.state.classifier = classifier
     app.state.limiter = RateLimiter(settings.api_rate_per_minute, settings.api_rate_burst)
     app.state.keyring = (
         None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from oracle.api.metrics import Metrics
     from oracle.chain import Verifier
     from oracle.config import Settings
+    from oracle.screening.classifier import Classifier
     from oracle.store import Store
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT from `pqoracle token issue`.")
@@ -77,6 +78,12 @@ def get_verifier(request: Request, *, write: bool) -> Verifier | None:
             state.chain_verifier = open_verifier(settings, what="this route")
         verifier: Verifier = state.chain_verifier
     return verifier
+
+
+def get_classifier(request: Request) -> Classifier | None:
+    """The local prompt-injection classifier, when `screening_classifier` is on."""
+    classifier: Classifier | None = request.app.state.classifier
+    return classifier
 
 
 def _verifier(request: Request) -> TokenVerifier:

@@ -15,7 +15,14 @@ from starlette.concurrency import run_in_threadpool
 
 from oracle import crypto, operations
 from oracle.api.auth import Principal  # noqa: TC001
-from oracle.api.deps import get_metrics, get_settings, get_store, get_verifier, require_scope
+from oracle.api.deps import (
+    get_classifier,
+    get_metrics,
+    get_settings,
+    get_store,
+    get_verifier,
+    require_scope,
+)
 from oracle.api.errors import ApiError
 from oracle.api.models import (
     EnvelopeDecryptRequest,
@@ -196,6 +203,7 @@ def maml_verify(
         require=body.require,
         lenient=body.lenient,
         where=request.url.path,
+        classifier=get_classifier(request),
     )
     return MamlVerifyResponse.model_validate(report.as_json())
 
@@ -234,7 +242,9 @@ def maml_sign(
     carries a prompt injection is refused (422, `input_screened`) before anything is signed."""
     key = _keyring(request).get(body.key)
     store = get_store(request)
-    signed = operations.sign_document(store, body.document, key, where=request.url.path)
+    signed = operations.sign_document(
+        store, body.document, key, where=request.url.path, classifier=get_classifier(request)
+    )
     return MamlSignResponse.model_validate({"document": signed, "key_id": "0x" + key.key_id.hex()})
 
 
@@ -297,6 +307,7 @@ def envelope_encrypt(
         aad=body.aad,
         sender=sender,
         where=request.url.path,
+        classifier=get_classifier(request),
     )
     form = json.loads(envelope.to_json())
     get_metrics(request).envelope.labels(operation="encrypt").observe(time.perf_counter() - started)
@@ -332,6 +343,7 @@ def envelope_decrypt(
         aad=body.aad,
         expected_sender=expected,
         where=request.url.path,
+        classifier=get_classifier(request),
     )
     get_metrics(request).envelope.labels(operation="decrypt").observe(time.perf_counter() - started)
     sender = envelope.sender

@@ -22,11 +22,25 @@ from oracle.errors import InputError
     help="Read a .maml.md document (sections and free-text fields) or plain text "
     "(default: a document when the name ends in .maml.md or the input starts with '---').",
 )
+@click.option(
+    "--classifier/--rules-only",
+    "use_classifier",
+    default=None,
+    help="Screen what the rules pass with the local classifier too, or not "
+    "(default: the PQORACLE_SCREENING_CLASSIFIER setting; needs the classifier extra).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
-def screen_command(source: str, as_maml: bool | None, as_json: bool) -> None:
-    """Screen free text for prompt injection; exit 1 when a rule matches."""
+def screen_command(
+    source: str, as_maml: bool | None, use_classifier: bool | None, as_json: bool
+) -> None:
+    """Screen free text for prompt injection; exit 1 when a rule (or the classifier) flags it."""
+    from oracle.config import load_settings
     from oracle.screening import screen, screen_maml
+    from oracle.screening.classifier import load_classifier
 
+    if use_classifier is None:
+        use_classifier = load_settings().screening_classifier
+    classifier = load_classifier() if use_classifier else None
     data = read_source(source)
     try:
         text = data.decode("utf-8")
@@ -34,13 +48,17 @@ def screen_command(source: str, as_maml: bool | None, as_json: bool) -> None:
         raise InputError(f"{source} is not UTF-8 text (byte {err.start})") from err
     if as_maml is None:
         as_maml = source.endswith(".maml.md") or text.startswith("---\n")
-    result = screen_maml(text) if as_maml else screen(text)
+    if as_maml:
+        result = screen_maml(text, classifier=classifier)
+    else:
+        result = screen(text, classifier=classifier)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "flagged": result.flagged,
                     "rules_version": result.rules_version,
+                    "classifier_version": result.classifier_version or None,
                     "categories": list(result.categories),
                     "matches": [
                         {
@@ -63,6 +81,6 @@ def screen_command(source: str, as_maml: bool | None, as_json: bool) -> None:
                 f"[{match.rule_id}]"
             )
     else:
-        click.echo(f"clean (rules v{result.rules_version})")
+        click.echo(f"clean ({result.screens})")
     if result.flagged:
         raise click.exceptions.Exit(1)

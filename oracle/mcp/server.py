@@ -86,7 +86,12 @@ def create_server(settings: Settings, store: Store) -> MCPServer:
     keyring = (
         None if settings.api_signing_keys_dir is None else Keyring(settings.api_signing_keys_dir)
     )
-    tools = OracleTools(settings, store, keyring)
+    classifier = None
+    if settings.screening_classifier:
+        from oracle.screening.classifier import load_classifier
+
+        classifier = load_classifier()
+    tools = OracleTools(settings, store, keyring, classifier)
     server: MCPServer = MCPServer(
         "pqoracle", version=__version__, instructions=_INSTRUCTIONS, log_level="INFO"
     )

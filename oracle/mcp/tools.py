@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from oracle.chain import Verifier
     from oracle.config import Settings
     from oracle.crypto import SigningKey
+    from oracle.screening.classifier import Classifier
     from oracle.store import Store
 
 __all__ = ["TOOL_NAMES", "OracleTools"]
@@ -151,11 +152,19 @@ class OracleTools:
     """The tools of one server: over its store, the service's keys, and the verifier the
     settings name (attached on first use)."""
 
-    def __init__(self, settings: Settings, store: Store, keyring: Keyring | None) -> None:
-        """Serve over `store`, signing and opening envelopes with `keyring` (None: no keys)."""
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        keyring: Keyring | None,
+        classifier: Classifier | None = None,
+    ) -> None:
+        """Serve over `store`, signing and opening envelopes with `keyring` (None: no keys), and
+        screening with the rules and `classifier` (when given) as the HTTP routes do."""
         self._settings = settings
         self._store = store
         self._keyring = keyring
+        self._classifier = classifier
         self._verifier: Verifier | None = None
         # Tools run in worker threads: one lock makes the first attach to the node happen once.
         self._chain_lock = threading.Lock()
@@ -228,7 +237,9 @@ class OracleTools:
             MamlError: the document does not parse or cannot take a signature.
         """
         signer = self._signing_key(key)
-        signed = operations.sign_document(self._store, document, signer, where=_where("sign_maml"))
+        signed = operations.sign_document(
+            self._store, document, signer, where=_where("sign_maml"), classifier=self._classifier
+        )
         return MamlSignResponse.model_validate(
             {"document": signed, "key_id": "0x" + signer.key_id.hex()}
         )
@@ -258,6 +269,7 @@ class OracleTools:
             require=require,
             lenient=lenient,
             where=_where("verify_maml"),
+            classifier=self._classifier,
         )
         return MamlVerifyResponse.model_validate(report.as_json())
 
@@ -290,6 +302,7 @@ class OracleTools:
             aad=aad,
             sender=sender,
             where=_where("encrypt_envelope"),
+            classifier=self._classifier,
         )
         return EnvelopeEncryptResponse.model_validate(
             {
@@ -332,6 +345,7 @@ class OracleTools:
             aad=aad,
             expected_sender=expected,
             where=_where("decrypt_envelope"),
+            classifier=self._classifier,
         )
         sender = sealed.sender
         return EnvelopeDecryptResponse.model_validate(

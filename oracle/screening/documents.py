@@ -10,6 +10,7 @@ from oracle.screening.screen import Match, RuleSet, ScreenResult, load_rules
 
 if TYPE_CHECKING:
     from oracle.maml import JsonValue, MamlDocument
+    from oracle.screening.classifier import Classifier
 
 #: Front matter fields that are identifiers, times or binary encodings, never prose for agents.
 _NOT_FREE_TEXT: Final = frozenset({"maml_version", "id", "created_at", "signatures", "encryption"})
@@ -37,18 +38,26 @@ def free_text(document: MamlDocument) -> Iterator[tuple[str, str]]:
 
 
 def screen_maml(
-    document: MamlDocument | str | bytes, *, rules: RuleSet | None = None
+    document: MamlDocument | str | bytes,
+    *,
+    rules: RuleSet | None = None,
+    classifier: Classifier | None = None,
 ) -> ScreenResult:
     """Screen a document's sections and free-text front matter; each match names its field.
 
-    An encrypted document's body is an envelope, so only its front matter is screened.
+    The rules screen every field first; when none matches and a `classifier` is given, it screens
+    the fields too. An encrypted document's body is an envelope, so only its front matter is
+    screened.
 
     Raises:
         MamlError: `document` is text that does not parse (strict profile).
     """
     parsed = parse(document) if isinstance(document, str | bytes) else document
     ruleset = rules or load_rules()
+    fields = list(free_text(parsed))
     matches: list[Match] = []
-    for name, text in free_text(parsed):
+    for name, text in fields:
         matches.extend(ruleset.screen(text, field=name).matches)
-    return ScreenResult(bool(matches), tuple(matches), ruleset.version)
+    if matches or classifier is None:
+        return ScreenResult(bool(matches), tuple(matches), ruleset.version)
+    return classifier.screen_fields(fields, rules_version=ruleset.version)

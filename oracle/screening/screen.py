@@ -13,9 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from oracle.errors import ScreeningError, ScreeningRulesError
+
+if TYPE_CHECKING:
+    from oracle.screening.classifier import Classifier
 
 #: The rule file `load_rules()` and `screen()` use unless told otherwise.
 DEFAULT_RULES_VERSION: Final = "1"
@@ -27,6 +30,8 @@ CATEGORIES: Final = (
     "encoded_payload",
     "invisible_unicode",
 )
+#: The class of a classifier match (the classifier tells injection from benign text, not a class).
+CLASSIFIER_CATEGORY: Final = "prompt_injection"
 _KINDS: Final = frozenset({"regex", "base64", "hex", "escapes", "rot13", "characters"})
 #: Decoded payloads are screened again this many times (base64 inside base64...).
 _MAX_DECODE_DEPTH: Final = 2
@@ -63,12 +68,20 @@ class ScreenResult:
     flagged: bool
     matches: tuple[Match, ...]
     rules_version: str
+    #: The classifier head's version when the classifier screened the text too, else "".
+    classifier_version: str = ""
 
     @property
     def categories(self) -> tuple[str, ...]:
-        """The classes that matched, each once, in rule-file order."""
+        """The classes that matched, each once, in rule-file order (the classifier's last)."""
         seen = {match.category for match in self.matches}
-        return tuple(category for category in CATEGORIES if category in seen)
+        return tuple(c for c in (*CATEGORIES, CLASSIFIER_CATEGORY) if c in seen)
+
+    @property
+    def screens(self) -> str:
+        """What screened the text, for logs and events: "rules v1" or "rules v1, classifier v1"."""
+        used = f"rules v{self.rules_version}"
+        return f"{used}, classifier v{self.classifier_version}" if self.classifier_version else used
 
     @property
     def reason(self) -> str:
@@ -322,6 +335,12 @@ def load_rules(version: str = DEFAULT_RULES_VERSION) -> RuleSet:
     return RuleSet.from_json(text)
 
 
-def screen(text: str, *, rules: RuleSet | None = None) -> ScreenResult:
-    """Screen free text that reaches agents against the packaged rules (or `rules`)."""
-    return (rules or load_rules()).screen(text)
+def screen(
+    text: str, *, rules: RuleSet | None = None, classifier: Classifier | None = None
+) -> ScreenResult:
+    """Screen free text that reaches agents against the packaged rules (or `rules`), then,
+    when the rules pass it and a `classifier` is given, with the classifier."""
+    result = (rules or load_rules()).screen(text)
+    if classifier is None or result.flagged:
+        return result
+    return classifier.screen_fields([("", text)], rules_version=result.rules_version)
