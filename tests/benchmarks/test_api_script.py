@@ -103,8 +103,16 @@ def test_envelope_rows_cover_both_sizes_and_operations(run: tuple[dict[str, Any]
     for row in report["envelope"]:
         assert row["ops"] >= 5
         assert 0 < row["p50_ms"] <= row["p99_ms"]
-    assert report["envelope_http"]["measured"] is False
-    assert isinstance(report["envelope_http"]["routes"], list)
+    http = [(row["target"], row["size"]) for row in report["envelope_http"]]
+    assert http == [
+        ("/v1/envelope/encrypt 1 KiB", "1 KiB"),
+        ("/v1/envelope/decrypt 1 KiB", "1 KiB"),
+        ("/v1/envelope/encrypt 64 KiB", "64 KiB"),
+        ("/v1/envelope/decrypt 64 KiB", "64 KiB"),
+    ]
+    for row in report["envelope_http"]:
+        assert row["requests"] > 0
+        assert 0 < row["p50_ms"] <= row["p99_ms"]
 
 
 def test_the_table_is_printed_and_the_server_is_stopped(run: tuple[dict[str, Any], str]) -> None:
