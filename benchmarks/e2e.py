@@ -1,0 +1,527 @@
+"""The oracle end to end on Anvil: requests opened by a load generator in its own process, the
+daemon (`pqoracle run`, its own process) verifying and voting, and the verdicts as the chain
+finalises them; next to Anvil's own ceiling measured in the same run.
+
+    python benchmarks/e2e.py [--json] [--out FILE] [--requests N] [--latency-requests N]
+                             [--rate R] [--block-time S] [--skip-flood] [--skip-latency]
+
+Two runs, each on a fresh Anvil and a fresh verifier (one oracle, threshold 1):
+
+- **flood**: Anvil mines every transaction at once (automine) and the generator sends `--requests`
+  pre-signed `requestVerification` transactions as fast as Anvil takes them. Reports requests
+  opened/s, verdicts/s (requests finalised per second over the same span), their ratio (goal
+  >= 0.95), and Anvil's ceiling: plain pre-signed transfers/s from one client, measured first.
+- **latency**: one block a second (`--block-time`), `--rate` requests a second. Reports the p95
+  request-to-verdict latency against its goal, 2 blocks + 1 s.
+
+Both report p50/p95/p99 latency (from the generator's send to the moment the verdict's
+`VerificationFinalized` log is seen), the daemon's CPU milliseconds per verdict (its process's
+user + system time over the run; goal <= 3 ms), JSON-RPC calls per verdict (counted by a proxy
+between the daemon and Anvil, by method) and gas per verdict (from the daemon's store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+# This checkout's package and artifacts, not whichever `oracle` is installed elsewhere.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from eth_account import Account  # noqa: E402
+
+from oracle.chain import (  # noqa: E402
+    Chain,
+    VerificationFinalized,
+    create_funded_account,
+    deploy_verifier,
+)
+from oracle.chain.devnode import anvil_binary, start_anvil  # noqa: E402
+from oracle.chain.encoding import request_id  # noqa: E402
+from oracle.crypto import SigningKey  # noqa: E402
+from oracle.store import Store, SubmissionState  # noqa: E402
+
+ALGORITHM = "ML-DSA-44"
+CONTEXT = b"e2e"
+#: Gas each pre-signed request is given (a 32-byte ML-DSA-44 request uses ~122k).
+REQUEST_GAS = 400_000
+CPU_GOAL_MS = 3.0
+RATIO_GOAL = 0.95
+#: Longest any run may wait for its last verdict, in seconds.
+DEADLINE = 300.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- a JSON-RPC proxy that counts the daemon's calls ---------------------------------------------
+
+
+class CountingProxy:
+    """Forwards JSON-RPC over HTTP to `upstream` and counts calls by method (batches too)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        target = urlsplit(upstream)
+        host, port = target.hostname or "127.0.0.1", target.port or 80
+        local = threading.local()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: object) -> None:
+                return
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body leave in two writes: without this, Nagle's algorithm and
+                # the client's delayed ACK hold every answer ~40 ms.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                proxy.count(body)
+                connection = getattr(local, "connection", None)
+                if connection is None:
+                    connection = local.connection = http.client.HTTPConnection(
+                        host, port, timeout=30
+                    )
+                try:
+                    connection.request("POST", "/", body, {"Content-Type": "application/json"})
+                    answer = connection.getresponse()
+                    data = answer.read()
+                except OSError:
+                    local.connection = None
+                    self.send_error(502)
+                    return
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def count(self, body: bytes) -> None:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return
+        items = parsed if isinstance(parsed, list) else [parsed]
+        with self._lock:
+            for item in items:
+                if isinstance(item, dict):
+                    self.calls[str(item.get("method"))] += 1
+
+    def snapshot(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.calls)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# --- the load generator (its own process) --------------------------------------------------------
+
+
+def generate(args: argparse.Namespace) -> None:
+    """Open `args.count` requests from `args.key_file`'s account and write, one JSON line each,
+    the request id and the moment its transaction was handed to the node."""
+    from web3 import Web3
+
+    spec = json.loads(Path(args.spec).read_text())
+    w3 = Web3(Web3.HTTPProvider(spec["rpc_url"], request_kwargs={"timeout": 30}))
+    account = Account.from_key(spec["requester_key"])
+    signer = SigningKey.from_pem(Path(spec["signing_key_file"]).read_bytes())
+    from oracle.chain import Verifier, connect
+
+    verifier = Verifier(connect(spec["rpc_url"]), spec["verifier"])
+    gas_price = int(w3.eth.gas_price * 2)
+    raws = []
+    ids = []
+    for nonce in range(spec["count"]):
+        message = nonce.to_bytes(32, "big")
+        signature = signer.sign(message, CONTEXT)
+        if nonce % 5 == 4:
+            message = message[:-1] + b"\xff"  # every fifth request must come out invalid
+        data = verifier.encode(
+            "requestVerification",
+            bytes.fromhex(spec["key_id"][2:]),
+            message,
+            CONTEXT,
+            signature,
+            0,
+            0,
+        )
+        tx = {
+            "to": spec["verifier"],
+            "data": data,
+            "gas": REQUEST_GAS,
+            "gasPrice": gas_price,
+            "nonce": nonce,
+            "chainId": spec["chain_id"],
+            "value": 0,
+        }
+        raws.append(bytes(account.sign_transaction(tx).raw_transaction))
+        ids.append(request_id(spec["chain_id"], spec["verifier"], account.address, nonce))
+    rate = float(spec["rate"])
+    started = time.time()
+    with Path(spec["out"]).open("w") as out:
+        for index, (raw, rid) in enumerate(zip(raws, ids, strict=True)):
+            if rate > 0:
+                pause = started + index / rate - time.time()
+                if pause > 0:
+                    time.sleep(pause)
+            sent = time.time()
+            w3.eth.send_raw_transaction(raw)
+            out.write(json.dumps({"id": "0x" + rid.hex(), "sent": sent}) + "\n")
+            out.flush()
+    last = Web3.keccak(raws[-1])
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            receipt = w3.eth.get_transaction_receipt(last)
+        except Exception:
+            receipt = None
+        if receipt is not None:
+            break
+        time.sleep(0.01)
+    Path(spec["out"] + ".done").write_text(json.dumps({"first": started, "mined": time.time()}))
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def plain_transfers_per_second(chain: Chain, count: int) -> float:
+    """Anvil's ceiling: `count` pre-signed plain transfers from one fresh account, sent raw."""
+    sender = create_funded_account(chain)
+    gas_price = int(chain.w3.eth.gas_price * 2)
+    raws = [
+        bytes(
+            sender.sign_transaction(
+                {
+                    "to": sender.address,
+                    "value": 0,
+                    "gas": 21_000,
+                    "gasPrice": gas_price,
+                    "nonce": nonce,
+                    "chainId": chain.chain_id,
+                }
+            ).raw_transaction
+        )
+        for nonce in range(count)
+    ]
+    started = time.perf_counter()
+    for raw in raws:
+        chain.w3.eth.send_raw_transaction(raw)
+    last = chain.w3.keccak(raws[-1])
+    while True:
+        try:
+            chain.w3.eth.get_transaction_receipt(last)
+            break
+        except Exception:
+            time.sleep(0.001)
+    return count / (time.perf_counter() - started)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Run:
+    """One run's figures."""
+
+    mode: str
+    requests: int
+    block_time: float | None
+    rate: float
+    requests_per_s: float = 0.0
+    verdicts_per_s: float = 0.0
+    verdicts_over_requests: float = 0.0
+    latency_p50_s: float = 0.0
+    latency_p95_s: float = 0.0
+    latency_p99_s: float = 0.0
+    daemon_cpu_ms_per_verdict: float = 0.0
+    rpc_calls_per_verdict: float = 0.0
+    rpc_calls_by_method: dict[str, float] = field(default_factory=dict)
+    gas_per_verdict: float = 0.0
+    anvil_plain_tx_per_s: float | None = None
+    requests_over_anvil_ceiling: float | None = None
+    goals: dict[str, Any] = field(default_factory=dict)
+    verdicts: int = 0
+
+
+@contextmanager
+def _daemon(
+    rpc_url: str, verifier: str, key_file: Path, store_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        "PQORACLE_POLL_INTERVAL": "0.05",
+    }
+    with log.open("ab") as handle:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "oracle.cli",
+                "run",
+                "--rpc-url",
+                rpc_url,
+                "--verifier",
+                verifier,
+                "--private-key-file",
+                str(key_file),
+                "--database-url",
+                store_url,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=handle,
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def run_once(
+    mode: str, count: int, *, rate: float, block_time: float | None, ceiling_count: int
+) -> Run:
+    result = Run(mode, count, block_time, rate)
+    with (
+        tempfile.TemporaryDirectory(prefix="pqoracle-e2e-") as scratch,
+        start_anvil(anvil_binary(ROOT), block_time=block_time) as node,
+    ):
+        work = Path(scratch)
+        chain = node.connect(poll_latency=0.01)
+        if block_time is None:
+            result.anvil_plain_tx_per_s = plain_transfers_per_second(chain, ceiling_count)
+        oracle = create_funded_account(chain)
+        requester = create_funded_account(chain)
+        verifier = deploy_verifier(chain, oracles=[oracle.address], threshold=1)
+        signer = SigningKey.generate(ALGORITHM)
+        key_id = verifier.register_key(signer.algorithm.id, signer.public_key)
+        (work / "signer.pem").write_bytes(signer.to_pem())
+        key_file = work / "oracle.key"
+        key_file.write_text("0x" + bytes(oracle.key).hex())
+        key_file.chmod(0o600)
+        store_url = f"sqlite:///{work / 'oracle.db'}"
+        first_block = chain.block_number()
+        proxy = CountingProxy(node.rpc_url)
+        try:
+            with _daemon(proxy.url, verifier.address, key_file, store_url, work / "d.log") as d:
+                # The daemon's start-up (imports, binding the store) is not the benchmark.
+                store = Store.open(store_url)
+                for _ in range(600):
+                    if store.next_block(-1) >= 0:
+                        break
+                    time.sleep(0.05)
+                store.close()
+                spec = {
+                    "rpc_url": node.rpc_url,
+                    "verifier": verifier.address,
+                    "requester_key": "0x" + bytes(requester.key).hex(),
+                    "signing_key_file": str(work / "signer.pem"),
+                    "key_id": "0x" + key_id.hex(),
+                    "chain_id": chain.chain_id,
+                    "count": count,
+                    "rate": rate,
+                    "out": str(work / "sent.jsonl"),
+                }
+                (work / "spec.json").write_text(json.dumps(spec))
+                calls_before = proxy.snapshot()
+                cpu_before = _cpu_seconds(d.pid)
+                generator = subprocess.Popen(
+                    [sys.executable, __file__, "--generate", str(work / "spec.json")]
+                )
+                seen = _watch(chain, verifier.address, first_block, count)
+                cpu = _cpu_seconds(d.pid) - cpu_before
+                calls = proxy.snapshot() - calls_before
+                assert generator.wait(60) == 0, "the load generator failed"
+        finally:
+            proxy.close()
+        sent = {
+            row["id"]: row["sent"]
+            for row in map(json.loads, (work / "sent.jsonl").read_text().splitlines())
+        }
+        done = json.loads((work / "sent.jsonl.done").read_text())
+        store = Store.open(store_url)
+        mined = [s for s in store.all_submissions() if s.state is SubmissionState.MINED]
+        store.close()
+        gas = sum(int(chain.w3.eth.get_transaction_receipt(s.tx_hash)["gasUsed"]) for s in mined)
+    latencies = [seen[rid] - sent[rid] for rid in sent if rid in seen]
+    verdicts = len(latencies)
+    span_requests = max(done["mined"] - done["first"], 1e-9)
+    span_verdicts = max(max(seen.values()) - done["first"], 1e-9) if seen else float("inf")
+    result.verdicts = verdicts
+    result.requests_per_s = count / span_requests
+    result.verdicts_per_s = verdicts / span_verdicts
+    result.verdicts_over_requests = result.verdicts_per_s / result.requests_per_s
+    result.latency_p50_s = _percentile(latencies, 50)
+    result.latency_p95_s = _percentile(latencies, 95)
+    result.latency_p99_s = _percentile(latencies, 99)
+    per = max(verdicts, 1)
+    result.daemon_cpu_ms_per_verdict = cpu * 1000 / per
+    result.rpc_calls_per_verdict = sum(calls.values()) / per
+    result.rpc_calls_by_method = {m: round(n / per, 2) for m, n in calls.most_common()}
+    result.gas_per_verdict = gas / per
+    if result.anvil_plain_tx_per_s:
+        result.requests_over_anvil_ceiling = result.requests_per_s / result.anvil_plain_tx_per_s
+    cpu_ok = result.daemon_cpu_ms_per_verdict <= CPU_GOAL_MS
+    if mode == "flood":
+        result.goals = {
+            "verdicts_over_requests": RATIO_GOAL,
+            "verdicts_over_requests_met": result.verdicts_over_requests >= RATIO_GOAL,
+            "daemon_cpu_ms_per_verdict": CPU_GOAL_MS,
+            "daemon_cpu_met": cpu_ok,
+        }
+    else:
+        limit = 2 * (block_time or 0) + 1
+        result.goals = {
+            "latency_p95_s": limit,
+            "latency_p95_met": result.latency_p95_s <= limit,
+            "daemon_cpu_ms_per_verdict": CPU_GOAL_MS,
+            "daemon_cpu_met": cpu_ok,
+        }
+    return result
+
+
+def _watch(chain: Chain, verifier: str, first_block: int, count: int) -> dict[str, float]:
+    """When each request's `VerificationFinalized` log was first seen (wall clock)."""
+    from oracle.chain import Verifier
+
+    reader = Verifier(chain, verifier)
+    seen: dict[str, float] = {}
+    cursor = first_block
+    deadline = time.monotonic() + DEADLINE
+    while len(seen) < count and time.monotonic() < deadline:
+        head = chain.block_number()
+        if head >= cursor:
+            now = time.time()
+            for event in reader.events_of(VerificationFinalized, cursor, head):
+                seen.setdefault("0x" + event.request_id.hex(), now)
+            cursor = head + 1
+        time.sleep(0.02)
+    return seen
+
+
+def _print(runs: list[Run]) -> None:
+    for run in runs:
+        print(f"{run.mode}: {run.requests} requests", end="")
+        if run.block_time:
+            print(f", {run.block_time:g} s blocks, {run.rate:g} requests/s offered", end="")
+        print()
+        if run.anvil_plain_tx_per_s:
+            print(
+                f"  Anvil ceiling (plain transfers, one client) {run.anvil_plain_tx_per_s:8.1f}/s"
+            )
+        print(f"  requests opened     {run.requests_per_s:8.1f}/s", end="")
+        if run.requests_over_anvil_ceiling is not None:
+            print(f"   ({run.requests_over_anvil_ceiling:.2f} x Anvil's ceiling)", end="")
+        print()
+        print(
+            f"  verdicts            {run.verdicts_per_s:8.1f}/s   "
+            f"({run.verdicts_over_requests:.2f} x requests/s; goal >= {RATIO_GOAL})"
+        )
+        print(
+            f"  latency p50/p95/p99 {run.latency_p50_s:.2f} / {run.latency_p95_s:.2f} / "
+            f"{run.latency_p99_s:.2f} s"
+        )
+        print(
+            f"  daemon CPU          {run.daemon_cpu_ms_per_verdict:8.2f} ms/verdict "
+            f"({run.daemon_cpu_ms_per_verdict / CPU_GOAL_MS:.2f} x the {CPU_GOAL_MS:g} ms goal)"
+        )
+        top = ", ".join(f"{m} {n}" for m, n in list(run.rpc_calls_by_method.items())[:6])
+        print(f"  RPC calls           {run.rpc_calls_per_verdict:8.2f} /verdict ({top})")
+        print(f"  gas                 {run.gas_per_verdict:8.0f} /verdict")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--generate", help=argparse.SUPPRESS)
+    parser.add_argument("--requests", type=int, default=300, help="Requests in the flood run.")
+    parser.add_argument("--latency-requests", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=10.0, help="Requests/s in the latency run.")
+    parser.add_argument("--block-time", type=float, default=1.0)
+    parser.add_argument("--ceiling-transfers", type=int, default=1000)
+    parser.add_argument("--skip-flood", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--out", type=Path, help="Also write the JSON here.")
+    args = parser.parse_args(argv)
+    if args.generate:
+        generate(argparse.Namespace(spec=args.generate))
+        return 0
+    runs = []
+    if not args.skip_flood:
+        runs.append(
+            run_once(
+                "flood",
+                args.requests,
+                rate=0,
+                block_time=None,
+                ceiling_count=args.ceiling_transfers,
+            )
+        )
+    if not args.skip_latency:
+        runs.append(
+            run_once(
+                "latency",
+                args.latency_requests,
+                rate=args.rate,
+                block_time=args.block_time,
+                ceiling_count=0,
+            )
+        )
+    report = {"runs": [asdict(run) for run in runs], "cpu_count": os.cpu_count()}
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

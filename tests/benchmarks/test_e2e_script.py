@@ -1,0 +1,67 @@
+"""benchmarks/e2e.py as users run it, small: a real Anvil, a real daemon process, a real load
+generator process; every request reaches its verdict and every figure is reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.chains import anvil_unavailable
+from tests.imports import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
+    tmp_path: Path,
+) -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path / "e2e.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "e2e.py"),
+            "--requests",
+            "12",
+            "--latency-requests",
+            "6",
+            "--ceiling-transfers",
+            "50",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    flood, latency = report["runs"]
+    assert (flood["mode"], latency["mode"]) == ("flood", "latency")
+    assert (flood["verdicts"], latency["verdicts"]) == (12, 6)
+    assert flood["anvil_plain_tx_per_s"] > 0
+    assert flood["requests_over_anvil_ceiling"] > 0
+    for run in (flood, latency):
+        assert run["requests_per_s"] > 0
+        assert run["verdicts_per_s"] > 0
+        assert 0 < run["latency_p50_s"] <= run["latency_p95_s"] <= run["latency_p99_s"]
+        assert run["daemon_cpu_ms_per_verdict"] > 0
+        assert run["rpc_calls_per_verdict"] > 0
+        assert "eth_sendRawTransaction" in run["rpc_calls_by_method"]
+        assert run["gas_per_verdict"] > 0
+    assert set(flood["goals"]) == {
+        "verdicts_over_requests",
+        "verdicts_over_requests_met",
+        "daemon_cpu_ms_per_verdict",
+        "daemon_cpu_met",
+    }
+    assert latency["goals"]["latency_p95_s"] == 3.0
+    assert "daemon CPU" in done.stdout
