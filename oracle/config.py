@@ -115,8 +115,9 @@ class Settings(BaseSettings):
         if len(sources) > 1:
             raise PydanticCustomError(
                 "key_sources",
-                "two operator key sources ({sources}): give exactly one of private_key, "
-                "keystore_file and signer",
+                "two operator key sources ({sources}): give exactly one of private_key "
+                "(--private-key-file), keystore_file (--keystore) and signer (each also as "
+                "PQORACLE_ and its name in capitals)",
                 {"sources": " and ".join(sources)},
             )
         if self.keystore_password_file is not None and self.keystore_file is None:

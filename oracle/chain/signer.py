@@ -20,7 +20,6 @@ signs another nonce, another payload or with another key fails here, not on the 
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, runtime_checkable
 
@@ -30,8 +29,8 @@ from eth_utils.address import is_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
+from oracle.accounts import PasswordPrompt, account_from_key, decrypt_keystore, local_account
 from oracle.errors import ConfigError, OracleError, SignerError
-from oracle.keystore import PasswordPrompt, decrypt_keystore, keystore_password
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,16 +108,7 @@ class LocalSigner:
         Raises:
             ConfigError: not a valid 32-byte secp256k1 key (the message never holds the key).
         """
-        raw = private_key
-        if not isinstance(raw, str | bytes):
-            raw = raw.get_secret_value()
-        account: LocalAccount | None = None
-        # Raised below, outside the block: no exception chain can carry the key's text.
-        with contextlib.suppress(Exception):
-            account = Account.from_key(raw)
-        if account is None:
-            raise ConfigError("the private key is not a valid 32-byte secp256k1 key")
-        return cls(account)
+        return cls(account_from_key(private_key))
 
     @classmethod
     def from_keystore(cls, path: Path, password: SecretBytes) -> LocalSigner:
@@ -272,11 +262,5 @@ def load_signer(
     """
     if settings.signer is not None:
         return _from_factory(settings.signer, settings)
-    if settings.keystore_file is not None:
-        password = keystore_password(
-            settings.keystore_file, settings.keystore_password_file, password_prompt
-        )
-        return LocalSigner.from_keystore(settings.keystore_file, password)
-    if settings.private_key is not None:
-        return LocalSigner.from_key(settings.private_key)
-    return None
+    account = local_account(settings, password_prompt=password_prompt)
+    return None if account is None else LocalSigner(account)

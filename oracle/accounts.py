@@ -1,13 +1,15 @@
-"""Encrypted JSON keystores (Ethereum's v3 format, as eth-account writes them): read, decrypt.
+"""The operator's local key as an eth-account account: a hex secret or an encrypted keystore.
 
-No web3 here: `pqoracle account new` and `account address` use this module without paying for a
-chain connection. Neither the password nor the key ever reaches a message, a repr or an
-exception's chain: every failure is raised outside the `except` block that saw it, so not even
-`__context__` points at the third-party error.
+Keystores are Ethereum's v3 JSON format, as eth-account writes them. No web3 here: `pqoracle
+account new` and `account address` use this module without paying for a chain connection.
+Neither a password nor a key ever reaches a message, a repr or an exception's chain: every
+failure is raised outside the `except` block that saw it, so not even `__context__` points at
+the third-party error (whose text may quote the key).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,9 @@ from oracle.errors import ConfigError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from pydantic import SecretStr
+
+    from oracle.config import Settings
 
 #: Asks the operator for a keystore's password; given a one-line prompt naming the file.
 PasswordPrompt = Callable[[str], str]
@@ -117,3 +122,44 @@ def decrypt_keystore(path: Path, password: SecretBytes) -> LocalAccount:
     ):
         raise ConfigError(f"{path} declares address {declared} but holds another key")
     return account
+
+
+def account_from_key(private_key: SecretStr | str | bytes) -> LocalAccount:
+    """The account of a hex (or raw 32-byte) secp256k1 private key.
+
+    Raises:
+        ConfigError: not a valid 32-byte secp256k1 key (the message never holds the key).
+    """
+    from eth_account import Account
+
+    raw = private_key
+    if not isinstance(raw, str | bytes):
+        raw = raw.get_secret_value()
+    account: LocalAccount | None = None
+    # Raised below, outside the block: no exception chain can carry the key's text.
+    with contextlib.suppress(Exception):
+        account = Account.from_key(raw)
+    if account is None:
+        raise ConfigError("the private key is not a valid 32-byte secp256k1 key")
+    return account
+
+
+def local_account(
+    settings: Settings, *, password_prompt: PasswordPrompt | None = None
+) -> LocalAccount | None:
+    """The account of the settings' keystore or private key; None when neither is set.
+
+    `password_prompt` asks for the keystore's password when no password file is set.
+
+    Raises:
+        ConfigError: an unreadable or malformed key, keystore or password file, or a wrong
+            password.
+    """
+    if settings.keystore_file is not None:
+        password = keystore_password(
+            settings.keystore_file, settings.keystore_password_file, password_prompt
+        )
+        return decrypt_keystore(settings.keystore_file, password)
+    if settings.private_key is not None:
+        return account_from_key(settings.private_key)
+    return None
