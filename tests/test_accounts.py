@@ -39,7 +39,9 @@ def _keystore(tmp_path: Path, account: LocalAccount, password: str = PASSWORD) -
     return path
 
 
-def _everything_said(caught: pytest.ExceptionInfo[BaseException], caplog: pytest.LogCaptureFixture) -> str:
+def _everything_said(
+    caught: pytest.ExceptionInfo[BaseException], caplog: pytest.LogCaptureFixture
+) -> str:
     """The exception's text, its whole formatted traceback (chains included) and every log line."""
     text = "".join(traceback.format_exception(caught.value))
     return text + "\n" + "\n".join(r.getMessage() for r in caplog.records)
@@ -128,7 +130,9 @@ def test_without_a_password_file_the_prompt_is_asked_or_the_error_names_the_sett
         keystore_password(keystore, None, None)
 
 
-def test_the_password_never_shows_in_the_settings_repr(tmp_path: Path, account: LocalAccount) -> None:
+def test_the_password_never_shows_in_the_settings_repr(
+    tmp_path: Path, account: LocalAccount
+) -> None:
     path = _keystore(tmp_path, account)
     password = tmp_path / "password"
     password.write_text(PASSWORD)
