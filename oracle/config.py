@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oracle.errors import ConfigError
@@ -21,6 +22,13 @@ class Settings(BaseSettings):
     rpc_url: str | None = None
     #: Hex private key of the account that signs transactions (oracle or deployer).
     private_key: SecretStr | None = None
+    #: Encrypted JSON keystore (eth-account v3) holding that key instead; never logged.
+    keystore_file: Path | None = None
+    #: File holding the keystore's password (one line); without it the CLI asks on a terminal.
+    keystore_password_file: Path | None = None
+    #: `package.module:factory` returning the `oracle.chain.signer.Signer` that signs instead
+    #: (a KMS, an HSM); called with these settings.
+    signer: str | None = None
     #: Address of a deployed SignatureVerifier.
     verifier_address: str | None = None
     #: SQLAlchemy URL of the daemon's store.
@@ -107,6 +115,32 @@ class Settings(BaseSettings):
     #: `pip install 'pq-signature-oracle[classifier]'` and loads its model at start-up.
     screening_classifier: bool = False
 
+    def key_sources(self) -> list[str]:
+        """The settings that name the operator's key: at most one may be set."""
+        given = {
+            "private_key": self.private_key,
+            "keystore_file": self.keystore_file,
+            "signer": self.signer,
+        }
+        return [name for name, value in given.items() if value is not None]
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Settings:
+        sources = self.key_sources()
+        if len(sources) > 1:
+            raise PydanticCustomError(
+                "key_sources",
+                "two operator key sources ({sources}): give exactly one of private_key "
+                "(--private-key-file), keystore_file (--keystore) and signer (each also as "
+                "PQORACLE_ and its name in capitals)",
+                {"sources": " and ".join(sources)},
+            )
+        if self.keystore_password_file is not None and self.keystore_file is None:
+            raise PydanticCustomError(
+                "key_sources", "keystore_password_file is set without keystore_file"
+            )
+        return self
+
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from `PQORACLE_*` variables, with non-None `overrides` (command-line values) on top.
@@ -119,5 +153,5 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**given)  # type: ignore[arg-type]
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"setting {where}: {first['msg']}") from None
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"setting {where}: {first['msg']}" if where else first["msg"]) from None

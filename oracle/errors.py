@@ -100,6 +100,10 @@ class ReadOnlyChainError(ChainError):
     """A transaction was asked of a connection that has no signing key."""
 
 
+class SignerError(ChainError):
+    """The transaction signer failed, or returned another transaction than the one asked for."""
+
+
 class ArtifactError(ChainError):
     """A committed contract artifact is missing or malformed."""
 

@@ -66,9 +66,12 @@ def get_verifier(request: Request, *, write: bool) -> Verifier | None:
                 "PQORACLE_VERIFIER_ADDRESS)",
             )
         return None
-    if write and settings.private_key is None:
+    if write and not settings.key_sources():
         raise ApiError(
-            503, "chain_unconfigured", "this server has no operator account (PQORACLE_PRIVATE_KEY)"
+            503,
+            "chain_unconfigured",
+            "this server has no operator account (PQORACLE_PRIVATE_KEY, PQORACLE_KEYSTORE_FILE "
+            "or PQORACLE_SIGNER)",
         )
     state = request.app.state
     with state.chain_lock:

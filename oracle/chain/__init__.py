@@ -33,6 +33,7 @@ from oracle.chain.events import (
     VoteSkipped,
 )
 from oracle.chain.revert import ErrorDecoder
+from oracle.chain.signer import LocalSigner, Signer, UnsignedTransaction, load_signer
 from oracle.chain.transactions import (
     Receipt,
     SentTransaction,
@@ -62,12 +63,15 @@ __all__ = [
     "ErrorDecoder",
     "KeyRecord",
     "KeyRegistered",
+    "LocalSigner",
     "Receipt",
     "RequestCancelled",
     "Role",
     "SentTransaction",
     "SignedTransaction",
+    "Signer",
     "Status",
+    "UnsignedTransaction",
     "VerificationDisputed",
     "VerificationFinalized",
     "VerificationRequested",
@@ -88,6 +92,7 @@ __all__ = [
     "fund_from_node_account",
     "key_id",
     "load_artifact",
+    "load_signer",
     "lookup_receipt",
     "mine_blocks",
     "receipt_of",

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
-from pydantic import SecretStr
 from web3 import HTTPProvider, Web3
 from web3.exceptions import BlockNotFound, TimeExhausted, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint, Wei
 
 from oracle.chain.revert import ErrorDecoder
+from oracle.chain.signer import LocalSigner, Signer
 from oracle.chain.transactions import NonceTracker, SentTransaction, transact
 from oracle.errors import (
     ChainConnectionError,
@@ -29,8 +30,8 @@ from oracle.errors import (
 from oracle.urls import display_endpoint
 
 if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
     from eth_typing import ChecksumAddress
+    from pydantic import SecretStr
     from web3 import EthereumTesterProvider
     from web3.types import RPCResponse
 
@@ -123,13 +124,14 @@ class _GuardedHTTPProvider(HTTPProvider):
 
 @dataclass(frozen=True, eq=False)
 class Chain:
-    """A connection to one chain and the account that signs this connection's transactions."""
+    """A connection to one chain and the signer of this connection's transactions."""
 
     w3: Web3 = field(repr=False)
     chain_id: int
     #: "embedded", or the node's `scheme://host:port` (never its path, which may hold a key).
     endpoint: str
-    account: LocalAccount | None = field(repr=False)
+    #: Signs this connection's transactions; None for a read-only connection.
+    account: Signer | None = field(repr=False)
     #: Seconds between receipt polls.
     poll_latency: float = 0.1
     #: Seconds `transact` waits for a receipt before raising `TransactionTimeoutError`.
@@ -151,8 +153,8 @@ class Chain:
         return "the embedded chain" if self.is_embedded else f"the node at {self.endpoint}"
 
     @property
-    def signer(self) -> LocalAccount:
-        """The signing account.
+    def signer(self) -> Signer:
+        """The signer of this connection's transactions.
 
         Raises:
             ReadOnlyChainError: the connection was made without a private key.
@@ -172,9 +174,10 @@ class Chain:
         """
         return self.signer.address
 
-    def with_account(self, account: LocalAccount) -> Chain:
-        """The same chain and node, signing with `account` (with its own nonce counter)."""
-        return replace(self, account=account, nonces=NonceTracker())
+    def with_account(self, account: Signer | LocalAccount) -> Chain:
+        """The same chain and node, signed for by `account` (with its own nonce counter)."""
+        signer = LocalSigner(account) if isinstance(account, LocalAccount) else account
+        return replace(self, account=signer, nonces=NonceTracker())
 
     def block_number(self) -> int:
         """Number of the latest block.
@@ -237,16 +240,6 @@ def _checksum(address: str) -> ChecksumAddress:
     return to_checksum_address(address)
 
 
-def _load_account(private_key: SecretStr | str | bytes) -> LocalAccount:
-    raw = private_key.get_secret_value() if isinstance(private_key, SecretStr) else private_key
-    try:
-        account: LocalAccount = Account.from_key(raw)
-    except Exception:
-        # Never chain or echo the underlying error: its text may contain the key material.
-        raise ConfigError("the private key is not a valid 32-byte secp256k1 key") from None
-    return account
-
-
 def _first_funded_key(provider: EthereumTesterProvider) -> bytes:
     """Private key of the embedded chain's first pre-funded account, from eth-tester's backend."""
     tester: Any = provider.ethereum_tester
@@ -257,29 +250,34 @@ def connect(
     rpc_url: str | None = None,
     *,
     private_key: SecretStr | str | None = None,
+    signer: Signer | None = None,
     poll_latency: float = 0.1,
     request_timeout: float = 10.0,
     receipt_timeout: float = 120.0,
 ) -> Chain:
     """Connect to the node at `rpc_url` (http/https), or start an embedded chain when it is None.
 
-    The embedded chain (eth-tester on py-evm) signs with its first pre-funded account unless a
-    key is given. Against a node, no key means a read-only connection.
+    Transactions are signed by `signer`, or by a `LocalSigner` for `private_key` (give one of
+    them). The embedded chain (eth-tester on py-evm) signs with its first pre-funded account
+    unless one is given. Against a node, neither means a read-only connection.
 
     Raises:
-        ConfigError: the URL is not http(s), a timeout is not positive, or the key is malformed.
+        ConfigError: the URL is not http(s), a timeout is not positive, the key is malformed, or
+            both a key and a signer are given.
         ChainConnectionError: the node cannot be reached.
     """
     if poll_latency <= 0 or request_timeout <= 0 or receipt_timeout <= 0:
         raise ConfigError("poll_latency, request_timeout and receipt_timeout must be positive")
-    account = _load_account(private_key) if private_key is not None else None
+    if private_key is not None and signer is not None:
+        raise ConfigError("give a private key or a signer, not both")
+    account = LocalSigner.from_key(private_key) if private_key is not None else signer
     if rpc_url is None:
         # eth-tester and py-evm take most of a second to import: only the embedded chain needs them.
         from web3 import EthereumTesterProvider
 
         provider = EthereumTesterProvider()
         if account is None:
-            account = _load_account(_first_funded_key(provider))
+            account = LocalSigner.from_key(_first_funded_key(provider))
         w3 = Web3(provider)
         endpoint = EMBEDDED
     else:
@@ -363,8 +361,8 @@ def fund_from_node_account(chain: Chain, address: str, wei: int = DEFAULT_FUNDIN
     accounts = list(chain.w3.eth.accounts)
     if not accounts:
         raise ConfigError(
-            f"{chain.where} holds no unlocked account to fund from; give a funded private key "
-            "(PQORACLE_PRIVATE_KEY or --private-key-file)"
+            f"{chain.where} holds no unlocked account to fund from; give a funded account "
+            "(--keystore, --private-key-file, PQORACLE_PRIVATE_KEY)"
         )
     try:
         tx_hash = chain.w3.eth.send_transaction(

@@ -1,6 +1,7 @@
 """Every transaction this package sends: dry call, gas and fees, local signing, raw send, receipt.
 
-Transactions are always signed locally with the connection's account and sent with
+Transactions are always signed by the connection's `Signer` (a local key, or a KMS or HSM plugged
+in by configuration; see `oracle.chain.signer`) and sent with
 `eth_sendRawTransaction`, never `eth_sendTransaction`, so the same code runs against the embedded
 chain, Anvil, Ganache and a remote node holding no keys. Nodes such as Anvil answer before the
 transaction is mined, so `transact` always waits for the receipt, within a bounded time.
@@ -13,10 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
 
+from oracle.chain.signer import sign_checked
 from oracle.errors import (
     ChainConnectionError,
     ContractRevertError,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
     from oracle.chain.connection import Chain
     from oracle.chain.revert import ErrorDecoder
+    from oracle.chain.signer import UnsignedTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +213,9 @@ def sign(
         TransactionRejectedError: the node refuses to simulate it.
         ChainConnectionError: the node cannot be reached.
         ReadOnlyChainError: the connection has no signing key.
+        SignerError: the signer failed or returned another transaction than the one asked for.
     """
-    account = chain.signer
+    signer = chain.signer
     gas_limit = (
         gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
     )
@@ -222,18 +227,15 @@ def sign(
             "nonce": tracker.current(chain),
             "gas": gas_limit,
             "value": value,
-            "data": HexBytes(data),
+            "data": bytes(data),
             **fees,
         }
         if to is not None:
-            tx["to"] = to
-        signed = account.sign_transaction(tx)
+            tx["to"] = to_checksum_address(to)
+        raw, tx_hash = sign_checked(signer, cast("UnsignedTransaction", tx))
         tracker.advance()
     return SignedTransaction(
-        tx_hash=bytes(signed.hash),
-        raw=bytes(signed.raw_transaction),
-        nonce=int(tx["nonce"]),
-        sender=account.address,
+        tx_hash=tx_hash, raw=raw, nonce=int(tx["nonce"]), sender=signer.address
     )
 
 
@@ -280,6 +282,7 @@ def send(
         TransactionRejectedError: the node refuses the transaction (funds, fees, nonce).
         ChainConnectionError: the node cannot be reached.
         ReadOnlyChainError: the connection has no signing key.
+        SignerError: the signer failed or returned another transaction than the one asked for.
     """
     gas_limit = (
         gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
@@ -455,6 +458,7 @@ def transact(
         TransactionTimeoutError: not mined within the receipt timeout.
         ChainConnectionError: the node cannot be reached.
         ReadOnlyChainError: the connection has no signing key.
+        SignerError: the signer failed or returned another transaction than the one asked for.
     """
     tx_hash = send(chain, to=to, data=data, value=value, decoder=decoder, gas=gas)
     return wait(chain, tx_hash, decoder=decoder)

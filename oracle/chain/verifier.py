@@ -376,9 +376,7 @@ class Verifier:
         target = _args.address(to, "recipient") if to is not None else self.chain.address
         return self._transact("withdraw", target)
 
-    def announce_oracle_set_change(
-        self, oracles: Sequence[str], threshold: int
-    ) -> SentTransaction:
+    def announce_oracle_set_change(self, oracles: Sequence[str], threshold: int) -> SentTransaction:
         """Announce the oracle set and threshold in force after the deployment's delay.
 
         Raises:
@@ -444,9 +442,7 @@ class Verifier:
 
     def begin_admin_transfer(self, new_admin: str) -> SentTransaction:
         """Step one of handing DEFAULT_ADMIN to `new_admin` (the signer is the admin)."""
-        return self._transact(
-            "beginDefaultAdminTransfer", _args.address(new_admin, "new admin")
-        )
+        return self._transact("beginDefaultAdminTransfer", _args.address(new_admin, "new admin"))
 
     def accept_admin_transfer(self) -> SentTransaction:
         """Step two: the pending admin takes DEFAULT_ADMIN once the delay has passed."""
@@ -516,9 +512,7 @@ class Verifier:
 
     def request_count_of(self, requester: str, *, block: int | None = None) -> int:
         """How many requests `requester` has opened."""
-        return int(
-            self._call("requestCountOf", _args.address(requester, "requester"), block=block)
-        )
+        return int(self._call("requestCountOf", _args.address(requester, "requester"), block=block))
 
     def key_of(self, key_id: KeyId | bytes, *, block: int | None = None) -> KeyRecord:
         """Stored record of a key (algorithm 0 when not registered), at `block` or the latest.

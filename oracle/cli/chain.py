@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from eth_account.signers.local import LocalAccount
 
+    from oracle.accounts import PasswordPrompt
     from oracle.chain import Chain, Verifier
     from oracle.config import Settings
     from oracle.demo import DemoReport
@@ -31,21 +34,51 @@ if TYPE_CHECKING:
 # --- shared options -------------------------------------------------------------------------
 
 
-def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
+#: Where `_key_options` leaves --keystore and --password-file for `_settings` (click's `meta`).
+_KEYSTORE_META = "pqoracle.keystore"
+
+
+def _key_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--private-key-file, --keystore and --password-file; the command itself receives only
+    `private_key_file`, and `_settings` picks up the keystore options."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any, keystore: Path | None, password_file: Path | None, **kwargs: Any
+    ) -> Any:
+        click.get_current_context().meta[_KEYSTORE_META] = (keystore, password_file)
+        return func(*args, **kwargs)
+
     options = [
-        click.option(
-            "--rpc-url",
-            help="JSON-RPC endpoint, e.g. http://127.0.0.1:8545 (env PQORACLE_RPC_URL).",
-        ),
         click.option(
             "--private-key-file",
             type=click.Path(dir_okay=False, path_type=Path),
             help="File holding the signing account's hex private key (env PQORACLE_PRIVATE_KEY).",
         ),
+        click.option(
+            "--keystore",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Encrypted JSON keystore of the signing account, from `pqoracle account new` "
+            "(env PQORACLE_KEYSTORE_FILE).",
+        ),
+        click.option(
+            "--password-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="File holding the --keystore password (env PQORACLE_KEYSTORE_PASSWORD_FILE); "
+            "asked on the terminal when absent.",
+        ),
     ]
+    wrapped: Callable[..., Any] = command
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def _chain_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rpc-url",
+        help="JSON-RPC endpoint, e.g. http://127.0.0.1:8545 (env PQORACLE_RPC_URL).",
+    )(_key_options(func))
 
 
 def _oracle_set(oracles: tuple[str, ...], threshold: int) -> list[str]:
@@ -73,6 +106,13 @@ def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: object) -> Settings:
+    """The settings, with the command line's key options on top of the environment.
+
+    Raises:
+        ConfigError: a malformed setting, or two key sources (e.g. --keystore and
+            PQORACLE_PRIVATE_KEY).
+        InputError: the --private-key-file cannot be read.
+    """
     from pydantic import SecretStr
 
     from oracle.config import load_settings
@@ -80,19 +120,44 @@ def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: o
     key: SecretStr | None = None
     if private_key_file is not None:
         key = SecretStr(read_source(str(private_key_file)).decode("ascii", "replace").strip())
-    return load_settings(rpc_url=rpc_url, private_key=key, **overrides)
+    context = click.get_current_context(silent=True)
+    keystore, password_file = (
+        context.meta.get(_KEYSTORE_META, (None, None)) if context is not None else (None, None)
+    )
+    return load_settings(
+        rpc_url=rpc_url,
+        private_key=key,
+        keystore_file=keystore,
+        keystore_password_file=password_file,
+        **overrides,
+    )
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def password_prompt() -> PasswordPrompt | None:
+    """Asks for a keystore password on the terminal (on stderr); None when stdin is no terminal."""
+    if not _stdin_is_terminal():
+        return None
+
+    def ask(text: str) -> str:
+        return str(click.prompt(text, hide_input=True, err=True))
+
+    return ask
 
 
 def _connect(settings: Settings, *, needs_node: bool = True) -> Chain:
     from oracle.chain.attach import connect_node
 
-    return connect_node(settings, needs_node=needs_node)
+    return connect_node(settings, needs_node=needs_node, password_prompt=password_prompt())
 
 
 def _open_verifier(settings: Settings) -> Verifier:
     from oracle.chain.attach import open_verifier
 
-    return open_verifier(settings)
+    return open_verifier(settings, password_prompt=password_prompt())
 
 
 @click.command(name="new-account")
@@ -121,9 +186,9 @@ def new_account(
 ) -> None:
     """Create a funded account on a development node; print its address.
 
-    The ether comes from the --private-key-file (or PQORACLE_PRIVATE_KEY) account when one is
-    given, otherwise from the node's first unlocked account (Anvil and Ganache hold pre-funded
-    development accounts). The key file is written before any ether is sent, so a failed
+    The ether comes from the --keystore or --private-key-file (or PQORACLE_PRIVATE_KEY) account
+    when one is given, otherwise from the node's first unlocked account (Anvil and Ganache hold
+    pre-funded development accounts). The key file is written before any ether is sent, so a failed
     transfer never strands funds on a key nobody kept.
     """
     from eth_account import Account

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def all_commands() -> list[click.Command]:
     """Every top-level `pqoracle` command, in help order."""
     from oracle.cli import chain, keys
+    from oracle.cli.account import account_group
     from oracle.cli.audit import audit
     from oracle.cli.envelope import envelope
     from oracle.cli.events import events
@@ -24,6 +25,7 @@ def all_commands() -> list[click.Command]:
         keys.sign,
         keys.verify_command,
         chain.new_account,
+        account_group,
         chain.deploy,
         chain.grant_role,
         chain.revoke_role,

@@ -62,7 +62,8 @@ def test_a_malformed_key_is_a_config_error_that_never_echoes_it(bad_key: str) ->
         connect(private_key=bad_key)
     assert bad_key not in str(caught.value)
     assert caught.value.__cause__ is None
-    assert caught.value.__suppress_context__
+    # Not even as the hidden context: a traceback printer that shows it could print the key.
+    assert caught.value.__context__ is None
 
 
 def test_the_repr_of_a_chain_shows_the_address_and_never_the_key() -> None:

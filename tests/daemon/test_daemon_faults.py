@@ -481,7 +481,7 @@ def test_pqoracle_run_refuses_a_reset_chain_with_exit_2_and_follows_it_with_rese
 
     scenario = scenario_on(anvil.connect(), tmp_path)
     key_file = tmp_path / "oracle.key"
-    key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.key).hex())
+    key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.account.key).hex())
     command = [
         "run",
         "--rpc-url",

@@ -271,7 +271,7 @@ def test_pqoracle_run_serves_metrics_and_healthz_on_its_metrics_port(
 ) -> None:
     scenario = scenario_on(anvil.connect(poll_latency=0.02), tmp_path)
     key_file = tmp_path / "oracle.key"
-    key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.key).hex())
+    key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.account.key).hex())
     key_file.chmod(0o600)
     port = free_port()
     env = {

@@ -94,7 +94,7 @@ def test_a_daemon_process_killed_mid_batch_resumes_with_one_vote_per_request(
         for index in range(12):
             scenario.open(valid=index % 3 != 0)
         key_file = tmp_path / "oracle.key"
-        key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.key).hex())
+        key_file.write_text("0x" + bytes(scenario.oracle.chain.signer.account.key).hex())
         key_file.chmod(0o600)
         log = tmp_path / "daemon.log"
 
