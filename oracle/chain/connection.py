@@ -105,6 +105,10 @@ class _GuardedHTTPProvider(HTTPProvider):
             exception_retry_configuration=ExceptionRetryConfiguration(
                 errors=(OSError,), retries=2, backoff_factor=0.1
             ),
+            # web3's validation middleware asks the chain id around every call and transaction
+            # (two of every three requests the daemon made); a node's chain id never changes.
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
         )
         self._display = display_endpoint(rpc_url)
 
