@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
-from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.abi import collapse_if_tuple, event_abi_to_log_topic, function_abi_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3.exceptions import Web3RPCError
@@ -48,7 +50,7 @@ from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundErro
 from oracle.types import KeyId, RequestId
 
 if TYPE_CHECKING:
-    from eth_typing import ABIEvent, ChecksumAddress
+    from eth_typing import ABIEvent, ABIFunction, ChecksumAddress
     from web3.contract import Contract
     from web3.types import FilterParams, LogReceipt
 
@@ -129,6 +131,14 @@ def _vote(value: object) -> Vote:
     return value
 
 
+class _View(NamedTuple):
+    """A view function's selector and ABI types, resolved once per verifier."""
+
+    selector: bytes
+    inputs: list[str]
+    outputs: list[str]
+
+
 class Verifier:
     """A deployed SignatureVerifier, used through one connection (its account signs)."""
 
@@ -151,6 +161,7 @@ class Verifier:
         self._contract: Contract = chain.w3.eth.contract(
             address=self.address, abi=self.artifact.abi
         )
+        self._views: dict[str, _View] = {}
         self._events: dict[bytes, str] = {}
         for entry in self.artifact.abi:
             if entry.get("type") == "event" and entry.get("name") in EVENT_NAMES:
@@ -454,12 +465,36 @@ class Verifier:
 
     # --- views --------------------------------------------------------------------------------
 
+    def _view(self, function: str) -> _View:
+        view = self._views.get(function)
+        if view is None:
+            matches = [
+                entry
+                for entry in self.artifact.abi
+                if entry.get("type") == "function" and entry.get("name") == function
+            ]
+            if len(matches) != 1:
+                raise ChainError(f"{CONTRACT_NAME} has {len(matches)} functions named {function}")
+            entry = cast("ABIFunction", matches[0])
+            view = _View(
+                bytes(function_abi_to_4byte_selector(entry)),
+                [collapse_if_tuple(dict(arg)) for arg in entry.get("inputs", [])],
+                [collapse_if_tuple(dict(arg)) for arg in entry.get("outputs", [])],
+            )
+            self._views[function] = view
+        return view
+
     def _call(self, function: str, *args: Any, block: int | None = None) -> Any:
+        # Encoded and decoded here with the function's cached ABI types: web3's contract objects
+        # resolve the ABI and hash every signature again on each call (most of the daemon's CPU).
+        view = self._view(function)
+        data = view.selector + abi_encode(view.inputs, args)
         try:
-            bound = self._contract.get_function_by_name(function)(*args)
-            if block is None:
-                return bound.call()
-            return bound.call(block_identifier=_args.block(block, "block"))
+            raw = self.chain.w3.eth.call(
+                {"to": self.address, "data": HexBytes(data)},
+                "latest" if block is None else _args.block(block, "block"),
+                ccip_read_enabled=False,
+            )
         except ChainConnectionError:
             raise
         except Exception as exc:
@@ -467,6 +502,8 @@ class Verifier:
             if decoded is None:
                 raise
             raise decoded from exc
+        values = abi_decode(view.outputs, bytes(raw))
+        return values[0] if len(values) == 1 else values
 
     def type_and_version(self) -> str:
         """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 2.0.0"."""
