@@ -1073,16 +1073,40 @@ class Store:
     def mark_final(self, request_id: bytes, final_status: Status, block: int) -> None:
         """Any state → final, with the closing status the contract reports at confirmed
         `block`."""
+        self.mark_finals([(request_id, final_status)], block)
+
+    def mark_finals(self, closed: Iterable[tuple[bytes, Status]], block: int) -> None:
+        """`mark_final` for a batch of requests read closed at confirmed `block`, in one
+        transaction."""
         with self._session() as session:
-            session.execute(
-                update(RequestRecord)
-                .where(RequestRecord.request_id == request_id)
-                .values(
-                    state=RequestState.FINAL,
-                    final_status=final_status.label,
-                    final_block=block,
+            for request_id, final_status in closed:
+                session.execute(
+                    update(RequestRecord)
+                    .where(RequestRecord.request_id == request_id)
+                    .values(
+                        state=RequestState.FINAL,
+                        final_status=final_status.label,
+                        final_block=block,
+                    )
                 )
-            )
+
+    def mark_all_voted(self, request_ids: Iterable[bytes]) -> list[bytes]:
+        """submitted → voted for a batch of requests, in one transaction; return those moved
+        (a request no longer submitted is left as it is)."""
+        moved: list[bytes] = []
+        with self._session() as session:
+            for request_id in request_ids:
+                result = session.execute(
+                    update(RequestRecord)
+                    .where(
+                        RequestRecord.request_id == request_id,
+                        RequestRecord.state == RequestState.SUBMITTED,
+                    )
+                    .values(state=RequestState.VOTED)
+                )
+                if _rowcount(result) == 1:
+                    moved.append(request_id)
+        return moved
 
     # --- submission transitions ----------------------------------------------------------------
 

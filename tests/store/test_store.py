@@ -1,4 +1,4 @@
-"""The daemon's store (schema 3): requests by their 32-byte ids, vote transactions carrying many
+"""The daemon's store (schema 4): requests by their 32-byte ids, vote transactions carrying many
 votes and what the contract made of each, reorg rewinds, security events, SQLite and PostgreSQL
 URLs. The `store` and `store_url` fixtures (tests/store/conftest.py) run each behaviour on a SQLite
 file and on a real PostgreSQL database."""
@@ -848,7 +848,7 @@ def test_a_verdict_does_not_wait_for_a_chain_write_on_postgres(postgres_url: str
     first, second = Store.open(postgres_url), Store.open(postgres_url)
     first.bind(31337, VERIFIER)
     first.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
-    [claimed] = second.claim_pending("replica-b", limit=1, lease=30)
+    assert len(second.claim_pending("replica-b", limit=1, lease=30)) == 1
     with first._session() as session:
         first._lock_chain(session)
         started = time.monotonic()
