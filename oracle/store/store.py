@@ -274,6 +274,57 @@ def _is_busy(err: OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _engine(url: str) -> Engine:
+    """An engine on the store at `url`, with the store's connection and transaction settings.
+
+    Raises:
+        ConfigError: the URL is malformed, or its database driver is not installed.
+        StoreError: the engine cannot be made.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"the store URL is not a SQLAlchemy URL: {redact_url(url)}") from None
+    # `postgresql://` means psycopg2 to SQLAlchemy; the `postgres` extra installs psycopg 3.
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    sqlite = parsed.get_backend_name() == "sqlite"
+    postgres = parsed.get_backend_name() == "postgresql"
+    try:
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT} if sqlite else {})
+    except ModuleNotFoundError as err:
+        hint = f"; {_POSTGRES_EXTRA}" if postgres else ""
+        raise ConfigError(
+            f"the store's database driver is not installed ({err.name}){hint}"
+        ) from None
+    except (SQLAlchemyError, ValueError) as err:
+        raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif postgres:
+        event.listen(engine, "connect", _postgres_connect(BUSY_TIMEOUT))
+    return engine
+
+
+def schema_status(url: str) -> tuple[str | None, str]:
+    """The migration revision of the store at `url`, read without migrating it (None: none
+    recorded), and the newest revision this code knows.
+
+    Raises:
+        ConfigError: the URL is malformed, or its database driver is not installed.
+        StoreError: the database cannot be reached.
+    """
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            return schema.current(connection), schema.head()
+    except SQLAlchemyError as err:
+        raise StoreError(f"cannot read the store: {_describe(err, url)}") from None
+    finally:
+        engine.dispose()
+
+
 def migrate(engine: Engine) -> tuple[str | None, str]:
     """Bring the store's schema to the newest revision, one process at a time; return the
     revisions before and after.
@@ -395,29 +446,7 @@ class Store:
             StoreError: the database cannot be opened, or was written by another schema version
                 (a newer pqoracle, or an unknown pre-migration schema).
         """
-        try:
-            parsed = make_url(url)
-        except (ArgumentError, ValueError):
-            raise ConfigError(f"the store URL is not a SQLAlchemy URL: {redact_url(url)}") from None
-        # `postgresql://` means psycopg2 to SQLAlchemy; the `postgres` extra installs psycopg 3.
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        sqlite = parsed.get_backend_name() == "sqlite"
-        postgres = parsed.get_backend_name() == "postgresql"
-        try:
-            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT} if sqlite else {})
-        except ModuleNotFoundError as err:
-            hint = f"; {_POSTGRES_EXTRA}" if postgres else ""
-            raise ConfigError(
-                f"the store's database driver is not installed ({err.name}){hint}"
-            ) from None
-        except (SQLAlchemyError, ValueError) as err:
-            raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
-        if sqlite:
-            event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "begin", _sqlite_begin)
-        elif postgres:
-            event.listen(engine, "connect", _postgres_connect(BUSY_TIMEOUT))
+        engine = _engine(url)
         try:
             migrate(engine)
         except StoreError:
