@@ -880,27 +880,28 @@ class Store:
         self, owner: str, *, limit: int = 100, lease: float = 30.0
     ) -> list[StoredRequest]:
         """Claim up to `limit` pending requests, oldest first, for the replica `owner` for
-        `lease` seconds: those nobody claims, whose lease ended, or `owner` holds already.
+        `lease` seconds: those nobody claims, whose lease ended, or `owner` holds already (on
+        SQLite, one process per file, every pending request).
 
         Rows another replica is claiming at this moment are skipped (`FOR UPDATE SKIP LOCKED`
         on PostgreSQL), so replicas never wait on each other nor take the same rows.
         """
         with self._session() as session:
             now = self._now(session)
+            query = select(RequestRecord).where(RequestRecord.state == RequestState.PENDING)
+            if self._postgres:
+                query = query.where(
+                    or_(
+                        RequestRecord.lease_until.is_(None),
+                        RequestRecord.lease_until <= now,
+                        RequestRecord.claimed_by == owner,
+                    )
+                )
+            # else: one process per SQLite file; a claim left by its previous run (another pid)
+            # must not hold a restarted daemon up for a lease.
             rows = list(
                 session.scalars(
-                    select(RequestRecord)
-                    .where(
-                        RequestRecord.state == RequestState.PENDING,
-                        or_(
-                            RequestRecord.lease_until.is_(None),
-                            RequestRecord.lease_until <= now,
-                            RequestRecord.claimed_by == owner,
-                        ),
-                    )
-                    .order_by(RequestRecord.seq)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
+                    query.order_by(RequestRecord.seq).limit(limit).with_for_update(skip_locked=True)
                 )
             )
             until = now + timedelta(seconds=lease)

@@ -42,10 +42,13 @@ class CommitCounter:
             self.writes += 1
 
 
-def run_and_count(chain: Chain, tmp_path: Any, requests: int) -> CommitCounter:
+def run_and_count(
+    chain: Chain, tmp_path: Any, requests: int, store_url: str | None = None
+) -> CommitCounter:
     """Open `requests` requests (half of them invalid), run one daemon until every one is settled,
-    and count its store's commits."""
+    and count its store's commits (a SQLite file under `tmp_path` unless `store_url`)."""
     scenario = scenario_on(chain, tmp_path)
+    scenario.store_url = store_url or scenario.store_url
     for n in range(requests):
         scenario.open(valid=n % 2 == 0)
     store = scenario.store()
@@ -62,9 +65,11 @@ def run_and_count(chain: Chain, tmp_path: Any, requests: int) -> CommitCounter:
     return counter
 
 
-def test_write_commits_per_verdict_stay_below_one(embedded_chain: Chain, tmp_path: Any) -> None:
+def test_write_commits_per_verdict_stay_below_one(
+    embedded_chain: Chain, tmp_path: Any, store_url: str
+) -> None:
     requests = 20
-    counter = run_and_count(embedded_chain, tmp_path, requests)
+    counter = run_and_count(embedded_chain, tmp_path, requests, store_url)
     print(  # the numbers reported with the change (pytest -s)
         f"\n{requests} requests: {counter.commits} commits ({counter.commits / requests:.2f} per "
         f"verdict), {counter.writes} writing ({counter.writes / requests:.2f} per verdict)"

@@ -781,8 +781,8 @@ def _in_threads(work: Callable[[T], None], handles: Sequence[T]) -> None:
         raise failures[0]
 
 
-def test_replicas_claim_disjoint_pending_requests_oldest_first(store_url: str) -> None:
-    first, second = Store.open(store_url), Store.open(store_url)
+def test_replicas_claim_disjoint_pending_requests_oldest_first(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
     first.bind(31337, VERIFIER)
     first.ingest(keys=[], requests=[_request(n) for n in range(1, 9)], blocks={}, next_block=12)
     mine = first.claim_pending("replica-a", limit=5, lease=30)
@@ -799,8 +799,8 @@ def test_replicas_claim_disjoint_pending_requests_oldest_first(store_url: str) -
     second.close()
 
 
-def test_a_dead_replicas_claims_pass_to_another_after_the_lease(store_url: str) -> None:
-    first, second = Store.open(store_url), Store.open(store_url)
+def test_a_dead_replicas_claims_pass_to_another_after_the_lease(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
     first.bind(31337, VERIFIER)
     first.ingest(keys=[], requests=[_request(1), _request(2)], blocks={}, next_block=12)
     assert len(first.claim_pending("replica-a", limit=10, lease=0.5)) == 2
@@ -816,6 +816,21 @@ def test_a_dead_replicas_claims_pass_to_another_after_the_lease(store_url: str) 
     assert (stored.state, stored.verdict) == (RequestState.VERIFIED, True)
     first.close()
     second.close()
+
+
+def test_a_restarted_daemon_on_sqlite_takes_its_previous_runs_claims_at_once(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    before = Store.open(url)
+    before.bind(31337, VERIFIER)
+    before.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    assert len(before.claim_pending("host:100", limit=10, lease=3600)) == 1
+    before.close()
+    after = Store.open(url)  # one process per file: the new pid need not wait for the lease
+    [claimed] = after.claim_pending("host:200", limit=10, lease=3600)
+    assert after.record_verdicts([(claimed.request.request_id, True)], "x", owner="host:200")
+    after.close()
 
 
 def test_three_replicas_claiming_at_once_verify_each_request_once(store_url: str) -> None:
