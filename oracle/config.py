@@ -140,6 +140,12 @@ class Settings(BaseSettings):
                 "key_sources", "keystore_password_file is set without keystore_file"
             )
         return self
+    #: Seconds a daemon replica's claim on pending requests lasts: when a replica dies, other
+    #: replicas of the operator on the same PostgreSQL store take its claims after this long.
+    #: Keep it above the time one verification batch takes.
+    lease_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    #: This daemon among the operator's replicas (claims name it); None: `hostname:pid`.
+    replica_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
 def load_settings(**overrides: object) -> Settings:

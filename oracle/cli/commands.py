@@ -19,6 +19,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.mcp import mcp_command
     from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
+    from oracle.cli.store import store_group
 
     return [
         keys.keygen,
@@ -38,6 +39,7 @@ def all_commands() -> list[click.Command]:
         chain.run,
         chain.demo,
         events,
+        store_group,
         maml_group,
         envelope,
         screen_command,

@@ -196,6 +196,12 @@ class DaemonMetrics:
             "Unix time the last cycle completed.",
             registry=registry,
         )
+        self.lead = Gauge(
+            "pqoracle_daemon_lead",
+            "1 while this replica holds its operator's lock (follows the chain and signs); 0 "
+            "while another replica on the store does and this one only verifies.",
+            registry=registry,
+        )
         # Every labelled series exists from the start at 0, so that rates and `unless`
         # clauses in alert rules see a value before the first event.
         for result in ("valid", "invalid"):

@@ -21,6 +21,12 @@ from a log alone, so the process may be stopped at any instant and restarted:
    and sign each, record it, and only then broadcast it, with nonces counted from the node so that
    no nonce gap is ever signed.
 
+Several replicas of one operator may share one PostgreSQL store: each claims pending requests for
+`lease_seconds` and verifies them (step 2), while the one holding the operator's lock follows the
+chain, ingests, settles and signs (steps 0, 1, 3, 4), so nonces never collide and every request is
+voted on once. A replica that dies loses the lock with its connection, and its claims when their
+lease ends; the others carry on. Each stage writes its batch in one store transaction.
+
 Whatever a node lies about, the chain's own hashes decide: the contract refuses a verdict on other
 bytes than the requester committed to, and the daemon refuses to compute one. Everything the
 daemon refuses, and every reorg, is a stored security event.
@@ -29,7 +35,9 @@ daemon refuses, and every reorg, is a stored security event.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -176,6 +184,15 @@ class OracleDaemon:
                 f"account {chain.address} is not in the oracle set of {verifier.address}; the "
                 "admin adds it with `pqoracle oracles announce` (or use --dry-run)"
             )
+        #: This replica among the operator's daemons on one store (its claims carry it).
+        self.replica = settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
+        #: Held by the one replica that follows the chain and signs (always on SQLite); a
+        #: dry run without a key has no operator: its replicas share one per verifier.
+        operator = chain.address if chain.account is not None else f"dry-run {verifier.address}"
+        self.lead = store.operator_lock(operator)
+        #: Whether `run` keeps the lock between cycles (a lone `run_once` gives it back).
+        self._holding = False
+        self._was_lead: bool | None = None
         #: Blocks per log query; halved for the session when a node caps its answers.
         self.log_window = settings.log_window
         self._refusal: str | None = None
@@ -203,6 +220,21 @@ class OracleDaemon:
             ChainResetError: the node no longer has the blocks the store read (see `reset_store`).
             StoreError: the database failed.
         """
+        self._holding = True
+        try:
+            return self._run(stop, max_cycles, until_settled, timeout, on_cycle)
+        finally:
+            self._holding = False
+            self.lead.release()
+
+    def _run(
+        self,
+        stop: threading.Event | None,
+        max_cycles: int | None,
+        until_settled: bool,
+        timeout: float | None,
+        on_cycle: Callable[[CycleReport], None] | None,
+    ) -> CycleReport | None:
         stop = stop or threading.Event()
         deadline = None if timeout is None else time.monotonic() + timeout
         report: CycleReport | None = None
@@ -258,7 +290,8 @@ class OracleDaemon:
         return report
 
     def run_once(self) -> CycleReport:
-        """One cycle: follow the chain, ingest, verify, settle, submit, settle.
+        """One cycle: follow the chain, ingest, verify, settle, submit, settle (a replica that
+        another one holds the operator's lock against only verifies).
 
         Raises:
             ChainError: the node failed or answered with an error (the next cycle resumes).
@@ -266,17 +299,44 @@ class OracleDaemon:
             StoreConflictError: another process changed the store first (the next cycle resumes).
             StoreError: the database failed.
         """
+        try:
+            return self._cycle()
+        finally:
+            if not self._holding:
+                self.lead.release()
+
+    def _take_lead(self) -> bool:
+        lead = self.lead.acquire()
+        if lead != self._was_lead:
+            logger.info(
+                "this replica follows the chain and signs"
+                if lead
+                else "another replica holds the operator lock; verifying only",
+                extra={"replica": self.replica},
+            )
+            self.metrics.lead.set(1 if lead else 0)
+            self._was_lead = lead
+        return lead
+
+    def _cycle(self) -> CycleReport:
         chain = self.verifier.chain
+        lead = self._take_lead()
         head = chain.block_number()
         safe = max(head - self.settings.confirmations, 0)
-        rewound_to = self.follow_chain(head)
-        ingested_to, new_keys, new_requests = self.ingest(safe)
+        rewound_to = None
+        new_keys = new_requests = 0
+        if lead:
+            rewound_to = self.follow_chain(head)
+            ingested_to, new_keys, new_requests = self.ingest(safe)
+        else:
+            ingested_to = self.store.next_block(default=self.settings.start_block) - 1
         caught_up = ingested_to >= safe
-        if caught_up:
+        if caught_up and lead:
             self.resolve_orphans(safe)
         verified, rejected = self.verify_pending(safe)
         submitted = finalised = 0
-        if not self.dry_run:
+        # Asked again: the lock's connection may have died during the cycle.
+        if not self.dry_run and lead and self._take_lead():
             finalised += self.settle(safe)
             submitted, closed = self.submit_verified(safe)
             finalised += closed
@@ -505,8 +565,8 @@ class OracleDaemon:
                 "requests read again after a reorg",
                 extra={"replaced": result.replaced, "restored": result.restored},
             )
-        for closed in closing:
-            self._check_closing_log(closed, safe)
+        finals = [f for f in (self._check_closing_log(c, safe) for c in closing) if f is not None]
+        self._finalise_all(finals, safe)
         logger.debug("ingested", extra={"from_block": start, "to_block": end})
         return result.new_keys, result.new_requests
 
@@ -543,11 +603,12 @@ class OracleDaemon:
 
     def _check_closing_log(
         self, event: VerificationFinalized | RequestCancelled, safe: int
-    ) -> None:
-        """A `VerificationFinalized` or `RequestCancelled` log is a hint: the contract decides."""
+    ) -> tuple[StoredRequest, RequestStatus] | None:
+        """A `VerificationFinalized` or `RequestCancelled` log is a hint: the contract decides.
+        Returns the request and its status when the contract confirms it closed."""
         stored = self.store.request(event.request_id)
         if stored is None or stored.state is RequestState.FINAL:
-            return
+            return None
         status = self.verifier.status_of(event.request_id, block=safe)
         if isinstance(event, VerificationFinalized):
             claimed = "valid" if event.valid else "invalid"
@@ -556,8 +617,7 @@ class OracleDaemon:
             claimed = "cancelled"
             honest = status.status is Status.CANCELLED
         if honest:
-            self._finalise(stored, status, safe)
-            return
+            return stored, status
         record_event(
             self.store,
             SecurityEventType.FALSE_FULFILMENT_LOG,
@@ -568,6 +628,7 @@ class OracleDaemon:
             tx_hash=event.tx_hash,
             block_number=event.block_number,
         )
+        return None
 
     def resolve_orphans(self, safe: int) -> None:
         """Requests a reorg orphaned and the new chain's logs did not bring back: those the
@@ -588,8 +649,11 @@ class OracleDaemon:
     # --- 2. verify ---------------------------------------------------------------------------
 
     def verify_pending(self, safe: int) -> tuple[int, int]:
-        """Verify a batch of pending requests the chain backs; return (verified, rejected)."""
-        batch = self.store.requests_in(RequestState.PENDING, self.settings.batch_size)
+        """Claim a batch of pending requests, verify those the chain backs and record the
+        verdicts in one transaction; return (verified, rejected)."""
+        batch = self.store.claim_pending(
+            self.replica, limit=self.settings.batch_size, lease=self.settings.lease_seconds
+        )
         if not batch:
             return 0, 0
         rejected = 0
@@ -606,26 +670,30 @@ class OracleDaemon:
                 verdicts = list(pool.map(self._verdict, ready))
         else:
             verdicts = [self._verdict(item) for item in ready]
-        verified = 0
+        retry: dict[bytes, str] = {
+            v.request_id: v.retry_reason for v in verdicts if v.retry_reason is not None
+        }
+        recorded = set(
+            self.store.record_verdicts(
+                [(v.request_id, v.valid) for v in verdicts if v.valid is not None],
+                self.backend.name,
+                owner=self.replica,
+                notes=retry,
+            )
+        )
         for verdict in verdicts:
-            if verdict.valid is not None:
-                try:
-                    self.store.record_verdict(verdict.request_id, verdict.valid, self.backend.name)
-                except StoreConflictError:
-                    continue
+            if verdict.valid is not None and verdict.request_id in recorded:
                 self.metrics.verdict(verdict.valid)
                 logger.info(
                     "verified",
                     extra={"request_id": verdict.request_id, "valid": verdict.valid},
                 )
-                verified += 1
-            elif verdict.retry_reason is not None:
-                self.store.note(verdict.request_id, verdict.retry_reason)
+            elif verdict.request_id in retry:
                 logger.error(
                     "cannot verify now",
-                    extra={"request_id": verdict.request_id, "reason": verdict.retry_reason},
+                    extra={"request_id": verdict.request_id, "reason": retry[verdict.request_id]},
                 )
-        return verified, rejected
+        return len(recorded), rejected
 
     def _backed(self, stored: StoredRequest, safe: int) -> Key | None:
         """The request's key if the contract at the confirmed block backs the logged request:
@@ -725,27 +793,30 @@ class OracleDaemon:
         """Bring every recorded transaction and submitted request in line with the chain;
         return how many requests became final."""
         self._settle_transactions(safe)
-        finalised = 0
+        closing: list[tuple[StoredRequest, RequestStatus]] = []
+        counted: list[bytes] = []
         for stored in self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size):
             request_id = stored.request.request_id
             status = self.verifier.status_of(request_id, block=safe)
             if status.status.is_closed:
-                self._finalise(stored, status, safe)
-                finalised += 1
+                closing.append((stored, status))
                 continue
             if self.store.open_submission(request_id) is not None:
                 continue
             outcome = self._last_outcome(request_id)
             try:
                 if outcome in _COUNTED:
-                    self.store.mark_voted(request_id)
+                    counted.append(request_id)
                 elif outcome in ("skipped: terms_mismatch", "skipped: unknown_request"):
                     self._leave_submitted(stored, outcome, safe)
                 else:
                     self.store.retry(request_id, f"its vote did not count ({outcome})")
             except StoreConflictError:
                 continue
-        return finalised
+        if counted:
+            self.store.mark_all_voted(counted)
+        self._finalise_all(closing, safe)
+        return len(closing)
 
     def _last_outcome(self, request_id: RequestId) -> str | None:
         for submission in reversed(self.store.submissions(request_id)):
@@ -771,13 +842,13 @@ class OracleDaemon:
 
     def close_voted(self, safe: int) -> int:
         """Requests this oracle voted on: final once the quorum (or the deadline) closes them."""
-        closed = 0
+        closing: list[tuple[StoredRequest, RequestStatus]] = []
         for stored in self.store.requests_in(RequestState.VOTED, self.settings.batch_size):
             status = self.verifier.status_of(stored.request.request_id, block=safe)
             if status.status.is_closed:
-                self._finalise(stored, status, safe)
-                closed += 1
-        return closed
+                closing.append((stored, status))
+        self._finalise_all(closing, safe)
+        return len(closing)
 
     def _settle_transactions(self, safe: int) -> None:
         chain = self.verifier.chain
@@ -797,6 +868,7 @@ class OracleDaemon:
                     or submission.block_hash != receipt.block_hash
                     or confirmed != submission.confirmed
                 ):
+                    outcomes = self._outcomes(submission, receipt)
                     self.store.record_mined(
                         submission.tx_hash,
                         succeeded=receipt.succeeded,
@@ -804,9 +876,8 @@ class OracleDaemon:
                         block_hash=receipt.block_hash,
                         gas_used=receipt.gas_used,
                         confirmed=confirmed,
+                        outcomes=outcomes,
                     )
-                    outcomes = self._outcomes(submission, receipt)
-                    self.store.record_outcomes(submission.tx_hash, outcomes)
                 if submission.state is SubmissionState.SIGNED:
                     logger.info(
                         "votes mined" if receipt.succeeded else "vote transaction reverted",
@@ -896,9 +967,21 @@ class OracleDaemon:
         return elapsed >= self.settings.rebroadcast_interval
 
     def _finalise(self, stored: StoredRequest, status: RequestStatus, block: int) -> None:
+        self._finalise_all([(stored, status)], block)
+
+    def _finalise_all(self, closing: list[tuple[StoredRequest, RequestStatus]], block: int) -> None:
+        """Store every request read closed at `block` in one transaction, then report each."""
+        if not closing:
+            return
+        self.store.mark_finals(
+            [(stored.request.request_id, status.status) for stored, status in closing], block
+        )
+        for stored, status in closing:
+            self._report_final(stored, status, block)
+
+    def _report_final(self, stored: StoredRequest, status: RequestStatus, block: int) -> None:
         request_id = stored.request.request_id
         final = status.status.label
-        self.store.mark_final(request_id, status.status, block)
         verdict = status.verdict
         if verdict is not None and stored.verdict is not None and stored.verdict != verdict:
             self.metrics.disagreements.inc()
@@ -937,11 +1020,12 @@ class OracleDaemon:
         # Deadlines are in chain time, which a development node may move on its own.
         now = chain.block_timestamp("latest")
         confirming = self.settings.confirmations > 0
+        closing: list[tuple[StoredRequest, RequestStatus]] = []
         for stored in batch:
             request = stored.request
             status = self.verifier.status_of(request.request_id, block=safe)
             if status.status.is_closed:
-                self._finalise(stored, status, safe)
+                closing.append((stored, status))
                 closed += 1
                 continue
             if self.store.open_submission(request.request_id) is not None:
@@ -957,6 +1041,7 @@ class OracleDaemon:
             assert stored.verdict is not None  # verified requests carry a verdict
             valid = stored.verdict != self.invert_verdicts
             ballots.append(Vote(request.request_id, valid, request.terms))
+        self._finalise_all(closing, safe)
         size = self.settings.vote_batch_size
         if ballots and len(ballots) < size and self.settings.vote_batch_wait > 0:
             oldest = min(s.request.block_number for s in batch)

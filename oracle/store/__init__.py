@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from oracle.domain import Submission, SubmissionState
 from oracle.store.models import RequestState
-from oracle.store.store import IngestResult, Store, StoredRequest
+from oracle.store.store import IngestResult, OperatorLock, Store, StoredRequest
 
 __all__ = [
     "IngestResult",
+    "OperatorLock",
     "RequestState",
     "Store",
     "StoredRequest",

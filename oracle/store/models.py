@@ -21,8 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from oracle.domain import SubmissionState
 
-#: Bumped whenever a table changes shape; a store written by another version is refused.
-SCHEMA_VERSION = 3
+#: Bumped whenever a table changes shape (with a migration in `oracle/store/migrations`).
+SCHEMA_VERSION = 4
 
 
 def utcnow() -> datetime:
@@ -179,6 +179,10 @@ class RequestRecord(Base):
     #: Why the request was rejected, or the last transient failure.
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     backend: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: The daemon replica verifying this pending request, and until when its claim holds: a
+    #: replica that dies leaves its claims to the others once the lease ends.
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

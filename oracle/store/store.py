@@ -1,16 +1,27 @@
-"""The daemon's persistent state behind one small API; every state change is one transaction."""
+"""The daemon's persistent state behind one small API; every state change, and every stage's
+batch of them, is one transaction.
+
+Several daemon replicas of one operator may share a PostgreSQL store: they claim pending requests
+with `FOR UPDATE SKIP LOCKED` and a lease (`claim_pending`), and one of them at a time holds the
+operator's lock (`operator_lock`) to follow the chain and sign. Writes that must see each other
+(ingesting a window, a rewind, a reset) take a transaction-level advisory lock; everything else
+runs at row level: a state change is a compare-and-set on the row's state, a counter an atomic
+increment.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,9 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from oracle.domain import Key, Request, Status, SubmissionState
 from oracle.domain import Submission as DomainSubmission
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
+from oracle.store import schema
 from oracle.store.models import (
     SCHEMA_VERSION,
-    Base,
     Cursor,
     IngestedBlock,
     KeyRecord,
@@ -42,9 +53,12 @@ BLOCK_HISTORY: Final = 512
 #: Seconds a transaction waits for another process's transaction to end before the store reports
 #: itself busy (SQLite's busy timeout; PostgreSQL's lock_timeout).
 BUSY_TIMEOUT: Final = 30.0
-#: The PostgreSQL advisory lock every store transaction holds ("pqoracle" in ASCII); advisory locks
-#: are per database, so stores in other databases of one server do not wait on each other.
-_POSTGRES_LOCK_KEY: Final = 0x70716F7261636C65
+#: PostgreSQL advisory lock of the writes that follow the chain (ingest, rewind, reset): one at a
+#: time per store ("pqoracle" in ASCII). Advisory locks are per database, so stores in other
+#: databases of one server do not wait on each other.
+_CHAIN_LOCK_KEY: Final = 0x70716F7261636C65
+#: PostgreSQL advisory lock held while a store's schema is checked and migrated ("pqschema").
+_SCHEMA_LOCK_KEY: Final = 0x7071736368656D61
 #: SQLSTATEs of a lost wait: lock_not_available (lock_timeout), serialization_failure, deadlock.
 _POSTGRES_BUSY: Final = frozenset({"55P03", "40001", "40P01"})
 #: States a request leaves the pipeline in until a log on a new chain puts it back.
@@ -138,14 +152,6 @@ def _postgres_connect(timeout: float) -> Callable[[Any, Any], None]:
         dbapi_connection.commit()
 
     return connect
-
-
-def _postgres_begin(connection: Any) -> None:
-    # The equivalent of SQLite's BEGIN IMMEDIATE: one transaction at a time per store, the others
-    # queue (up to lock_timeout). Under READ COMMITTED alone, two handles would both read "no such
-    # row" and one would fail on the key, or both read a counter and one increment would be lost;
-    # the lock makes every read-then-write transaction see the last commit, as on SQLite.
-    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK_KEY})")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -268,6 +274,155 @@ def _is_busy(err: OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _engine(url: str) -> Engine:
+    """An engine on the store at `url`, with the store's connection and transaction settings.
+
+    Raises:
+        ConfigError: the URL is malformed, or its database driver is not installed.
+        StoreError: the engine cannot be made.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"the store URL is not a SQLAlchemy URL: {redact_url(url)}") from None
+    # `postgresql://` means psycopg2 to SQLAlchemy; the `postgres` extra installs psycopg 3.
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    sqlite = parsed.get_backend_name() == "sqlite"
+    postgres = parsed.get_backend_name() == "postgresql"
+    try:
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT} if sqlite else {})
+    except ModuleNotFoundError as err:
+        hint = f"; {_POSTGRES_EXTRA}" if postgres else ""
+        raise ConfigError(
+            f"the store's database driver is not installed ({err.name}){hint}"
+        ) from None
+    except (SQLAlchemyError, ValueError) as err:
+        raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    elif postgres:
+        event.listen(engine, "connect", _postgres_connect(BUSY_TIMEOUT))
+    return engine
+
+
+def schema_status(url: str) -> tuple[str | None, str]:
+    """The migration revision of the store at `url`, read without migrating it (None: none
+    recorded), and the newest revision this code knows.
+
+    Raises:
+        ConfigError: the URL is malformed, or its database driver is not installed.
+        StoreError: the database cannot be reached.
+    """
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            return schema.current(connection), schema.head()
+    except SQLAlchemyError as err:
+        raise StoreError(f"cannot read the store: {_describe(err, url)}") from None
+    finally:
+        engine.dispose()
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Bring the store's schema to the newest revision, one process at a time; return the
+    revisions before and after.
+
+    Raises:
+        StoreError: a newer pqoracle wrote the store, or it holds an unknown schema.
+        SQLAlchemyError: the database failed.
+    """
+    with engine.begin() as connection:
+        # SQLite's BEGIN IMMEDIATE already queues a second process; PostgreSQL runs DDL in a
+        # transaction but two empty databases' CREATE TABLEs would collide without the lock.
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+        return schema.upgrade(connection)
+
+
+def _operator_lock_key(address: str) -> int:
+    # A signed 64-bit advisory key per operator address; stores in other databases of a server
+    # do not collide (advisory locks are per database).
+    digest = hashlib.blake2b(f"pqoracle submitter {address.lower()}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+class OperatorLock:
+    """The right to follow the chain and to sign this operator's transactions, held by one daemon
+    replica at a time.
+
+    On PostgreSQL it is a session-level `pg_advisory_lock` keyed by the operator's address, held
+    on a connection of its own: a replica that dies loses its connection, and the lock with it.
+    On SQLite (one process per store file) it is always held.
+    """
+
+    def __init__(self, engine: Engine, address: str, url: str | None = None) -> None:
+        """A lock for `address` on the store at `engine` (not taken yet)."""
+        self._engine = engine
+        self._url = url
+        self.address = address
+        self.key = _operator_lock_key(address)
+        self._postgres = engine.dialect.name == "postgresql"
+        self._connection: Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this handle holds the lock, as far as it last knew."""
+        return not self._postgres or self._connection is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if it is free, without waiting; return whether it is held (taken now or
+        before, on a connection that still answers).
+
+        Raises:
+            StoreError: the database cannot be reached to take it.
+        """
+        if not self._postgres:
+            return True
+        if self._connection is not None:
+            try:
+                self._connection.execute(select(1))
+            except SQLAlchemyError:
+                # The connection died, and the server released the lock with it.
+                self._drop()
+                return False
+            return True
+        try:
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot reach the store: {_describe(err, self._url)}") from err
+        try:
+            taken = bool(connection.scalar(select(func.pg_try_advisory_lock(self.key))))
+        except SQLAlchemyError as err:
+            connection.invalidate()
+            connection.close()
+            raise StoreError(f"cannot take the operator lock: {_describe(err, self._url)}") from err
+        if not taken:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def release(self) -> None:
+        """Let another replica take the lock (nothing happens when it is not held)."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.scalar(select(func.pg_advisory_unlock(self.key)))
+        except SQLAlchemyError:
+            # A connection still holding the lock must never go back to the pool.
+            connection.invalidate()
+        connection.close()
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.invalidate()
+            connection.close()
+
+
 class Store:
     """Keys, requests, verdicts, submissions, block hashes, the log cursor and security events
     of one deployment."""
@@ -277,42 +432,26 @@ class Store:
         self._engine = engine
         self._url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._postgres = engine.dialect.name == "postgresql"
+        self._locks: list[OperatorLock] = []
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Connect to `url` (SQLite file by default, PostgreSQL too) and create missing tables.
+        """Connect to `url` (SQLite file by default, PostgreSQL too) and migrate its schema to
+        the newest revision (creating it in an empty database).
 
         Raises:
             ConfigError: the URL is malformed, or its database driver is not installed (the
                 message names the extra to install).
-            StoreError: the database cannot be opened, or was written by another schema version.
+            StoreError: the database cannot be opened, or was written by another schema version
+                (a newer pqoracle, or an unknown pre-migration schema).
         """
+        engine = _engine(url)
         try:
-            parsed = make_url(url)
-        except (ArgumentError, ValueError):
-            raise ConfigError(f"the store URL is not a SQLAlchemy URL: {redact_url(url)}") from None
-        # `postgresql://` means psycopg2 to SQLAlchemy; the `postgres` extra installs psycopg 3.
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        sqlite = parsed.get_backend_name() == "sqlite"
-        postgres = parsed.get_backend_name() == "postgresql"
-        try:
-            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT} if sqlite else {})
-        except ModuleNotFoundError as err:
-            hint = f"; {_POSTGRES_EXTRA}" if postgres else ""
-            raise ConfigError(
-                f"the store's database driver is not installed ({err.name}){hint}"
-            ) from None
-        except (SQLAlchemyError, ValueError) as err:
-            raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
-        if sqlite:
-            event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "begin", _sqlite_begin)
-        elif postgres:
-            event.listen(engine, "connect", _postgres_connect(BUSY_TIMEOUT))
-            event.listen(engine, "begin", _postgres_begin)
-        try:
-            Base.metadata.create_all(engine)
+            migrate(engine)
+        except StoreError:
+            engine.dispose()
+            raise
         except SQLAlchemyError as err:
             engine.dispose()
             raise StoreError(f"cannot open the store: {_describe(err, url)}") from None
@@ -330,8 +469,15 @@ class Store:
             raise
         return store
 
+    def schema_revision(self) -> str | None:
+        """The migration revision the database is at."""
+        with self._engine.connect() as connection:
+            return schema.current(connection)
+
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release every operator lock taken through this handle, and the connection pool."""
+        for lock in self._locks:
+            lock.release()
         self._engine.dispose()
 
     def ping(self) -> None:
@@ -342,6 +488,30 @@ class Store:
         """
         with self._session() as session:
             session.execute(select(1))
+
+    def operator_lock(self, address: str) -> OperatorLock:
+        """The lock one replica of the operator `address` holds to follow the chain and sign
+        (released by `close`)."""
+        lock = OperatorLock(self._engine, address, self._url)
+        self._locks.append(lock)
+        return lock
+
+    def _lock_chain(self, session: Session) -> None:
+        # Chain-following writes (ingest, rewind, reset) read what the last one wrote (the arrival
+        # counter, stored rows, the cursor): one at a time per store, queued up to lock_timeout.
+        # SQLite's BEGIN IMMEDIATE already serialises every transaction.
+        if self._postgres:
+            session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+
+    def _now(self, session: Session) -> datetime:
+        # Leases are compared with one clock, the database's, whichever replica writes them.
+        if self._postgres:
+            return _utc(session.scalar(select(func.now())))  # type: ignore[arg-type]
+        return utcnow()
+
+    def _insert(self, model: type[Any]) -> Any:
+        dialect = postgresql if self._postgres else sqlite
+        return dialect.insert(model)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -371,12 +541,21 @@ class Store:
             StoreMismatchError: the store follows another chain or contract.
         """
         with self._session() as session:
-            meta = session.get(Meta, 1)
-            if meta is None:
-                session.add(
-                    Meta(id=1, schema_version=SCHEMA_VERSION, chain_id=chain_id, verifier=verifier)
+            # Two replicas starting at once on an empty store: the first row wins, the other
+            # replica compares itself with it.
+            session.execute(
+                self._insert(Meta)
+                .values(
+                    id=1,
+                    schema_version=SCHEMA_VERSION,
+                    chain_id=chain_id,
+                    verifier=verifier,
+                    created_at=utcnow(),
                 )
-                return
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+            meta = session.get(Meta, 1)
+            assert meta is not None  # inserted above, or there already
             if meta.chain_id != chain_id or meta.verifier.lower() != verifier.lower():
                 raise StoreMismatchError(
                     f"this store follows verifier {meta.verifier} on chain {meta.chain_id}, "
@@ -387,6 +566,7 @@ class Store:
         """Forget everything read from the chain (a reset node); keep the deployment binding and
         the security events."""
         with self._session() as session:
+            self._lock_chain(session)
             chain_tables = (SubmissionVote, Submission, RequestRecord, KeyRecord, IngestedBlock)
             for model in (*chain_tables, Cursor):
                 session.execute(delete(model))
@@ -427,22 +607,32 @@ class Store:
         new_keys = new_requests = restored = replaced = 0
         conflicts: list[RequestId] = []
         with self._session() as session:
+            self._lock_chain(session)
             for key in keys:
-                if session.get(KeyRecord, key.key_id) is None:
-                    session.add(KeyRecord(**_key_columns(key)))
-                    new_keys += 1
+                new_keys += self._add_key_in(session, key)
             seq = int(session.scalar(select(func.max(RequestRecord.seq))) or 0)
             for request in requests:
-                row = session.get(RequestRecord, request.request_id)
+                # Locked, so a replica's verdict on the row waits for this window (or wins).
+                row = session.get(RequestRecord, request.request_id, with_for_update=True)
                 if row is None:
                     seq += 1
-                    session.add(
-                        RequestRecord(
-                            **_request_columns(request), seq=seq, state=RequestState.PENDING
+                    now = utcnow()
+                    inserted = session.execute(
+                        self._insert(RequestRecord)
+                        .values(
+                            **_request_columns(request),
+                            seq=seq,
+                            state=RequestState.PENDING,
+                            seen_at=now,
+                            updated_at=now,
                         )
-                    )
-                    session.flush()
-                    new_requests += 1
+                        .on_conflict_do_nothing(index_elements=["request_id"])
+                        .returning(RequestRecord.seq)
+                    ).scalar()
+                    if inserted is not None:
+                        new_requests += 1
+                    else:
+                        seq -= 1
                     continue
                 same = _request(row).same_payload(request)
                 if same and row.state in (RequestState.ORPHANED, RequestState.VANISHED):
@@ -460,16 +650,19 @@ class Store:
                     row.backend = None
                     row.final_status = None
                     row.final_block = None
+                    # A replica still verifying the old bytes must not record its verdict.
+                    row.claimed_by = None
+                    row.lease_until = None
                     row.note = "replaced by other bytes on the new chain"
                     replaced += 1
                 elif not same:
                     conflicts.append(request.request_id)
             for number, block_hash in blocks.items():
-                found = session.get(IngestedBlock, number)
-                if found is None:
-                    session.add(IngestedBlock(number=number, hash=block_hash))
-                else:
-                    found.hash = block_hash
+                session.execute(
+                    self._insert(IngestedBlock)
+                    .values(number=number, hash=block_hash)
+                    .on_conflict_do_update(index_elements=["number"], set_={"hash": block_hash})
+                )
             cursor = session.get(Cursor, _LOG_CURSOR)
             if cursor is None:
                 session.add(Cursor(name=_LOG_CURSOR, next_block=next_block))
@@ -495,6 +688,7 @@ class Store:
         cursor moves to `fork_block + 1`.
         """
         with self._session() as session:
+            self._lock_chain(session)
             orphaned = session.execute(
                 update(RequestRecord)
                 .where(RequestRecord.block_number > fork_block)
@@ -682,6 +876,84 @@ class Store:
 
     # --- request transitions -------------------------------------------------------------------
 
+    def claim_pending(
+        self, owner: str, *, limit: int = 100, lease: float = 30.0
+    ) -> list[StoredRequest]:
+        """Claim up to `limit` pending requests, oldest first, for the replica `owner` for
+        `lease` seconds: those nobody claims, whose lease ended, or `owner` holds already (on
+        SQLite, one process per file, every pending request).
+
+        Rows another replica is claiming at this moment are skipped (`FOR UPDATE SKIP LOCKED`
+        on PostgreSQL), so replicas never wait on each other nor take the same rows.
+        """
+        with self._session() as session:
+            now = self._now(session)
+            query = select(RequestRecord).where(RequestRecord.state == RequestState.PENDING)
+            if self._postgres:
+                query = query.where(
+                    or_(
+                        RequestRecord.lease_until.is_(None),
+                        RequestRecord.lease_until <= now,
+                        RequestRecord.claimed_by == owner,
+                    )
+                )
+            # else: one process per SQLite file; a claim left by its previous run (another pid)
+            # must not hold a restarted daemon up for a lease.
+            rows = list(
+                session.scalars(
+                    query.order_by(RequestRecord.seq).limit(limit).with_for_update(skip_locked=True)
+                )
+            )
+            until = now + timedelta(seconds=lease)
+            for row in rows:
+                row.claimed_by = owner
+                row.lease_until = until
+            return [_stored(row) for row in rows]
+
+    def record_verdicts(
+        self,
+        verdicts: Iterable[tuple[bytes, bool]],
+        backend: str,
+        *,
+        owner: str | None = None,
+        notes: Mapping[bytes, str] | None = None,
+    ) -> list[bytes]:
+        """pending → verified for a batch of verdicts, and a note on each request of `notes`
+        (why it did not move on this time), in one transaction; return the ids moved.
+
+        With `owner`, only requests that replica still claims move (a claim taken over after its
+        lease ended, or cleared by a reorg, is not this replica's to record). A request already
+        moved is left as it is.
+        """
+        moved: list[bytes] = []
+        with self._session() as session:
+            for request_id, verdict in verdicts:
+                query = update(RequestRecord).where(
+                    RequestRecord.request_id == request_id,
+                    RequestRecord.state == RequestState.PENDING,
+                )
+                if owner is not None:
+                    query = query.where(RequestRecord.claimed_by == owner)
+                result = session.execute(
+                    query.values(
+                        state=RequestState.VERIFIED,
+                        verdict=verdict,
+                        backend=backend,
+                        note=None,
+                        claimed_by=None,
+                        lease_until=None,
+                    )
+                )
+                if _rowcount(result) == 1:
+                    moved.append(request_id)
+            for request_id, note in (notes or {}).items():
+                session.execute(
+                    update(RequestRecord)
+                    .where(RequestRecord.request_id == request_id)
+                    .values(note=note)
+                )
+        return moved
+
     def record_verdict(self, request_id: bytes, verdict: bool, backend: str) -> None:
         """pending → verified, with the verdict and the backend that computed it.
 
@@ -729,10 +1001,16 @@ class Store:
         Returns whether it was new.
         """
         with self._session() as session:
-            if session.get(KeyRecord, key.key_id) is not None:
-                return False
-            session.add(KeyRecord(**_key_columns(key)))
-            return True
+            return self._add_key_in(session, key) == 1
+
+    def _add_key_in(self, session: Session, key: Key) -> int:
+        inserted = session.execute(
+            self._insert(KeyRecord)
+            .values(**_key_columns(key))
+            .on_conflict_do_nothing(index_elements=["key_id"])
+            .returning(KeyRecord.key_id)
+        ).scalar()
+        return 0 if inserted is None else 1
 
     def note(self, request_id: bytes, note: str) -> None:
         """Record why a request did not move on this time (a transient failure)."""
@@ -781,18 +1059,20 @@ class Store:
     def record_outcomes(self, tx_hash: bytes, outcomes: Mapping[bytes, str]) -> None:
         """What the contract made of each vote a mined submission carried."""
         with self._session() as session:
-            submission_id = session.scalar(
-                select(Submission.id).where(Submission.tx_hash == tx_hash)
-            )
-            for request_id, outcome in outcomes.items():
-                session.execute(
-                    update(SubmissionVote)
-                    .where(
-                        SubmissionVote.submission_id == submission_id,
-                        SubmissionVote.request_id == request_id,
-                    )
-                    .values(outcome=outcome)
+            self._outcomes_in(session, tx_hash, outcomes)
+
+    @staticmethod
+    def _outcomes_in(session: Session, tx_hash: bytes, outcomes: Mapping[bytes, str]) -> None:
+        submission_id = session.scalar(select(Submission.id).where(Submission.tx_hash == tx_hash))
+        for request_id, outcome in outcomes.items():
+            session.execute(
+                update(SubmissionVote)
+                .where(
+                    SubmissionVote.submission_id == submission_id,
+                    SubmissionVote.request_id == request_id,
                 )
+                .values(outcome=outcome)
+            )
 
     def mark_voted(self, request_id: bytes) -> None:
         """submitted → voted: this oracle's vote counted at a confirmed block.
@@ -823,26 +1103,60 @@ class Store:
     def mark_final(self, request_id: bytes, final_status: Status, block: int) -> None:
         """Any state → final, with the closing status the contract reports at confirmed
         `block`."""
+        self.mark_finals([(request_id, final_status)], block)
+
+    def mark_finals(self, closed: Iterable[tuple[bytes, Status]], block: int) -> None:
+        """`mark_final` for a batch of requests read closed at confirmed `block`, in one
+        transaction."""
         with self._session() as session:
-            session.execute(
-                update(RequestRecord)
-                .where(RequestRecord.request_id == request_id)
-                .values(
-                    state=RequestState.FINAL,
-                    final_status=final_status.label,
-                    final_block=block,
+            for request_id, final_status in closed:
+                session.execute(
+                    update(RequestRecord)
+                    .where(RequestRecord.request_id == request_id)
+                    .values(
+                        state=RequestState.FINAL,
+                        final_status=final_status.label,
+                        final_block=block,
+                    )
                 )
-            )
+
+    def mark_all_voted(self, request_ids: Iterable[bytes]) -> list[bytes]:
+        """submitted → voted for a batch of requests, in one transaction; return those moved
+        (a request no longer submitted is left as it is)."""
+        moved: list[bytes] = []
+        with self._session() as session:
+            for request_id in request_ids:
+                result = session.execute(
+                    update(RequestRecord)
+                    .where(
+                        RequestRecord.request_id == request_id,
+                        RequestRecord.state == RequestState.SUBMITTED,
+                    )
+                    .values(state=RequestState.VOTED)
+                )
+                if _rowcount(result) == 1:
+                    moved.append(request_id)
+        return moved
 
     # --- submission transitions ----------------------------------------------------------------
 
     def record_sent(self, tx_hash: bytes) -> int:
-        """The raw bytes were handed to a node once more; returns how many times so far."""
+        """The raw bytes were handed to a node once more; returns how many times so far.
+
+        Raises:
+            StoreError: no such submission is recorded.
+        """
         with self._session() as session:
-            row = session.scalars(select(Submission).where(Submission.tx_hash == tx_hash)).one()
-            row.sends += 1
-            row.last_sent_at = utcnow()
-            return row.sends
+            # One statement: two replicas' counts never overwrite each other.
+            sends = session.scalar(
+                update(Submission)
+                .where(Submission.tx_hash == tx_hash)
+                .values(sends=Submission.sends + 1, last_sent_at=utcnow())
+                .returning(Submission.sends)
+            )
+            if sends is None:
+                raise StoreError(f"no submission 0x{bytes(tx_hash).hex()} is recorded")
+            return int(sends)
 
     def record_mined(
         self,
@@ -853,9 +1167,13 @@ class Store:
         block_hash: bytes,
         gas_used: int,
         confirmed: bool = False,
+        outcomes: Mapping[bytes, str] | None = None,
     ) -> None:
-        """A submission's receipt: mined or reverted in `block_number`, confirmed once deep."""
+        """A submission's receipt: mined or reverted in `block_number`, confirmed once deep,
+        with what the contract made of each vote (`outcomes`) in the same transaction."""
         with self._session() as session:
+            if outcomes:
+                self._outcomes_in(session, tx_hash, outcomes)
             session.execute(
                 update(Submission)
                 .where(Submission.tx_hash == tx_hash)

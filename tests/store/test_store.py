@@ -1,4 +1,4 @@
-"""The daemon's store (schema 3): requests by their 32-byte ids, vote transactions carrying many
+"""The daemon's store (schema 4): requests by their 32-byte ids, vote transactions carrying many
 votes and what the contract made of each, reorg rewinds, security events, SQLite and PostgreSQL
 URLs. The `store` and `store_url` fixtures (tests/store/conftest.py) run each behaviour on a SQLite
 file and on a real PostgreSQL database."""
@@ -697,7 +697,7 @@ def test_racing_verdicts_from_two_handles_move_a_request_once(store_url: str) ->
     second.close()
 
 
-def test_a_writer_waits_for_another_handles_transaction_then_proceeds(store_url: str) -> None:
+def test_an_ingest_waits_for_another_handles_chain_write_then_proceeds(store_url: str) -> None:
     first, second = Store.open(store_url), Store.open(store_url)
     first.bind(31337, VERIFIER)
     held = 0.5
@@ -709,6 +709,9 @@ def test_a_writer_waits_for_another_handles_transaction_then_proceeds(store_url:
         waited.append(time.monotonic() - started)
 
     with first._session() as session:
+        # A chain write in progress (ingest, rewind, reset): SQLite's BEGIN IMMEDIATE holds the
+        # whole file, PostgreSQL the chain lock only.
+        first._lock_chain(session)
         session.execute(text("SELECT 1"))
         writer = threading.Thread(target=write)
         writer.start()
@@ -731,6 +734,7 @@ def test_a_writer_that_waits_too_long_reports_the_store_busy(
     first, second = Store.open(store_url), Store.open(store_url)
     first.bind(31337, VERIFIER)
     with first._session() as session:
+        first._lock_chain(session)
         session.execute(text("SELECT 1"))
         started = time.monotonic()
         with pytest.raises(StoreConflictError, match="busy"):
@@ -775,3 +779,135 @@ def _in_threads(work: Callable[[T], None], handles: Sequence[T]) -> None:
     assert not any(thread.is_alive() for thread in threads), "a store call hung"
     if failures:
         raise failures[0]
+
+
+def test_replicas_claim_disjoint_pending_requests_oldest_first(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
+    first.bind(31337, VERIFIER)
+    first.ingest(keys=[], requests=[_request(n) for n in range(1, 9)], blocks={}, next_block=12)
+    mine = first.claim_pending("replica-a", limit=5, lease=30)
+    theirs = second.claim_pending("replica-b", limit=5, lease=30)
+    assert [s.request.request_id for s in mine] == [_id(n) for n in range(1, 6)]
+    assert [s.request.request_id for s in theirs] == [_id(n) for n in range(6, 9)]
+    # A replica's own claims come back to it (a restart with the same replica id).
+    again = first.claim_pending("replica-a", limit=10, lease=30)
+    assert [s.request.request_id for s in again] == [_id(n) for n in range(1, 6)]
+    moved = second.record_verdicts([(_id(n), True) for n in range(1, 9)], "x", owner="replica-b")
+    assert moved == [_id(n) for n in range(6, 9)]
+    assert first.counts()[RequestState.PENDING] == 5
+    first.close()
+    second.close()
+
+
+def test_a_dead_replicas_claims_pass_to_another_after_the_lease(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
+    first.bind(31337, VERIFIER)
+    first.ingest(keys=[], requests=[_request(1), _request(2)], blocks={}, next_block=12)
+    assert len(first.claim_pending("replica-a", limit=10, lease=0.5)) == 2
+    assert second.claim_pending("replica-b", limit=10, lease=30) == []
+    time.sleep(0.7)
+    taken = second.claim_pending("replica-b", limit=10, lease=30)
+    assert [s.request.request_id for s in taken] == [_id(1), _id(2)]
+    # The first replica, back too late, records nothing over the new claims.
+    assert first.record_verdicts([(_id(1), False)], "x", owner="replica-a") == []
+    assert second.record_verdicts([(_id(1), True)], "x", owner="replica-b") == [_id(1)]
+    stored = first.request(_id(1))
+    assert stored is not None
+    assert (stored.state, stored.verdict) == (RequestState.VERIFIED, True)
+    first.close()
+    second.close()
+
+
+def test_a_restarted_daemon_on_sqlite_takes_its_previous_runs_claims_at_once(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    before = Store.open(url)
+    before.bind(31337, VERIFIER)
+    before.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    assert len(before.claim_pending("host:100", limit=10, lease=3600)) == 1
+    before.close()
+    after = Store.open(url)  # one process per file: the new pid need not wait for the lease
+    [claimed] = after.claim_pending("host:200", limit=10, lease=3600)
+    assert after.record_verdicts([(claimed.request.request_id, True)], "x", owner="host:200")
+    after.close()
+
+
+def test_three_replicas_claiming_at_once_verify_each_request_once(store_url: str) -> None:
+    handles = [Store.open(store_url) for _ in range(3)]
+    handles[0].bind(31337, VERIFIER)
+    handles[0].ingest(
+        keys=[], requests=[_request(n) for n in range(1, 61)], blocks={}, next_block=12
+    )
+    recorded: list[tuple[str, bytes]] = []
+
+    def verify(handle: Store) -> None:
+        owner = f"replica-{handles.index(handle)}"
+        for _ in range(100):
+            batch = handle.claim_pending(owner, limit=4, lease=30)
+            if not batch:
+                return
+            ids = [(s.request.request_id, True) for s in batch]
+            recorded.extend(
+                (owner, moved) for moved in handle.record_verdicts(ids, "x", owner=owner)
+            )
+
+    _in_threads(verify, handles)
+    assert sorted(rid for _, rid in recorded) == [_id(n) for n in range(1, 61)]
+    assert handles[0].counts()[RequestState.VERIFIED] == 60
+    for handle in handles:
+        handle.close()
+
+
+def test_a_verdict_does_not_wait_for_a_chain_write_on_postgres(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
+    first.bind(31337, VERIFIER)
+    first.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    assert len(second.claim_pending("replica-b", limit=1, lease=30)) == 1
+    with first._session() as session:
+        first._lock_chain(session)
+        started = time.monotonic()
+        assert second.record_verdicts([(_id(1), True)], "x", owner="replica-b") == [_id(1)]
+        assert time.monotonic() - started < 1.0
+    first.close()
+    second.close()
+
+
+def test_one_handle_at_a_time_holds_the_operator_lock(postgres_url: str) -> None:
+    first, second = Store.open(postgres_url), Store.open(postgres_url)
+    a, b = first.operator_lock(VERIFIER), second.operator_lock(VERIFIER.lower())
+    other_operator = second.operator_lock("0x" + "11" * 20)
+    assert a.acquire()
+    assert a.acquire()  # still held: the connection answers
+    assert not b.acquire()
+    assert other_operator.acquire()  # another operator's lock is its own
+    a.release()
+    assert b.acquire()
+    assert not a.acquire()
+    # The holder's connection dies (a killed process): the server frees the lock at once.
+    engine = raw_engine(postgres_url)
+    with engine.begin() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() "
+                "AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+            ),
+            {"high": (b.key >> 32) & 0xFFFFFFFF, "low": b.key & 0xFFFFFFFF},
+        ).all()
+    engine.dispose()
+    assert len(killed) == 1
+    assert not b.acquire()  # it notices, and does not claim to hold it
+    assert a.acquire()
+    first.close()  # releases the locks it handed out
+    assert b.acquire()
+    second.close()
+
+
+def test_the_operator_lock_is_always_held_on_sqlite(tmp_path: Path) -> None:
+    first = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    second = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    assert first.operator_lock(VERIFIER).acquire()
+    assert second.operator_lock(VERIFIER).acquire()
+    first.close()
+    second.close()
