@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     #: Directory of the ML-DSA private keys (PKCS#8 PEM, unencrypted, mode 0600) the API signs
     #: with for `/v1/sign` and `/v1/maml/sign`; a key's name is its file name without `.pem`.
     api_signing_keys_dir: Path | None = None
+    #: Seconds a request may take before it is answered 503 `timeout`.
+    api_request_timeout: float = Field(default=30.0, gt=0, le=3600)
+    #: Seconds an idle keep-alive connection stays open.
+    api_keep_alive_timeout: float = Field(default=5.0, gt=0, le=600)
+    #: Connections and requests served at once per worker; beyond it uvicorn answers 503.
+    api_max_concurrency: int = Field(default=1000, ge=1, le=1_000_000)
     #: Most items one `/v1/verify/batch` call may carry.
     api_batch_limit: int = Field(default=64, ge=1, le=1000)
     #: Address the daemon serves `/metrics` and `/healthz` on (with `daemon_metrics_port`).

@@ -85,7 +85,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(router)
 
-    app.add_middleware(LimitAndMeasure, metrics=app.state.metrics)
+    app.add_middleware(
+        LimitAndMeasure, metrics=app.state.metrics, timeout=settings.api_request_timeout
+    )
     return app
 
 

@@ -7,6 +7,7 @@ through a memory channel, which cost more per request than the signature check i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
 
@@ -36,12 +37,14 @@ def body_refusal(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> 
 
 
 class LimitAndMeasure:
-    """Refuses oversized or unsized bodies before a byte is read; counts and times every answer
-    by route template (`unmatched` when no route took the request)."""
+    """Refuses oversized or unsized bodies before a byte is read; answers 503 `timeout` for a
+    request still unanswered after `timeout` seconds; counts and times every answer by route
+    template (`unmatched` when no route took the request)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, timeout: float | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,19 +53,32 @@ class LimitAndMeasure:
         started = time.perf_counter()
         # An exception that escapes the app becomes a 500 in Starlette's outer error middleware.
         status = 500
+        started_answer = False
 
         async def send_and_note(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_answer = True
             await send(message)
 
         try:
             refusal = body_refusal(scope["method"], scope["path"], scope["headers"])
-            if refusal is None:
+            if refusal is not None:
+                await refusal(scope, receive, send_and_note)
+            elif self.timeout is None:
                 await self.app(scope, receive, send_and_note)
             else:
-                await refusal(scope, receive, send_and_note)
+                try:
+                    await asyncio.wait_for(self.app(scope, receive, send_and_note), self.timeout)
+                except TimeoutError:
+                    # A route run in a worker thread finishes there; its answer is dropped.
+                    if started_answer:
+                        raise
+                    late = error_response(
+                        503, "timeout", f"no answer within {self.timeout:g} s; try again"
+                    )
+                    await late(scope, receive, send_and_note)
         finally:
             # The router writes the matched route into this same scope dict.
             route = getattr(scope.get("route"), "path", "unmatched")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from oracle.config import Settings
 
 
 @click.command()
@@ -56,25 +60,24 @@ def serve(
             ssl_keyfile=tls_key,
             log_level="info",
             access_log=access_log,
+            timeout_keep_alive=settings.api_keep_alive_timeout,
+            limit_concurrency=settings.api_max_concurrency,
         )
         return
     app.state.store.close()
-    _run_workers(
-        settings.api_workers, settings.database_url, host, port, tls_cert, tls_key, access_log
-    )
+    _run_workers(settings, host, port, tls_cert, tls_key, access_log)
 
 
 def _run_workers(
-    workers: int,
-    database_url: str,
+    settings: Settings,
     host: str,
     port: int,
     tls_cert: str | None,
     tls_key: str | None,
     access_log: bool,
 ) -> None:
-    """Run `workers` uvicorn worker processes on `host:port`, each building the app from the
-    environment set here, with their metrics summed through a private directory."""
+    """Run `settings.api_workers` uvicorn worker processes on `host:port`, each building the
+    app from the environment set here, with their metrics summed through a private directory."""
     import os
     import shutil
     import tempfile
@@ -91,8 +94,8 @@ def _run_workers(
     # a command line: a database URL may carry a password). prometheus-client reads its
     # directory when a worker imports it, so every worker writes its values there.
     given = {
-        "PQORACLE_DATABASE_URL": database_url,
-        "PQORACLE_API_WORKERS": str(workers),
+        "PQORACLE_DATABASE_URL": settings.database_url,
+        "PQORACLE_API_WORKERS": str(settings.api_workers),
         "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
     }
     saved = {name: os.environ.get(name) for name in given}
@@ -107,8 +110,10 @@ def _run_workers(
             ssl_keyfile=tls_key,
             log_level="info",
             access_log=access_log,
+            timeout_keep_alive=settings.api_keep_alive_timeout,
+            limit_concurrency=settings.api_max_concurrency,
         )
-        Supervisor(config, workers, host, port).run()
+        Supervisor(config, settings.api_workers, host, port).run()
     finally:
         for name, value in saved.items():
             if value is None:

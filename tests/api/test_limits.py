@@ -82,3 +82,26 @@ def test_the_bucket_refills_at_the_rate() -> None:
     assert limiter.acquire("a") == 0
     assert retry_after(0.2) == "1"
     assert retry_after(2.5) == "3"
+
+
+def test_a_request_unanswered_in_time_is_503_timeout_and_counted(
+    settings: Settings, store: Store
+) -> None:
+    import asyncio
+
+    app = create_app(settings.model_copy(update={"api_request_timeout": 0.2}), store=store)
+
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(5)
+        return {"late": "yes"}
+
+    app.add_api_route("/slow", slow)
+    with TestClient(app) as client:
+        answer = client.get("/slow")
+        assert answer.status_code == 503
+        assert answer.json()["error"] == {
+            "code": "timeout",
+            "reason": "no answer within 0.2 s; try again",
+        }
+        assert client.get("/healthz").status_code == 200
+        assert 'route="/slow",status="503"' in client.get("/metrics").text

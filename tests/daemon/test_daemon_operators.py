@@ -41,7 +41,8 @@ class Operator:
         self.rpc_url = rpc_url
         self.address = scenario.oracles[index].chain.address
         self.key_file = root / f"operator-{index}.key"
-        self.key_file.write_text("0x" + bytes(scenario.oracles[index].chain.signer.account.key).hex())
+        key = scenario.oracles[index].chain.signer.account.key
+        self.key_file.write_text("0x" + bytes(key).hex())
         self.key_file.chmod(0o600)
         self.store_url = f"sqlite:///{root / f'operator-{index}.db'}"
         self.log = root / f"operator-{index}.log"
