@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     #: Seconds a request may take before it is answered 503 `timeout`.
     api_request_timeout: float = Field(default=30.0, gt=0, le=3600)
     #: Seconds an idle keep-alive connection stays open.
-    api_keep_alive_timeout: float = Field(default=5.0, gt=0, le=600)
+    api_keep_alive_timeout: int = Field(default=5, ge=1, le=600)
     #: Connections and requests served at once per worker; beyond it uvicorn answers 503.
     api_max_concurrency: int = Field(default=1000, ge=1, le=1_000_000)
     #: Most items one `/v1/verify/batch` call may carry.
