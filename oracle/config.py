@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     vote_batch_wait: float = Field(default=0.0, ge=0, le=3600)
     #: Seconds before an unmined vote transaction's bytes are handed to the node again.
     rebroadcast_interval: float = Field(default=36.0, gt=0, le=3600)
+    #: Priority fee (tip) in wei per gas of every transaction; None asks the node.
+    priority_fee_per_gas: int | None = Field(default=None, ge=0)
+    #: `maxFeePerGas` is the pending block's base fee times this, plus the priority fee.
+    base_fee_multiplier: float = Field(default=2.0, ge=1, le=100)
+    #: Most wei per gas a transaction may offer (`maxFeePerGas`, or a legacy `gasPrice`): new
+    #: transactions are priced at it at most and replacements stop below it (1000 gwei).
+    max_fee_per_gas_cap: int = Field(default=1_000_000_000_000, ge=1)
+    #: Blocks a vote transaction may stay unmined after it was sent before it is replaced with
+    #: the same nonce and fees 12.5% higher (again after as many blocks); 0 never replaces.
+    replace_after_blocks: int = Field(default=5, ge=0, le=100_000)
     #: Seconds between the daemon's "waiting for confirmations" log lines.
     wait_log_interval: float = Field(default=5.0, gt=0, le=3600)
     #: Crypto backend name, or "auto" for the best available one.

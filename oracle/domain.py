@@ -225,3 +225,7 @@ class Submission:
     #: How many times the raw bytes were handed to a node, and when last.
     sends: int = 0
     last_sent_at: datetime | None = None
+    #: The head when the bytes were first handed to a node (accepted or not).
+    sent_block: int | None = None
+    #: A bump of its fees would pass the operator's fee cap.
+    fee_capped: bool = False

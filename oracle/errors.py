@@ -120,6 +120,10 @@ class NonceConflictError(TransactionRejectedError):
     """The node refused a transaction's nonce: it is used already, or there is a gap before it."""
 
 
+class FeeCapError(ChainError):
+    """Replacing a transaction would pass the operator's fee cap; it waits at the fees it has."""
+
+
 class TransactionTimeoutError(ChainError, TimeoutError):
     """A sent transaction was not mined within the timeout; it may still be mined later."""
 

@@ -30,6 +30,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.REORG: Severity.WARNING,
     SecurityEventType.CHAIN_RESET: Severity.WARNING,
     SecurityEventType.FULFILMENT_REFUSED: Severity.WARNING,
+    SecurityEventType.FEE_CAP_REACHED: Severity.WARNING,
     SecurityEventType.AUTH_REFUSED: Severity.WARNING,
     SecurityEventType.SIGNATURE_REJECTED: Severity.INFO,
     SecurityEventType.INPUT_SCREENED: Severity.WARNING,

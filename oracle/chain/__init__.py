@@ -32,6 +32,7 @@ from oracle.chain.events import (
     VoteCast,
     VoteSkipped,
 )
+from oracle.chain.fees import FeePolicy, Fees
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.signer import LocalSigner, Signer, UnsignedTransaction, load_signer
 from oracle.chain.transactions import (
@@ -44,6 +45,7 @@ from oracle.chain.transactions import (
     receipt_of,
     send,
     sign,
+    sign_replacement,
     transact,
     wait,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "CallbackDelivered",
     "Chain",
     "ErrorDecoder",
+    "FeePolicy",
+    "Fees",
     "KeyRecord",
     "KeyRegistered",
     "LocalSigner",
@@ -99,6 +103,7 @@ __all__ = [
     "request_id",
     "send",
     "sign",
+    "sign_replacement",
     "transact",
     "wait",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oracle.chain.connection import Chain, connect
+from oracle.chain.fees import FeePolicy
 from oracle.chain.signer import PasswordPrompt, load_signer
 from oracle.chain.verifier import Verifier
 from oracle.errors import ConfigError, ContractNotFoundError
@@ -24,7 +25,8 @@ def connect_node(
     password_prompt: PasswordPrompt | None = None,
 ) -> Chain:
     """A connection to `settings.rpc_url`, signed for by the settings' signer when one is set
-    (`load_signer`: a private key, a keystore, or a factory's signer).
+    (`load_signer`: a private key, a keystore, or a factory's signer), and priced by the
+    settings' fee policy.
 
     `password_prompt` asks for a keystore's password when no password file is set.
 
@@ -39,7 +41,9 @@ def connect_node(
             "lives inside one process, and `pqoracle demo` runs everything on it"
         )
     signer = load_signer(settings, password_prompt=password_prompt)
-    return connect(settings.rpc_url, signer=signer, poll_latency=0.05)
+    return connect(
+        settings.rpc_url, signer=signer, poll_latency=0.05, fees=FeePolicy.from_settings(settings)
+    )
 
 
 def open_verifier(

@@ -15,6 +15,7 @@ from web3.exceptions import BlockNotFound, TimeExhausted, Web3RPCError
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCEndpoint, Wei
 
+from oracle.chain.fees import FeePolicy
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.signer import LocalSigner, Signer
 from oracle.chain.transactions import NonceTracker, SentTransaction, transact
@@ -141,6 +142,8 @@ class Chain:
     #: Seconds `transact` waits for a receipt before raising `TransactionTimeoutError`.
     receipt_timeout: float = 120.0
     nonces: NonceTracker = field(default_factory=NonceTracker, repr=False)
+    #: How this connection's transactions are priced (the operator's fee settings).
+    fees: FeePolicy = field(default_factory=FeePolicy, repr=False)
 
     def __repr__(self) -> str:
         who = self.account.address if self.account is not None else "read-only"
@@ -258,12 +261,14 @@ def connect(
     poll_latency: float = 0.1,
     request_timeout: float = 10.0,
     receipt_timeout: float = 120.0,
+    fees: FeePolicy | None = None,
 ) -> Chain:
     """Connect to the node at `rpc_url` (http/https), or start an embedded chain when it is None.
 
     Transactions are signed by `signer`, or by a `LocalSigner` for `private_key` (give one of
     them). The embedded chain (eth-tester on py-evm) signs with its first pre-funded account
-    unless one is given. Against a node, neither means a read-only connection.
+    unless one is given. Against a node, neither means a read-only connection. `fees` prices
+    the transactions (the default policy when None: node estimates, no cap).
 
     Raises:
         ConfigError: the URL is not http(s), a timeout is not positive, the key is malformed, or
@@ -301,6 +306,7 @@ def connect(
         account=account,
         poll_latency=poll_latency,
         receipt_timeout=receipt_timeout,
+        fees=fees or FeePolicy(),
     )
 
 

@@ -21,16 +21,24 @@ signs another nonce, another payload or with another key fails here, not on the 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    NotRequired,
+    Protocol,
+    TypedDict,
+    cast,
+    runtime_checkable,
+)
 
 from eth_account import Account
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
-from eth_utils.address import is_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
 from oracle.accounts import PasswordPrompt, account_from_key, decrypt_keystore, local_account
-from oracle.errors import ConfigError, OracleError, SignerError
+from oracle.errors import ConfigError, InputError, OracleError, SignerError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,6 +57,7 @@ __all__ = [
     "UnsignedTransaction",
     "load_signer",
     "sign_checked",
+    "unsigned_of",
 ]
 
 
@@ -162,6 +171,33 @@ def _decoded_fields(raw: bytes) -> dict[str, Any]:
     fields["to"] = bytes(fields.get("to") or b"")
     fields["data"] = bytes(fields.get("data") or b"")
     return fields
+
+
+def unsigned_of(raw: bytes, *, sender: str | None = None) -> UnsignedTransaction:
+    """The fields of the signed transaction `raw` (EIP-1559 or legacy), as a signer takes them.
+
+    Raises:
+        InputError: the bytes are not a signed transaction with a chain id, or (with `sender`)
+            not signed by `sender`.
+    """
+    try:
+        fields = _decoded_fields(raw)
+        signed_by = Account.recover_transaction(raw)
+    except Exception:
+        raise InputError("bytes that are not a signed transaction") from None
+    if sender is not None and signed_by != sender:
+        raise InputError(f"a transaction signed by {signed_by}, not by {sender}")
+    if fields.get("chainId") is None:
+        raise InputError("a transaction signed without a chain id (EIP-155)")
+    unsigned: dict[str, Any] = {
+        name: fields[name] for name in ("chainId", "nonce", "gas", "value", "data")
+    }
+    if fields["to"]:
+        unsigned["to"] = to_checksum_address(fields["to"])
+    for name in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice"):
+        if fields.get(name) is not None:
+            unsigned[name] = int(fields[name])
+    return cast("UnsignedTransaction", unsigned)
 
 
 def _expected_fields(transaction: UnsignedTransaction) -> dict[str, Any]:

@@ -19,10 +19,12 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
 
-from oracle.chain.signer import sign_checked
+from oracle.chain.fees import Fees, bump_fees, estimate_fees
+from oracle.chain.signer import sign_checked, unsigned_of
 from oracle.errors import (
     ChainConnectionError,
     ContractRevertError,
+    InputError,
     NodeRequestError,
     NonceConflictError,
     TransactionRejectedError,
@@ -46,8 +48,6 @@ GAS_HEADROOM_PERCENT: Final = 20
 GAS_HEADROOM_FLAT: Final = 10_000
 #: EIP-7825 (Osaka) caps a transaction's gas limit at 2**24; older forks accept it as well.
 MAX_TRANSACTION_GAS: Final = 2**24
-#: Priority fee used when the node cannot suggest one.
-DEFAULT_PRIORITY_FEE: Final = 1_000_000_000
 #: Sends attempted with a resynchronised nonce before giving up.
 NONCE_ATTEMPTS: Final = 3
 
@@ -162,21 +162,6 @@ def dry_run(
     return max(estimate, min(padded, MAX_TRANSACTION_GAS, chain.block_gas_limit()))
 
 
-def _fees(chain: Chain) -> dict[str, int]:
-    block = chain.w3.eth.get_block("latest")
-    base_fee = block.get("baseFeePerGas")
-    if base_fee is None:
-        return {"gasPrice": int(chain.w3.eth.gas_price)}
-    try:
-        tip = int(chain.w3.eth.max_priority_fee)
-    except ChainConnectionError:
-        raise
-    except (Web3RPCError, ValueError):
-        tip = DEFAULT_PRIORITY_FEE
-    # Twice the base fee survives six full blocks of base fee increases (12.5% each).
-    return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
-
-
 def _message_of(exc: Exception) -> str:
     message = getattr(exc, "message", None)
     return message if isinstance(message, str) else str(exc)
@@ -219,7 +204,7 @@ def sign(
     gas_limit = (
         gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
     )
-    fees = _fees(chain)
+    fees = estimate_fees(chain).fields()
     tracker = chain.nonces
     with tracker.lock:
         tx: dict[str, Any] = {
@@ -236,6 +221,48 @@ def sign(
         tracker.advance()
     return SignedTransaction(
         tx_hash=tx_hash, raw=raw, nonce=int(tx["nonce"]), sender=signer.address
+    )
+
+
+def fees_of(raw: bytes) -> Fees:
+    """The fees a signed transaction offers.
+
+    Raises:
+        InputError: the bytes are not a signed transaction.
+    """
+    return Fees.of(unsigned_of(raw))
+
+
+def sign_replacement(chain: Chain, raw: bytes) -> SignedTransaction:
+    """Sign a replacement for the signed transaction `raw`: the same nonce, recipient, value,
+    gas and calldata, with fees bumped by `bump_fees`; nothing is sent and no nonce is reserved.
+
+    No dry run: the calldata is the one the original's dry run accepted, and whichever of the
+    two is mined spends the nonce.
+
+    Raises:
+        InputError: `raw` is not a transaction signed by this connection's account on its chain.
+        FeeCapError: the bump would pass the connection's fee cap.
+        ChainConnectionError: the node cannot be reached.
+        ReadOnlyChainError: the connection has no signing key.
+        SignerError: the signer failed or returned another transaction than the one asked for.
+    """
+    signer = chain.signer
+    original = unsigned_of(raw, sender=signer.address)
+    if original["chainId"] != chain.chain_id:
+        raise InputError(
+            f"the transaction to replace is for chain {original['chainId']}, not {chain.chain_id}"
+        )
+    fees = bump_fees(chain, Fees.of(original))
+    tx: dict[str, Any] = {
+        key: value
+        for key, value in original.items()
+        if key not in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice")
+    }
+    tx.update(fees.fields())
+    replacement, tx_hash = sign_checked(signer, cast("UnsignedTransaction", tx))
+    return SignedTransaction(
+        tx_hash=tx_hash, raw=replacement, nonce=int(tx["nonce"]), sender=signer.address
     )
 
 

@@ -34,6 +34,7 @@ from oracle.chain.transactions import (
     lookup_receipt,
     node_request_error,
     sign,
+    sign_replacement,
     transact,
     wait,
 )
@@ -349,6 +350,17 @@ class Verifier:
                 VerifierInsufficientGasForCallback, EnforcedPause.
         """
         return self._transact("vote", _vote(ballot).as_abi())
+
+    def sign_replacement(self, raw: bytes) -> SignedTransaction:
+        """Re-sign a transaction from `sign_vote_batch` with the same nonce and votes and fees
+        bumped by at least 12.5%, without sending it (see `transactions.sign_replacement`).
+
+        Raises:
+            FeeCapError: the bump would pass the connection's fee cap.
+            InputError: `raw` is not a transaction of this connection's account and chain.
+            SignerError, ChainConnectionError: signing, or estimating the fees.
+        """
+        return sign_replacement(self.chain, raw)
 
     def broadcast(self, signed: SignedTransaction) -> bytes:
         """Send a transaction from `sign_vote_batch` (again after a crash: the same bytes).

@@ -186,6 +186,18 @@ class DaemonMetrics:
             "Reorgs deeper than `confirmations` the daemon rewound its store for.",
             registry=registry,
         )
+        self.replacements = Counter(
+            "pqoracle_daemon_replacements",
+            "Vote transactions replaced with the same nonce and higher fees after staying "
+            "unmined for `replace_after_blocks` blocks.",
+            registry=registry,
+        )
+        self.fee_cap_reached = Counter(
+            "pqoracle_daemon_fee_cap_reached",
+            "Stuck vote transactions left waiting because a fee bump would pass "
+            "`max_fee_per_gas_cap` (fee_cap_reached security events).",
+            registry=registry,
+        )
         self.cycles = Counter(
             "pqoracle_daemon_cycles",
             "Polling cycles completed.",

@@ -14,7 +14,10 @@ from a log alone, so the process may be stopped at any instant and restarted:
    signature off-chain and store the verdict;
 3. settle: follow every recorded transaction to a state that matches the chain (mined and
    `confirmations` deep, or its nonce spent by another one); hand unmined bytes to the node again
-   at most once per `rebroadcast_interval`, or at once when the node has lost them; read from each
+   at most once per `rebroadcast_interval`, or at once when the node has lost them; replace one
+   still unmined `replace_after_blocks` after it was sent (same nonce and votes, fees at least
+   12.5% higher, recorded before it is sent; a bump past the operator's fee cap is refused
+   with a `fee_cap_reached` event and the transaction waits at its fees); read from each
    receipt which votes counted; take each request's final status from the contract at the
    confirmed block (a quorum of oracles decides it, not this one alone);
 4. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
@@ -58,6 +61,7 @@ from oracle.chain import (
     VoteSkipped,
     commitment,
 )
+from oracle.chain.transactions import fees_of
 from oracle.crypto import get_backend, verify
 from oracle.daemon.metrics import DaemonMetrics
 from oracle.domain import Key, Request, RequestStatus, Status, Vote
@@ -70,6 +74,7 @@ from oracle.errors import (
     ConfigError,
     ContractRevertError,
     CryptoError,
+    FeeCapError,
     NodeRequestError,
     NonceConflictError,
     ReadOnlyChainError,
@@ -196,6 +201,8 @@ class OracleDaemon:
         #: Blocks per log query; halved for the session when a node caps its answers.
         self.log_window = settings.log_window
         self._refusal: str | None = None
+        #: Head at which a stuck transaction's bump last met the fee cap, by its hash.
+        self._capped: dict[bytes, int] = {}
         self._last_wait_log = 0.0
         self._waited_head: int | None = None
 
@@ -858,7 +865,11 @@ class OracleDaemon:
         # Read before the receipts: a transaction mined in between still has its receipt below.
         spent = chain.transaction_count(chain.address, "latest")
         known = chain.transaction_count(chain.address, "pending")
+        head = chain.block_number()
         now = datetime.now(UTC)
+        # Ordered by nonce, then age: the last of a nonce is its newest version, the one handed
+        # to the node; replaced versions are only looked up (whichever is mined spends it).
+        newest = {submission.nonce: submission.tx_hash for submission in open_transactions}
         for submission in open_transactions:
             receipt = self.verifier.lookup_receipt(submission.tx_hash)
             if receipt is not None:
@@ -916,8 +927,68 @@ class OracleDaemon:
                     extra={"tx_hash": submission.tx_hash, "nonce": submission.nonce},
                 )
                 continue
+            if newest[submission.nonce] != submission.tx_hash:
+                continue
+            if submission.sent_block is None and submission.sends:
+                # Sent by the submit stage, which does not read the head.
+                self.store.record_send_attempt(submission.tx_hash, head)
+            elif self._replace_due(submission, spent, head) and self._replace(submission, head):
+                continue
             if lost or self._resend_due(submission, known, now):
-                self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce)
+                self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce, head=head)
+
+    def _replace_due(self, submission: Submission, spent: int, head: int) -> bool:
+        """Whether the account's next transaction to mine has waited `replace_after_blocks`
+        since it was first handed to a node (the ones behind it wait for it, not for their
+        price). A version recorded and never handed over (a crash after recording it) is sent
+        as it is first."""
+        blocks = self.settings.replace_after_blocks
+        if blocks == 0 or submission.sent_block is None or submission.nonce != spent:
+            return False
+        if submission.state is not SubmissionState.SIGNED:
+            return False
+        # At the cap: try again every `blocks` (the operator may have raised it), not each cycle.
+        since = max(submission.sent_block, self._capped.get(submission.tx_hash, -1))
+        return head - since >= blocks
+
+    def _replace(self, stuck: Submission, head: int) -> bool:
+        """Sign a replacement of `stuck` with bumped fees, record it, then broadcast it; at the
+        fee cap, report once and leave `stuck` waiting. Returns whether one was recorded."""
+        try:
+            signed = self.verifier.sign_replacement(stuck.raw_tx)
+        except FeeCapError as err:
+            self._capped[stuck.tx_hash] = head
+            if self.store.record_fee_capped(stuck.tx_hash):
+                self.metrics.fee_cap_reached.inc()
+                record_event(
+                    self.store,
+                    SecurityEventType.FEE_CAP_REACHED,
+                    f"vote transaction {_hex(stuck.tx_hash)} (nonce {stuck.nonce}, "
+                    f"{len(stuck.votes)} votes) is not mined {head - (stuck.sent_block or head)} "
+                    f"blocks after it was sent and is not replaced: {err}; it waits at its fees",
+                    tx_hash=stuck.tx_hash,
+                    block_number=head,
+                )
+            return False
+        try:
+            self.store.record_replacement(stuck.tx_hash, tx_hash=signed.tx_hash, raw_tx=signed.raw)
+        except StoreConflictError:
+            return False  # mined or replaced meanwhile; this signature is never sent
+        self._capped.pop(stuck.tx_hash, None)
+        self.metrics.replacements.inc()
+        logger.warning(
+            "vote transaction not mined, replaced with higher fees",
+            extra={
+                "tx_hash": signed.tx_hash,
+                "replaces": stuck.tx_hash,
+                "nonce": stuck.nonce,
+                "blocks_waited": head - (stuck.sent_block or head),
+                "fees": str(fees_of(signed.raw)),
+                "previous_fees": str(fees_of(stuck.raw_tx)),
+            },
+        )
+        self._broadcast(signed.tx_hash, signed.raw, signed.nonce, head=head)
+        return True
 
     def _time_votes(
         self, submission: Submission, receipt: Receipt, outcomes: dict[bytes, str]
@@ -1112,30 +1183,38 @@ class OracleDaemon:
             f"the contract refuses this oracle's votes: {err}",
         )
 
-    def _broadcast(self, tx_hash: bytes, raw: bytes, nonce: int) -> bool:
+    def _broadcast(
+        self, tx_hash: bytes, raw: bytes, nonce: int, *, head: int | None = None
+    ) -> bool:
+        """Hand the recorded bytes to the node; with the `head`, the first attempt (accepted or
+        refused) starts the wait for a replacement."""
         signed = SignedTransaction(tx_hash, raw, nonce, self.verifier.chain.address)
         try:
             self.verifier.broadcast(signed)
-        except NonceConflictError as err:
-            self.metrics.rpc_error(err)
-            # Settling decides from the account's count whether another transaction took it.
-            logger.warning(
-                "node refused the nonce",
-                extra={"tx_hash": tx_hash, "nonce": nonce, "error": str(err)},
-            )
-            return False
         except TransactionRejectedError as err:
-            self.metrics.rpc_error(err)
-            logger.error(
-                "node refused the vote transaction", extra={"tx_hash": tx_hash, "error": str(err)}
-            )
-            return False
-        sends = self.store.record_sent(tx_hash)
+            if head is not None:
+                self.store.record_send_attempt(tx_hash, head)
+            return self._refused_send(tx_hash, nonce, err)
+        sends = self.store.record_sent(tx_hash, block=head)
         logger.info(
             "votes sent" if sends == 1 else "rebroadcast",
             extra={"tx_hash": tx_hash, "nonce": nonce, "sends": sends},
         )
         return True
+
+    def _refused_send(self, tx_hash: bytes, nonce: int, err: TransactionRejectedError) -> bool:
+        self.metrics.rpc_error(err)
+        if isinstance(err, NonceConflictError):
+            # Settling decides from the account's count whether another transaction took it.
+            logger.warning(
+                "node refused the nonce",
+                extra={"tx_hash": tx_hash, "nonce": nonce, "error": str(err)},
+            )
+        else:
+            logger.error(
+                "node refused the vote transaction", extra={"tx_hash": tx_hash, "error": str(err)}
+            )
+        return False
 
     # --- operators ---------------------------------------------------------------------------
 

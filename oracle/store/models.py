@@ -16,13 +16,14 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from oracle.domain import SubmissionState
 
 #: Bumped whenever a table changes shape (with a migration in `oracle/store/migrations`).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def utcnow() -> datetime:
@@ -88,6 +89,8 @@ class SecurityEventType(enum.StrEnum):
     AUTH_REFUSED = "auth_refused"
     #: A signature submitted to the HTTP service did not verify.
     SIGNATURE_REJECTED = "signature_rejected"
+    #: Replacing a stuck vote transaction would pass the operator's fee cap: it waits at its fees.
+    FEE_CAP_REACHED = "fee_cap_reached"
     #: Free text refused by the prompt-injection screen.
     INPUT_SCREENED = "input_screened"
     #: A client went over its rate limit.
@@ -191,7 +194,8 @@ class RequestRecord(Base):
 
 class Submission(Base):
     """A vote transaction (one or many votes), recorded once signed and before broadcast, so a
-    restart ends it."""
+    restart ends it. A replacement (same nonce, same votes, higher fees) is one more row with
+    the sender and nonce of the one it replaces: whichever is mined spends the nonce."""
 
     __tablename__ = "submissions"
 
@@ -212,6 +216,11 @@ class Submission(Base):
     #: How many times the raw bytes were handed to a node, and when last.
     sends: Mapped[int] = mapped_column(Integer, default=0)
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The head when the bytes were first handed to a node (accepted or not): a replacement is
+    #: due `replace_after_blocks` later.
+    sent_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: A bump of its fees would pass the operator's cap (reported once).
+    fee_capped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

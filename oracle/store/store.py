@@ -231,6 +231,8 @@ def _submission(row: Submission, votes: list[SubmissionVote]) -> DomainSubmissio
         confirmed=row.confirmed,
         sends=row.sends,
         last_sent_at=None if row.last_sent_at is None else _utc(row.last_sent_at),
+        sent_block=row.sent_block,
+        fee_capped=bool(row.fee_capped),
     )
 
 
@@ -732,8 +734,10 @@ class Store:
                     block_hash=None,
                     gas_used=None,
                     confirmed=False,
-                    # The node dropped it with its block: due to be handed over again at once.
+                    # The node dropped it with its block: due to be handed over again at once,
+                    # and its wait for a replacement starts over from that send.
                     last_sent_at=None,
+                    sent_block=None,
                 )
             )
             reopened = session.execute(
@@ -1056,6 +1060,58 @@ class Store:
                     SubmissionVote(submission_id=submission.id, request_id=request_id, valid=valid)
                 )
 
+    def record_replacement(self, replaced: bytes, *, tx_hash: bytes, raw_tx: bytes) -> None:
+        """A replacement of the submission `replaced`, signed and not yet broadcast: the same
+        sender, nonce and votes (its requests stay submitted); the replaced one stays until the
+        chain shows which of them spent the nonce.
+
+        Raises:
+            StoreConflictError: `replaced` is not recorded, no longer signed (mined, dropped),
+                or already replaced by a newer version of its nonce.
+        """
+        with self._session() as session:
+            original = session.scalar(select(Submission).where(Submission.tx_hash == replaced))
+            if original is None or original.state is not SubmissionState.SIGNED:
+                raise StoreConflictError(
+                    f"submission 0x{bytes(replaced).hex()} is not a signed transaction to replace"
+                )
+            newer = session.scalar(
+                select(func.count())
+                .select_from(Submission)
+                .where(
+                    Submission.sender == original.sender,
+                    Submission.nonce == original.nonce,
+                    Submission.id > original.id,
+                )
+            )
+            if newer:
+                raise StoreConflictError(
+                    f"submission 0x{bytes(replaced).hex()} has a newer version already"
+                )
+            votes = list(
+                session.scalars(
+                    select(SubmissionVote).where(SubmissionVote.submission_id == original.id)
+                )
+            )
+            replacement = Submission(
+                tx_hash=tx_hash,
+                sender=original.sender,
+                nonce=original.nonce,
+                raw_tx=raw_tx,
+                state=SubmissionState.SIGNED,
+                sends=0,
+                confirmed=False,
+                fee_capped=False,
+            )
+            session.add(replacement)
+            session.flush()
+            for vote in votes:
+                session.add(
+                    SubmissionVote(
+                        submission_id=replacement.id, request_id=vote.request_id, valid=vote.valid
+                    )
+                )
+
     def record_outcomes(self, tx_hash: bytes, outcomes: Mapping[bytes, str]) -> None:
         """What the contract made of each vote a mined submission carried."""
         with self._session() as session:
@@ -1140,23 +1196,47 @@ class Store:
 
     # --- submission transitions ----------------------------------------------------------------
 
-    def record_sent(self, tx_hash: bytes) -> int:
-        """The raw bytes were handed to a node once more; returns how many times so far.
+    def record_sent(self, tx_hash: bytes, *, block: int | None = None) -> int:
+        """The raw bytes were handed to a node once more (at head `block`, kept as `sent_block`
+        if it is the first); returns how many times so far.
 
         Raises:
             StoreError: no such submission is recorded.
         """
+        values: dict[str, Any] = {"sends": Submission.sends + 1, "last_sent_at": utcnow()}
+        if block is not None:
+            values["sent_block"] = func.coalesce(Submission.sent_block, block)
         with self._session() as session:
             # One statement: two replicas' counts never overwrite each other.
             sends = session.scalar(
                 update(Submission)
                 .where(Submission.tx_hash == tx_hash)
-                .values(sends=Submission.sends + 1, last_sent_at=utcnow())
+                .values(**values)
                 .returning(Submission.sends)
             )
             if sends is None:
                 raise StoreError(f"no submission 0x{bytes(tx_hash).hex()} is recorded")
             return int(sends)
+
+    def record_send_attempt(self, tx_hash: bytes, block: int) -> None:
+        """The node refused the bytes at head `block`: the wait for a replacement starts there
+        all the same (kept if an earlier send set it)."""
+        with self._session() as session:
+            session.execute(
+                update(Submission)
+                .where(Submission.tx_hash == tx_hash)
+                .values(sent_block=func.coalesce(Submission.sent_block, block))
+            )
+
+    def record_fee_capped(self, tx_hash: bytes) -> bool:
+        """A bump of the submission's fees would pass the fee cap; True the first time only."""
+        with self._session() as session:
+            result = session.execute(
+                update(Submission)
+                .where(Submission.tx_hash == tx_hash, Submission.fee_capped.is_(False))
+                .values(fee_capped=True)
+            )
+            return _rowcount(result) == 1
 
     def record_mined(
         self,
@@ -1198,6 +1278,8 @@ class Store:
                     block_hash=None,
                     gas_used=None,
                     confirmed=False,
+                    # The wait for a replacement starts over from its next send.
+                    sent_block=None,
                 )
             )
 

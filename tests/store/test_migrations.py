@@ -174,5 +174,36 @@ def test_a_store_without_migrations_at_another_schema_version_is_refused(store_u
 
 def test_an_empty_database_gets_every_revision(store_url: str) -> None:
     store = Store.open(store_url)
-    assert store.schema_revision() == schema.head() == "0002_replica_claims"
+    assert store.schema_revision() == schema.head() == "0003_fee_replacements"
+    store.close()
+
+
+def test_revision_3_adds_the_replacement_columns_to_old_submissions_and_goes_back(
+    store_url: str,
+) -> None:
+    _populate_schema_3(store_url)
+    engine = raw_engine(store_url)
+    with engine.begin() as connection:
+        from alembic import command
+
+        config = schema._config(connection)
+        command.stamp(config, schema.BASELINE)
+        command.upgrade(config, "0002_replica_claims")
+        command.upgrade(config, "0003_fee_replacements")
+        sent_block, capped = connection.execute(
+            text("SELECT sent_block, fee_capped FROM submissions")
+        ).one()
+        assert (sent_block, bool(capped)) == (None, False)
+        command.downgrade(config, "0002_replica_claims")
+        columns = {column["name"] for column in inspect(connection).get_columns("submissions")}
+        assert {"sent_block", "fee_capped"}.isdisjoint(columns)
+        assert connection.scalar(text("SELECT schema_version FROM meta")) == 4
+    engine.dispose()
+    store = Store.open(store_url)
+    [old] = store.submissions(b"\x02" * 32)
+    assert (old.sent_block, old.fee_capped) == (None, False)
+    # An old signed submission can be replaced: the new version carries its nonce and votes.
+    store.record_replacement(old.tx_hash, tx_hash=b"\x0b" * 32, raw_tx=b"\x02\x01")
+    first, second = store.submissions(b"\x02" * 32)
+    assert (second.nonce, second.votes, second.sends) == (first.nonce, first.votes, 0)
     store.close()

@@ -1,4 +1,4 @@
-"""The daemon's store (schema 4): requests by their 32-byte ids, vote transactions carrying many
+"""The daemon's store (schema 5): requests by their 32-byte ids, vote transactions carrying many
 votes and what the contract made of each, reorg rewinds, security events, SQLite and PostgreSQL
 URLs. The `store` and `store_url` fixtures (tests/store/conftest.py) run each behaviour on a SQLite
 file and on a real PostgreSQL database."""
@@ -440,6 +440,87 @@ def test_sends_are_counted_with_their_time(store: Store) -> None:
     [submission] = store.submissions(_id(1))
     assert submission.sends == 2
     assert submission.last_sent_at is not None
+
+
+def test_the_first_send_sets_the_sent_block_and_later_ones_keep_it(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    store.record_verdict(_id(1), True, "cryptography")
+    tx_hash = _signed(store, [1], nonce=0)
+    store.record_send_attempt(tx_hash, 20)  # refused by the node: the wait starts all the same
+    assert store.record_sent(tx_hash, block=25) == 1
+    store.record_sent(tx_hash, block=30)
+    [submission] = store.submissions(_id(1))
+    assert (submission.sent_block, submission.sends) == (20, 2)
+
+
+def test_a_replacement_is_a_new_version_of_the_nonce_with_the_same_votes(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(1), _request(2)], blocks={}, next_block=12)
+    for n in (1, 2):
+        store.record_verdict(_id(n), n == 1, "cryptography")
+    store.record_signed(
+        votes=[(_id(1), True), (_id(2), False)],
+        tx_hash=b"\x41" * 32,
+        sender=VERIFIER,
+        nonce=7,
+        raw_tx=b"first",
+    )
+    store.record_sent(b"\x41" * 32, block=40)
+    store.record_replacement(b"\x41" * 32, tx_hash=b"\x42" * 32, raw_tx=b"second")
+    first, second = store.submissions(_id(2))
+    assert (second.tx_hash, second.nonce, second.sender) == (b"\x42" * 32, 7, VERIFIER)
+    assert second.votes == first.votes == ((_id(1), True), (_id(2), False))
+    assert (second.state, second.sends, second.sent_block) == (SubmissionState.SIGNED, 0, None)
+    assert second.raw_tx == b"second"
+    # Both versions stay open until the chain shows which one spent the nonce.
+    assert [s.tx_hash for s in store.unsettled_submissions(VERIFIER)] == [
+        b"\x41" * 32,
+        b"\x42" * 32,
+    ]
+    assert store.open_submission(_id(1)) == second
+    # The requests stay submitted: no new vote is signed for them.
+    stored = store.request(_id(1))
+    assert stored is not None
+    assert stored.state is RequestState.SUBMITTED
+
+
+def test_only_the_newest_signed_version_of_a_nonce_can_be_replaced(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    store.record_verdict(_id(1), True, "cryptography")
+    tx_hash = _signed(store, [1], nonce=0)
+    store.record_replacement(tx_hash, tx_hash=b"\x51" * 32, raw_tx=b"second")
+    with pytest.raises(StoreConflictError, match="has a newer version already"):
+        store.record_replacement(tx_hash, tx_hash=b"\x52" * 32, raw_tx=b"third")
+    store.record_mined(
+        b"\x51" * 32, succeeded=True, block_number=13, block_hash=b"\x0d" * 32, gas_used=1
+    )
+    with pytest.raises(StoreConflictError, match="not a signed transaction to replace"):
+        store.record_replacement(b"\x51" * 32, tx_hash=b"\x53" * 32, raw_tx=b"third")
+    with pytest.raises(StoreConflictError, match="not a signed transaction to replace"):
+        store.record_replacement(b"\x99" * 32, tx_hash=b"\x53" * 32, raw_tx=b"third")
+    assert len(store.submissions(_id(1))) == 2
+
+
+def test_the_fee_cap_is_recorded_once_per_submission(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    store.record_verdict(_id(1), True, "cryptography")
+    tx_hash = _signed(store, [1], nonce=0)
+    assert store.record_fee_capped(tx_hash) is True
+    assert store.record_fee_capped(tx_hash) is False
+    [submission] = store.submissions(_id(1))
+    assert submission.fee_capped
+
+
+def test_a_rewind_restarts_the_replacement_wait_of_a_transaction_it_unmines(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+    store.record_verdict(_id(1), True, "cryptography")
+    tx_hash = _signed(store, [1], nonce=0)
+    store.record_sent(tx_hash, block=12)
+    store.record_mined(
+        tx_hash, succeeded=True, block_number=14, block_hash=b"\x0e" * 32, gas_used=1
+    )
+    store.rewind(13)
+    [back] = store.submissions(_id(1))
+    assert (back.state, back.sent_block, back.last_sent_at) == (SubmissionState.SIGNED, None, None)
 
 
 def test_security_events_are_stored_and_filtered(store: Store) -> None:
