@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     #: Directory of the ML-DSA private keys (PKCS#8 PEM, unencrypted, mode 0600) the API signs
     #: with for `/v1/sign` and `/v1/maml/sign`; a key's name is its file name without `.pem`.
     api_signing_keys_dir: Path | None = None
+    #: Directory of signed transparency reports (`pqoracle report --out-dir`); the newest is
+    #: served at `/v1/reports/latest`.
+    reports_dir: Path | None = None
     #: Seconds a request may take before it is answered 503 `timeout`.
     api_request_timeout: float = Field(default=30.0, gt=0, le=3600)
     #: Seconds an idle keep-alive connection stays open.

@@ -370,3 +370,10 @@ class ErrorResponse(Strict):
     """Every refusal's body."""
 
     error: ErrorDetail
+
+
+class LatestReport(Strict):
+    """The newest signed transparency report: its file name and the `.maml.md` text."""
+
+    name: str
+    document: str

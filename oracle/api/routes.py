@@ -37,6 +37,7 @@ from oracle.api.models import (
     KeyOut,
     KeyRegistrationOut,
     KeysResponse,
+    LatestReport,
     MamlSignRequest,
     MamlSignResponse,
     MamlVerifyRequest,
@@ -506,3 +507,25 @@ def get_request(
     if not view.known:
         raise ApiError(404, "not_found", f"no request has id {request_id.lower()}")
     return RequestViewOut.model_validate(view.as_json())
+
+
+# --- transparency -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/v1/reports/latest",
+    tags=["reports"],
+    response_model=LatestReport,
+    responses=_documented(_404="No report published", _503="The reports directory is unreadable"),
+)
+def latest_report(request: Request) -> LatestReport:
+    """The newest signed transparency report (`pqoracle report`): public, like the figures it
+    publishes; check it with `pqoracle maml verify` against the operator's public key."""
+    from oracle.transparency import latest_report as newest
+
+    directory = get_settings(request).reports_dir
+    found = None if directory is None else newest(directory)
+    if found is None:
+        raise ApiError(404, "not_found", "no transparency report is published here")
+    text, name = found
+    return LatestReport(name=name, document=text)

@@ -17,6 +17,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.events import events
     from oracle.cli.maml import maml_group
     from oracle.cli.mcp import mcp_command
+    from oracle.cli.report import report_command
     from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
     from oracle.cli.store import store_group
@@ -44,6 +45,7 @@ def all_commands() -> list[click.Command]:
         envelope,
         screen_command,
         audit,
+        report_command,
         serve,
         token,
         mcp_command,

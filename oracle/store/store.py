@@ -104,6 +104,19 @@ class RewindResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodFigures:
+    """What `Store.period_figures` counts over one period."""
+
+    #: Requests by (algorithm id, "valid" / "invalid" / "unverified"): this oracle's verdict.
+    verdicts: dict[tuple[int, str], int]
+    #: Seconds from each final request's arrival in the store to its last update, ascending.
+    latencies: list[float]
+    #: Gas of this oracle's mined vote transactions.
+    gas_used: int
+    events: dict[SecurityEventType, int]
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSecurityEvent:
     """One security event as stored."""
 
@@ -1337,6 +1350,49 @@ class Store:
             query = query.where(SecurityEvent.type == event_type)
         with self._session() as session:
             return [_event(row) for row in session.scalars(query.limit(limit))]
+
+    def period_figures(self, since: datetime, until: datetime) -> PeriodFigures:
+        """What the store saw in [since, until): requests by parameter set and this oracle's
+        verdict, seconds from a final request's arrival to its last update, gas of mined vote
+        transactions, and security events by type (times are UTC unless they carry a zone)."""
+        start, end = _utc(since), _utc(until)
+        with self._session() as session:
+            verdicts: dict[tuple[int, str], int] = {}
+            rows = session.execute(
+                select(KeyRecord.algorithm_id, RequestRecord.verdict, func.count())
+                .join(KeyRecord, KeyRecord.key_id == RequestRecord.key_id, isouter=True)
+                .where(RequestRecord.seen_at >= start, RequestRecord.seen_at < end)
+                .group_by(KeyRecord.algorithm_id, RequestRecord.verdict)
+            )
+            for algorithm_id, verdict, count in rows:
+                label = "unverified" if verdict is None else ("valid" if verdict else "invalid")
+                verdicts[(int(algorithm_id or 0), label)] = int(count)
+            latencies = [
+                max((_utc(updated) - _utc(seen)).total_seconds(), 0.0)
+                for seen, updated in session.execute(
+                    select(RequestRecord.seen_at, RequestRecord.updated_at).where(
+                        RequestRecord.state == RequestState.FINAL,
+                        RequestRecord.seen_at >= start,
+                        RequestRecord.seen_at < end,
+                    )
+                )
+            ]
+            gas = session.scalar(
+                select(func.coalesce(func.sum(Submission.gas_used), 0)).where(
+                    Submission.state == SubmissionState.MINED,
+                    Submission.created_at >= start,
+                    Submission.created_at < end,
+                )
+            )
+            events = {
+                SecurityEventType(kind): int(count)
+                for kind, count in session.execute(
+                    select(SecurityEvent.type, func.count())
+                    .where(SecurityEvent.created_at >= start, SecurityEvent.created_at < end)
+                    .group_by(SecurityEvent.type)
+                )
+            }
+        return PeriodFigures(verdicts, sorted(latencies), int(gas or 0), events)
 
     # --- helpers -------------------------------------------------------------------------------
 
