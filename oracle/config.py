@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     #: Directory of the ML-DSA private keys (PKCS#8 PEM, unencrypted, mode 0600) the API signs
     #: with for `/v1/sign` and `/v1/maml/sign`; a key's name is its file name without `.pem`.
     api_signing_keys_dir: Path | None = None
+    #: Days after which `pqoracle keys rotate --due` replaces a service key (None: rotate by hand).
+    key_rotation_days: float | None = Field(default=None, gt=0, le=3650)
+    #: Days a retired ML-KEM key still opens envelopes sealed to it (then it only appears in the
+    #: history; retired ML-DSA keys only verify, at once).
+    key_grace_days: float = Field(default=30.0, ge=0, le=3650)
     #: Directory of signed transparency reports (`pqoracle report --out-dir`); the newest is
     #: served at `/v1/reports/latest`.
     reports_dir: Path | None = None

@@ -18,11 +18,11 @@ from oracle.api.auth import (
     LocalIssuer,
     TokenVerifier,
 )
-from oracle.api.keyring import Keyring
 from oracle.api.limits import RateLimiter
 from oracle.api.metrics import Metrics
 from oracle.api.middleware import LimitAndMeasure
 from oracle.api.routes import router
+from oracle.keyring import Keyring
 from oracle.screening.classifier import load_classifier
 from oracle.store import Store
 

@@ -58,7 +58,10 @@ def from_oracle_error(err: OracleError) -> ApiError:
         return ApiError(422, "input_screened", str(err))
     if isinstance(err, DecryptionError):
         # Most specific first: the subclasses refine "did not open".
+        from oracle.keyring import KeyRetiredError
+
         for kind, code in (
+            (KeyRetiredError, "key_retired"),
             (NotARecipientError, "not_a_recipient"),
             (SenderMismatchError, "sender_mismatch"),
             (EnvelopeSignatureError, "bad_signature"),

@@ -91,7 +91,14 @@ class MamlVerifyRequest(Strict):
 
     document: str = Field(description="The document's text.", max_length=1_048_576)
     public_keys: list[str] = Field(
-        min_length=1, max_length=64, description="Trusted signers' SubjectPublicKeyInfo PEMs."
+        default_factory=list,
+        max_length=64,
+        description="Trusted signers' SubjectPublicKeyInfo PEMs.",
+    )
+    service_keys: bool = Field(
+        default=False,
+        description="Also trust every ML-DSA key the service has held (its key history), "
+        "retired ones included: a document signed before a rotation still verifies.",
     )
     require: Literal["all", "any"] = "all"
     lenient: bool = False
@@ -377,3 +384,22 @@ class LatestReport(Strict):
 
     name: str
     document: str
+
+
+class KeyringEntry(Strict):
+    """One key the service has held."""
+
+    name: str
+    kind: Literal["ml-dsa", "ml-kem"]
+    algorithm: str
+    key_id: str
+    public_key: str
+    not_before: str
+    retired_at: str | None
+    decrypt_until: str | None
+
+
+class KeyringHistory(Strict):
+    """The service's key history, oldest first."""
+
+    keys: list[KeyringEntry]

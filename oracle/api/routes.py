@@ -36,6 +36,7 @@ from oracle.api.models import (
     Health,
     KeyOut,
     KeyRegistrationOut,
+    KeyringHistory,
     KeysResponse,
     LatestReport,
     MamlSignRequest,
@@ -60,9 +61,9 @@ from oracle.security import event_as_json
 from oracle.store.models import SecurityEventType  # noqa: TC001 (a query parameter's type)
 
 if TYPE_CHECKING:
-    from oracle.api.keyring import Keyring
     from oracle.crypto import Algorithm
     from oracle.domain import Key
+    from oracle.keyring import Keyring
 
 logger = logging.getLogger("oracle.api")
 #: Largest plaintext `/v1/envelope/encrypt` seals (as hex it doubles, under the body limit).
@@ -197,6 +198,11 @@ def maml_verify(
     """Verify a `.maml.md` document's signatures and history against trusted keys; a document
     whose free text carries a prompt injection is refused (422, `input_screened`)."""
     keys = [crypto.load_public_key(pem.encode()) for pem in body.public_keys]
+    if body.service_keys:
+        # Every ML-DSA key the service has signed with, retired ones included.
+        keys.extend(_keyring(request).verification_keys())
+    if not keys:
+        raise ApiError(400, "bad_input", "give public_keys, or service_keys: true")
     report = operations.verify_document(
         get_store(request),
         body.document,
@@ -329,8 +335,11 @@ def envelope_decrypt(
 ) -> EnvelopeDecryptResponse:
     """Open an envelope sealed to one of the service's ML-KEM keys; its sender signature, if
     any, is checked (and required from `expected_sender` when given)."""
-    key = _keyring(request).kem(body.key)
+    keyring = _keyring(request)
+    keyring.kem(body.key)  # an unknown name is refused before the envelope is read
     envelope = Envelope.from_json(json.dumps(body.envelope))
+    # The current key of that name, or a retired one still within its grace period.
+    key = keyring.kem_for(body.key, envelope.recipient_key_ids)
     expected = (
         None
         if body.expected_sender is None
@@ -529,3 +538,16 @@ def latest_report(request: Request) -> LatestReport:
         raise ApiError(404, "not_found", "no transparency report is published here")
     text, name = found
     return LatestReport(name=name, document=text)
+
+
+@router.get(
+    "/v1/keyring/history",
+    tags=["keys"],
+    responses=_documented(_503="The server holds no keys"),
+)
+def keyring_history(request: Request) -> KeyringHistory:
+    """Every key the service has held, by name: kind, parameter set, key id, public key, and
+    when it began and was retired (public: documents and envelopes name these key ids)."""
+    return KeyringHistory.model_validate(
+        {"keys": [entry.as_json() for entry in _keyring(request).history()]}
+    )

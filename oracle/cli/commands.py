@@ -15,6 +15,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.audit import audit
     from oracle.cli.envelope import envelope
     from oracle.cli.events import events
+    from oracle.cli.keyring import keys_group
     from oracle.cli.maml import maml_group
     from oracle.cli.mcp import mcp_command
     from oracle.cli.report import report_command
@@ -26,6 +27,7 @@ def all_commands() -> list[click.Command]:
         keys.keygen,
         keys.sign,
         keys.verify_command,
+        keys_group,
         chain.new_account,
         account_group,
         chain.deploy,

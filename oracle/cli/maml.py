@@ -15,8 +15,9 @@ import click
 from oracle import maml
 from oracle.cli._io import read_password, read_source, write_output
 from oracle.cli.keys import load_signing_key
-from oracle.crypto import load_public_key
+from oracle.crypto import PublicKey, load_public_key
 from oracle.crypto.kem import KemPrivateKey, KemPublicKey
+from oracle.errors import InputError
 
 _SOURCE = click.argument("source", default="-")
 _OUT = click.option(
@@ -104,6 +105,23 @@ def cosign(source: str, key_file: str, password_file: str | None, out: str) -> N
     write_output(out, maml.cosign(_read_document(source), key))
 
 
+def _history_keys(path: str) -> list[PublicKey]:
+    """The ML-DSA public keys of a key history file.
+
+    Raises:
+        InputError: unreadable, or not a key history.
+    """
+    try:
+        document = json.loads(read_source(path))
+        return [
+            PublicKey.from_bytes(entry["algorithm"], bytes.fromhex(entry["public_key"][2:]))
+            for entry in document["keys"]
+            if entry["kind"] == "ml-dsa"
+        ]
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{path} is not a key history: {err}") from None
+
+
 @maml_group.command()
 @_SOURCE
 @click.option(
@@ -111,15 +129,18 @@ def cosign(source: str, key_file: str, password_file: str | None, out: str) -> N
     "-p",
     "public_keys",
     multiple=True,
-    required=True,
     help="Signer's public key PEM (repeat for each).",
+)
+@click.option(
+    "--history",
+    "history_file",
+    help="A service's key history (`pqoracle keys history`): trust each ML-DSA key in it.",
 )
 @click.option(
     "--require",
     type=click.Choice(["all", "any"]),
-    default="all",
-    show_default=True,
-    help="all: every signature valid and every key signed; any: one valid signature.",
+    help="all: every signature valid and every key signed; any: one valid signature "
+    "[default: all; any with --history].",
 )
 @click.option("--lenient", is_flag=True, help="Read legacy shapes (listed as warnings).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -127,15 +148,21 @@ def cosign(source: str, key_file: str, password_file: str | None, out: str) -> N
 def verify(
     source: str,
     public_keys: tuple[str, ...],
-    require: Literal["all", "any"],
+    history_file: str | None,
+    require: Literal["all", "any"] | None,
     lenient: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Verify signatures and history: exit 0 valid, 1 invalid, 2 bad input."""
     keys = [load_public_key(read_source(path)) for path in public_keys]
+    if history_file is not None:
+        keys.extend(_history_keys(history_file))
+    if not keys:
+        raise InputError("give --public-key (repeat for each) or --history")
+    rule: Literal["all", "any"] = require or ("any" if history_file else "all")
     report = maml.verify(
-        _read_document(source, lenient=lenient), keys, require=require, lenient=lenient
+        _read_document(source, lenient=lenient), keys, require=rule, lenient=lenient
     )
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))

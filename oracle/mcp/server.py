@@ -19,8 +19,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 from oracle import __version__
-from oracle.api.keyring import Keyring
 from oracle.errors import OracleError
+from oracle.keyring import Keyring
 from oracle.mcp.tools import TOOL_NAMES, OracleTools
 from oracle.store import Store
 

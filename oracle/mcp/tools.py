@@ -31,10 +31,10 @@ from oracle.errors import ConfigError, InputError
 from oracle.inputs import parse_hex
 
 if TYPE_CHECKING:
-    from oracle.api.keyring import Keyring
     from oracle.chain import Verifier
     from oracle.config import Settings
     from oracle.crypto import SigningKey
+    from oracle.keyring import Keyring
     from oracle.screening.classifier import Classifier
     from oracle.store import Store
 
@@ -331,8 +331,10 @@ class OracleTools:
             DecryptionError: not a recipient, tampered content, or a refused sender signature.
             ScreeningError: the screen refused the plaintext.
         """
-        kem_key = self._keys().kem(key)
+        keyring = self._keys()
+        keyring.kem(key)  # an unknown name is refused before the envelope is read
         sealed = Envelope.from_json(json.dumps(envelope))
+        kem_key = keyring.kem_for(key, sealed.recipient_key_ids)
         expected = (
             None
             if expected_sender is None
