@@ -1083,21 +1083,24 @@ class OracleDaemon:
 
     def _nonce_gap(self) -> bool:
         """Whether the node lacks a transaction this account signed and recorded (a new one
-        would sit behind the gap); settling hands those bytes to the node again first."""
+        would sit behind the gap, or take its nonce); settling hands those bytes to the node
+        again first.
+
+        Mined transactions not yet `confirmations` deep count too: a reorg between this cycle's
+        settling and its signing gives their nonces back to the node's count, and a new vote
+        signed on one of them would push out the recorded one and its votes.
+        """
         chain = self.verifier.chain
-        signed = [
-            s
-            for s in self.store.unsettled_submissions(chain.address)
-            if s.state is SubmissionState.SIGNED
-        ]
-        if not signed:
+        recorded = self.store.unsettled_submissions(chain.address)
+        if not recorded:
             return False
         known = chain.transaction_count(chain.address, "pending")
-        gap = known <= max(s.nonce for s in signed)
+        highest = max(s.nonce for s in recorded)
+        gap = known <= highest
         if gap:
             logger.debug(
-                "waiting for the node to hold every signed vote transaction before signing more",
-                extra={"node_nonce": known, "highest_signed": max(s.nonce for s in signed)},
+                "waiting for the node to hold every recorded vote transaction before signing more",
+                extra={"node_nonce": known, "highest_recorded": highest},
             )
         return gap
 

@@ -561,3 +561,30 @@ def test_a_vote_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) 
     assert settled.tx_hash == sent.tx_hash
     assert (settled.state.value, settled.confirmed) == ("mined", True)
     assert settled.sends == 2
+
+
+def test_no_vote_is_signed_on_a_nonce_a_reorg_took_back_from_a_recorded_vote(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    first = scenario.open(valid=True)
+    second = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 2)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon = faulty.daemon(confirmations=2, batch_size=1)
+    daemon.run(max_cycles=1)
+    [sent] = daemon.store.submissions(first)
+    assert (sent.state.value, sent.confirmed) == ("mined", False)
+    # The vote's block is replaced between a cycle's settling and its signing: the node counts
+    # the vote's nonce as free again, while the store still holds the vote as mined.
+    faulty.node.rpc("evm_revert", [snapshot])
+    safe = scenario.chain.block_number() - 2
+    assert daemon.verify_pending(safe) == (1, 0)
+    assert daemon.submit_verified(safe) == (0, 0)
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
+    assert scenario.fulfilments() == {first: 1, second: 1}
+    # The first vote was handed over again, not re-signed behind a new transaction on its nonce.
+    [settled] = daemon.store.submissions(first)
+    assert settled.tx_hash == sent.tx_hash
+    assert [s.state.value for s in daemon.store.all_submissions()] == ["mined", "mined"]
