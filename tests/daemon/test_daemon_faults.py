@@ -23,6 +23,7 @@ import pytest
 from oracle.chain import Status, Verifier, connect, mine_blocks
 from oracle.crypto import SigningKey
 from oracle.daemon import OracleDaemon
+from oracle.daemon.service import MAX_BACKOFF
 from oracle.domain import Vote
 from oracle.errors import ChainResetError
 from oracle.security import SecurityEventType
@@ -208,6 +209,48 @@ def test_rate_limits_and_server_errors_back_off_and_resume(
     messages = [record.getMessage() for record in caplog.records]
     assert "node request failed, retrying" in messages
     assert messages.count("node reachable again") >= 1
+
+
+def test_a_node_back_from_a_long_outage_is_used_again_within_five_seconds(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = faulty.scenario
+    daemon = faulty.daemon(poll_interval=0.1)
+    daemon.run(until_settled=True, timeout=30)
+    faulty.proxy.fail("eth_blockNumber", times=1_000_000, kind="503")
+    cycles: list[float] = []
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=daemon.run,
+        kwargs={"stop": stop, "on_cycle": lambda _: cycles.append(time.monotonic())},
+    )
+
+    def failures() -> int:
+        return sum(r.getMessage() == "node request failed, retrying" for r in caplog.records)
+
+    with caplog.at_level(logging.WARNING, logger="oracle.daemon"):
+        worker.start()
+        try:
+            # Seven failures in a row: the pause after the seventh doubles to 12.8 s (times a
+            # jitter of 0.5 to 1) unless MAX_BACKOFF stops it first.
+            deadline = time.monotonic() + 60
+            while failures() < 7 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert failures() >= 7
+            faulty.proxy.reset_rules()
+            back = time.monotonic()
+            request_id = scenario.open()
+            while not cycles and time.monotonic() < back + 40:
+                time.sleep(0.01)
+            assert cycles, "the daemon never came back"
+            assert cycles[0] - back <= 5.0, MAX_BACKOFF
+            while scenario.status(request_id) is Status.PENDING and time.monotonic() < back + 40:
+                time.sleep(0.05)
+            assert scenario.status(request_id) is Status.VALID
+        finally:
+            stop.set()
+            worker.join(timeout=30)
+    assert not worker.is_alive()
 
 
 def test_a_log_result_cap_halves_the_window_and_resumes(
