@@ -858,7 +858,12 @@ class OracleDaemon:
         if not open_transactions:
             return
         # Read before the receipts: a transaction mined in between still has its receipt below.
-        spent = chain.transaction_count(chain.address, "latest")
+        # Counted at the confirmed block, not the head: a reorg between this read and a receipt
+        # lookup can give back nonces spent at the head (a vote of ours whose block went would
+        # look taken by another and be given up for good, a nonce gap nothing later passes);
+        # an unsettled transaction's nonce is below this count only when another transaction
+        # took it `confirmations` deep.
+        spent = chain.transaction_count(chain.address, safe)
         known = chain.transaction_count(chain.address, "pending")
         now = datetime.now(UTC)
         for submission in open_transactions:

@@ -631,3 +631,39 @@ def test_no_vote_is_signed_on_a_nonce_a_reorg_took_back_from_a_recorded_vote(
     [settled] = daemon.store.submissions(first)
     assert settled.tx_hash == sent.tx_hash
     assert [s.state.value for s in daemon.store.all_submissions()] == ["mined", "mined"]
+
+
+def test_a_reorg_while_settling_never_marks_a_replaced_vote_as_dropped(
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = faulty.scenario
+    first = scenario.open(valid=True)
+    second = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 2)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon = faulty.daemon(confirmations=2, batch_size=1)
+    daemon.run(max_cycles=2)
+    sent = daemon.store.all_submissions()
+    assert [(s.state.value, s.confirmed) for s in sent] == [("mined", False)] * 2
+    safe = scenario.chain.block_number() - 2
+    # Both votes' blocks are replaced after settling has read the account's transaction count
+    # and before it looks for their receipts.
+    lookup = daemon.verifier.lookup_receipt
+    reverted: list[bool] = []
+
+    def lookup_after_a_reorg(tx_hash: bytes) -> object:
+        if not reverted:
+            reverted.append(faulty.node.rpc("evm_revert", [snapshot]))
+        return lookup(tx_hash)
+
+    monkeypatch.setattr(daemon.verifier, "lookup_receipt", lookup_after_a_reorg)
+    daemon.settle(safe)
+    monkeypatch.undo()
+    assert reverted == [True]
+    # Their nonces are free again: the same bytes go to the node again, none is given up (a
+    # dropped one would leave a nonce gap no later vote could ever pass).
+    assert [s.state.value for s in daemon.store.all_submissions()] == ["signed", "signed"]
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
+    assert scenario.fulfilments() == {first: 1, second: 1}
+    assert [s.tx_hash for s in daemon.store.all_submissions()] == [s.tx_hash for s in sent]
