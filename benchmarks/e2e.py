@@ -74,10 +74,15 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class CountingProxy:
-    """Forwards JSON-RPC over HTTP to `upstream` and counts calls by method (batches too)."""
+    """Forwards JSON-RPC over HTTP to `upstream` and counts calls by method (batches too).
+
+    While `down` is set the node is gone for the proxy's clients: every call, on a new connection
+    or a kept-alive one, has its connection closed unanswered (benchmarks/chaos.py's outage).
+    """
 
     def __init__(self, upstream: str) -> None:
         self.calls: Counter[str] = Counter()
+        self.down = threading.Event()
         self._lock = threading.Lock()
         target = urlsplit(upstream)
         host, port = target.hostname or "127.0.0.1", target.port or 80
@@ -97,6 +102,9 @@ class CountingProxy:
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self) -> None:
+                if proxy.down.is_set():
+                    self.close_connection = True
+                    return
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 proxy.count(body)
                 connection = getattr(local, "connection", None)

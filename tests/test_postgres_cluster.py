@@ -1,4 +1,5 @@
-"""The tests' private PostgreSQL cluster (tests/postgres.py): found, private, and gone after."""
+"""The private PostgreSQL cluster (oracle/devdb.py, through tests/postgres.py): found, private,
+and gone after."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests import postgres
+from oracle import devdb
 from tests.postgres import PostgresCluster, find_bindir, run_postgres, unavailable_reason
 
 
@@ -23,7 +24,7 @@ def _fake_bindir(root: Path, version: str, names: tuple[str, ...]) -> Path:
 def test_the_newest_complete_server_installation_is_chosen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(postgres, "DEBIAN_BINDIRS", str(tmp_path))
+    monkeypatch.setattr(devdb, "DEBIAN_BINDIRS", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     _fake_bindir(tmp_path, "9.6", ("initdb", "pg_ctl", "postgres"))
     newest_complete = _fake_bindir(tmp_path, "13", ("initdb", "pg_ctl", "postgres"))
@@ -34,7 +35,7 @@ def test_the_newest_complete_server_installation_is_chosen(
 def test_without_the_server_binaries_the_reason_says_what_to_install_or_how_to_skip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(postgres, "DEBIAN_BINDIRS", str(tmp_path))
+    monkeypatch.setattr(devdb, "DEBIAN_BINDIRS", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert find_bindir() is None
     reason = unavailable_reason()

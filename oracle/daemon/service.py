@@ -96,8 +96,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Longest pause between cycles after consecutive node failures.
-MAX_BACKOFF: Final = 30.0
+#: Longest pause between cycles after consecutive node failures: a node back from an outage is
+#: used again within this many seconds (benchmarks/chaos.py: recovery within 5 s). A replica
+#: backing off keeps the operator's lock, so nobody else signs meanwhile.
+MAX_BACKOFF: Final = 4.0
 #: Seconds before bytes the node has evidently lost (their nonce is not in its pending count)
 #: are sent again: a node may take a moment to count a transaction it has just accepted.
 LOST_RESEND_AFTER: Final = 2.0
@@ -863,7 +865,12 @@ class OracleDaemon:
         if not open_transactions:
             return
         # Read before the receipts: a transaction mined in between still has its receipt below.
-        spent = chain.transaction_count(chain.address, "latest")
+        # Counted at the confirmed block, not the head: a reorg between this read and a receipt
+        # lookup can give back nonces spent at the head (a vote of ours whose block went would
+        # look taken by another and be given up for good, a nonce gap nothing later passes);
+        # an unsettled transaction's nonce is below this count only when another transaction
+        # took it `confirmations` deep.
+        spent = chain.transaction_count(chain.address, safe)
         known = chain.transaction_count(chain.address, "pending")
         head = chain.block_number()
         now = datetime.now(UTC)
@@ -1154,21 +1161,24 @@ class OracleDaemon:
 
     def _nonce_gap(self) -> bool:
         """Whether the node lacks a transaction this account signed and recorded (a new one
-        would sit behind the gap); settling hands those bytes to the node again first."""
+        would sit behind the gap, or take its nonce); settling hands those bytes to the node
+        again first.
+
+        Mined transactions not yet `confirmations` deep count too: a reorg between this cycle's
+        settling and its signing gives their nonces back to the node's count, and a new vote
+        signed on one of them would push out the recorded one and its votes.
+        """
         chain = self.verifier.chain
-        signed = [
-            s
-            for s in self.store.unsettled_submissions(chain.address)
-            if s.state is SubmissionState.SIGNED
-        ]
-        if not signed:
+        recorded = self.store.unsettled_submissions(chain.address)
+        if not recorded:
             return False
         known = chain.transaction_count(chain.address, "pending")
-        gap = known <= max(s.nonce for s in signed)
+        highest = max(s.nonce for s in recorded)
+        gap = known <= highest
         if gap:
             logger.debug(
-                "waiting for the node to hold every signed vote transaction before signing more",
-                extra={"node_nonce": known, "highest_signed": max(s.nonce for s in signed)},
+                "waiting for the node to hold every recorded vote transaction before signing more",
+                extra={"node_nonce": known, "highest_recorded": highest},
             )
         return gap
 

@@ -23,6 +23,7 @@ import pytest
 from oracle.chain import Status, Verifier, connect, mine_blocks
 from oracle.crypto import SigningKey
 from oracle.daemon import OracleDaemon
+from oracle.daemon.service import MAX_BACKOFF
 from oracle.domain import Vote
 from oracle.errors import ChainResetError
 from oracle.security import SecurityEventType
@@ -208,6 +209,48 @@ def test_rate_limits_and_server_errors_back_off_and_resume(
     messages = [record.getMessage() for record in caplog.records]
     assert "node request failed, retrying" in messages
     assert messages.count("node reachable again") >= 1
+
+
+def test_a_node_back_from_a_long_outage_is_used_again_within_five_seconds(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = faulty.scenario
+    daemon = faulty.daemon(poll_interval=0.1)
+    daemon.run(until_settled=True, timeout=30)
+    faulty.proxy.fail("eth_blockNumber", times=1_000_000, kind="503")
+    cycles: list[float] = []
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=daemon.run,
+        kwargs={"stop": stop, "on_cycle": lambda _: cycles.append(time.monotonic())},
+    )
+
+    def failures() -> int:
+        return sum(r.getMessage() == "node request failed, retrying" for r in caplog.records)
+
+    with caplog.at_level(logging.WARNING, logger="oracle.daemon"):
+        worker.start()
+        try:
+            # Seven failures in a row: the pause after the seventh doubles to 12.8 s (times a
+            # jitter of 0.5 to 1) unless MAX_BACKOFF stops it first.
+            deadline = time.monotonic() + 60
+            while failures() < 7 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert failures() >= 7
+            faulty.proxy.reset_rules()
+            back = time.monotonic()
+            request_id = scenario.open()
+            while not cycles and time.monotonic() < back + 40:
+                time.sleep(0.01)
+            assert cycles, "the daemon never came back"
+            assert cycles[0] - back <= 5.0, MAX_BACKOFF
+            while scenario.status(request_id) is Status.PENDING and time.monotonic() < back + 40:
+                time.sleep(0.05)
+            assert scenario.status(request_id) is Status.VALID
+        finally:
+            stop.set()
+            worker.join(timeout=30)
+    assert not worker.is_alive()
 
 
 def test_a_log_result_cap_halves_the_window_and_resumes(
@@ -561,3 +604,66 @@ def test_a_vote_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) 
     assert settled.tx_hash == sent.tx_hash
     assert (settled.state.value, settled.confirmed) == ("mined", True)
     assert settled.sends == 2
+
+
+def test_no_vote_is_signed_on_a_nonce_a_reorg_took_back_from_a_recorded_vote(
+    faulty: Faulty,
+) -> None:
+    scenario = faulty.scenario
+    first = scenario.open(valid=True)
+    second = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 2)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon = faulty.daemon(confirmations=2, batch_size=1)
+    daemon.run(max_cycles=1)
+    [sent] = daemon.store.submissions(first)
+    assert (sent.state.value, sent.confirmed) == ("mined", False)
+    # The vote's block is replaced between a cycle's settling and its signing: the node counts
+    # the vote's nonce as free again, while the store still holds the vote as mined.
+    faulty.node.rpc("evm_revert", [snapshot])
+    safe = scenario.chain.block_number() - 2
+    assert daemon.verify_pending(safe) == (1, 0)
+    assert daemon.submit_verified(safe) == (0, 0)
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
+    assert scenario.fulfilments() == {first: 1, second: 1}
+    # The first vote was handed over again, not re-signed behind a new transaction on its nonce.
+    [settled] = daemon.store.submissions(first)
+    assert settled.tx_hash == sent.tx_hash
+    assert [s.state.value for s in daemon.store.all_submissions()] == ["mined", "mined"]
+
+
+def test_a_reorg_while_settling_never_marks_a_replaced_vote_as_dropped(
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = faulty.scenario
+    first = scenario.open(valid=True)
+    second = scenario.open(valid=False)
+    mine_blocks(scenario.chain, 2)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon = faulty.daemon(confirmations=2, batch_size=1)
+    daemon.run(max_cycles=2)
+    sent = daemon.store.all_submissions()
+    assert [(s.state.value, s.confirmed) for s in sent] == [("mined", False)] * 2
+    safe = scenario.chain.block_number() - 2
+    # Both votes' blocks are replaced after settling has read the account's transaction count
+    # and before it looks for their receipts.
+    lookup = daemon.verifier.lookup_receipt
+    reverted: list[bool] = []
+
+    def lookup_after_a_reorg(tx_hash: bytes) -> object:
+        if not reverted:
+            reverted.append(faulty.node.rpc("evm_revert", [snapshot]))
+        return lookup(tx_hash)
+
+    monkeypatch.setattr(daemon.verifier, "lookup_receipt", lookup_after_a_reorg)
+    daemon.settle(safe)
+    monkeypatch.undo()
+    assert reverted == [True]
+    # Their nonces are free again: the same bytes go to the node again, none is given up (a
+    # dropped one would leave a nonce gap no later vote could ever pass).
+    assert [s.state.value for s in daemon.store.all_submissions()] == ["signed", "signed"]
+    _settle(daemon, scenario)
+    assert _statuses(scenario, [first, second]) == {first: Status.VALID, second: Status.INVALID}
+    assert scenario.fulfilments() == {first: 1, second: 1}
+    assert [s.tx_hash for s in daemon.store.all_submissions()] == [s.tx_hash for s in sent]
