@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _FENCE_OPEN: Final = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE: Final = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 _HEADING: Final = re.compile(r"##(?:[ \t]+(.*?))?[ \t]*")
 _INDENTED_HEADING: Final = re.compile(r" {1,3}##(?:[ \t].*)?")
 _CLOSING_HASHES: Final = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-_STARTERS: Final = frozenset(" `~#")
+# Every pattern above needs a fence character or `#` after at most three spaces: the only lines
+# worth looking at. Found by the regex engine, so the many prose lines cost no Python loop.
+_CANDIDATE_LINE: Final = re.compile(r" {0,3}[`~#]")
+_CANDIDATE_AFTER_LF: Final = re.compile(r"\n {0,3}[`~#]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +68,35 @@ def heading_name(content: str) -> str:
     return _CLOSING_HASHES.sub("", content).strip()
 
 
+def _candidates(body: str) -> Iterator[int]:
+    """Offsets of the lines that could open, close or head anything, in order."""
+    if _CANDIDATE_LINE.match(body):
+        yield 0
+    for found in _CANDIDATE_AFTER_LF.finditer(body):
+        yield found.start() + 1
+
+
 def scan(body: str, first_line: int) -> Scan:
     """Find fences and level-2 headings (`first_line`: document line of the body's first line)."""
     result = Scan()
-    offset = 0
     fence_char = ""
     fence_len = 0
     fence_info = ""
     fence_line = 0
     fence_start = 0
     content_start = 0
-    lines = body.split("\n")
-    for index, line in enumerate(lines):
-        line_no = first_line + index
-        next_offset = offset + len(line) + 1
-        # Only lines starting with a blank, a fence character or '#' can open, close or head
-        # anything: skip the rest without running the patterns (most lines of a large body).
-        if line[:1] not in _STARTERS:
-            offset = next_offset
-            continue
+    # Line numbers are counted between candidates, so the whole scan is a few passes in C.
+    counted_to = 0
+    line_index = 0
+    for offset in _candidates(body):
+        line_index += body.count("\n", counted_to, offset)
+        counted_to = offset
+        line_no = first_line + line_index
+        end = body.find("\n", offset)
+        if end < 0:
+            end = len(body)
+        line = body[offset:end]
+        next_offset = min(end + 1, len(body))
         if fence_char:
             close = _FENCE_CLOSE.fullmatch(line)
             if close and close.group(1)[0] == fence_char and len(close.group(1)) >= fence_len:
@@ -96,19 +112,16 @@ def scan(body: str, first_line: int) -> Scan:
                 fence_info = opening.group(3).strip()
                 fence_line = line_no
                 fence_start = offset
-                content_start = min(next_offset, len(body))
+                content_start = next_offset
             else:
                 heading = _HEADING.fullmatch(line)
                 if heading:
                     text = heading.group(1) or ""
                     result.headings.append(
-                        Heading(
-                            heading_name(text), line, line_no, offset, min(next_offset, len(body))
-                        )
+                        Heading(heading_name(text), line, line_no, offset, next_offset)
                     )
                 elif _INDENTED_HEADING.fullmatch(line):
                     result.indented_headings.append(line_no)
-        offset = next_offset
     if fence_char:
         result.fences.append(
             Fence(fence_info, body[content_start:], fence_line, fence_start, False)
