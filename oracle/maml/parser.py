@@ -565,7 +565,7 @@ def _sections(
                 heading.start,
                 heading.after,
                 end,
-                body[heading.after : end],
+                body,
             )
         )
     for required in REQUIRED_SECTIONS:
