@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-import rfc8785
 import yaml
 
 from oracle.maml.errors import (
@@ -420,6 +419,35 @@ if LIBYAML:
 _WIDTH: Final = 100
 
 
+def same_json(left: PlainJson, right: PlainJson) -> bool:
+    """Whether two JSON values have the same RFC 8785 form, without serialising either.
+
+    Booleans are not numbers; numbers compare by value, as their shortest round-trip forms do
+    (`1` and `1.0` are both `1`, and `-0.0` is `0`).
+    """
+    # An explicit stack: nesting is bounded by the reader's depth limit, not by recursion.
+    pending = [(left, right)]
+    while pending:
+        a, b = pending.pop()
+        if isinstance(a, dict):
+            if not isinstance(b, dict) or a.keys() != b.keys():
+                return False
+            pending.extend((a[key], b[key]) for key in a)
+        elif isinstance(a, list):
+            if not isinstance(b, list) or len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+            if a is not b:
+                return False
+        elif isinstance(a, int | float):
+            if not isinstance(b, int | float) or a != b:
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
+
+
 def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy) -> str:
     """Stable YAML for a JSON mapping, checked to read back to the same canonical JSON.
 
@@ -436,6 +464,6 @@ def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy)
         indent=2,
     )
     reread, _ = load_mapping(text, first_line=2, max_depth=max_depth, policy=policy)
-    if rfc8785.dumps(reread) != rfc8785.dumps(value) or "\n---\n" in f"\n{text}\n":
+    if not same_json(reread, value) or "\n---\n" in f"\n{text}\n":
         raise MamlSyntaxError("front matter cannot be written back unchanged as YAML")
     return text

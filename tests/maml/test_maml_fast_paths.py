@@ -172,3 +172,31 @@ def test_a_section_cuts_its_content_from_the_body() -> None:
     assert intent.content == "first\n\n"
     assert context.content == "second\n"
     assert intent.body is doc.body
+
+
+def _numbers_as_floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _numbers_as_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_floats(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+_JCS_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, -0.0, 1.5]) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=8,
+)
+
+
+@PROPERTY
+@given(_JCS_JSON, _JCS_JSON)
+@example(True, 1)
+@example(None, False)
+@example([1], [1.0])
+@example({"a": -0.0}, {"a": 0})
+def test_same_json_means_the_same_rfc8785_bytes(left: Any, right: Any) -> None:
+    for other in (right, _numbers_as_floats(left)):
+        assert _yaml.same_json(left, other) == (rfc8785.dumps(left) == rfc8785.dumps(other))
