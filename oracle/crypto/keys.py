@@ -6,7 +6,7 @@ SubjectPublicKeyInfo for public keys, which is what pyca/cryptography and OpenSS
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from cryptography.hazmat.primitives import serialization
@@ -61,9 +61,12 @@ class PublicKey:
 
     algorithm: Algorithm
     raw: bytes
+    # keccak256 over 1.3-2.6 KB: computed once here rather than at every look-up by id.
+    _key_id: KeyId = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_public_key(self.algorithm, self.raw)
+        object.__setattr__(self, "_key_id", key_id(self.algorithm, self.raw))
 
     @classmethod
     def from_bytes(cls, algorithm: str | int | Algorithm, raw: bytes) -> PublicKey:
@@ -78,7 +81,7 @@ class PublicKey:
     @property
     def key_id(self) -> KeyId:
         """keccak256(uint8 algorithm id ‖ public key): the contract's identifier for this key."""
-        return key_id(self.algorithm, self.raw)
+        return self._key_id
 
     def verify(
         self,

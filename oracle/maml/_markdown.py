@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Final
 
 _FENCE_OPEN: Final = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
@@ -21,7 +22,10 @@ _FENCE_CLOSE: Final = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 _HEADING: Final = re.compile(r"##(?:[ \t]+(.*?))?[ \t]*")
 _INDENTED_HEADING: Final = re.compile(r" {1,3}##(?:[ \t].*)?")
 _CLOSING_HASHES: Final = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-_STARTERS: Final = frozenset(" `~#")
+# Every pattern above needs a fence character or `#` after at most three spaces: the only lines
+# worth looking at. Found by the regex engine, so the many prose lines cost no Python loop.
+_CANDIDATE_LINE: Final = re.compile(r" {0,3}[`~#]")
+_CANDIDATE_AFTER_LF: Final = re.compile(r"\n {0,3}[`~#]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +66,61 @@ def heading_name(content: str) -> str:
     return _CLOSING_HASHES.sub("", content).strip()
 
 
+def _line_start(body: str, at: int) -> int:
+    """Start of the line holding offset `at` if only 0-3 spaces precede it there, else -1."""
+    newline = body.rfind("\n", max(0, at - 4), at)
+    start = newline + 1 if newline >= 0 else (0 if at <= 3 else -1)
+    if start < 0 or body.count(" ", start, at) != at - start:
+        return -1
+    return start
+
+
+def _candidates(body: str) -> list[int]:
+    """Offsets of the lines that could open, close or head anything, in order."""
+    # Each of the three characters is found by str.find (memchr), which is a hundred times faster
+    # than a regex over every line; prose holds few of them. A body full of them would cost a
+    # Python step each, so past a bound the regex (linear, a constant per line) takes over.
+    budget = 64 + len(body) // 1024
+    found: list[int] = []
+    for char in "`~#":
+        at = body.find(char)
+        while at >= 0:
+            if len(found) >= budget:
+                return _candidates_by_regex(body)
+            found.append(at)
+            at = body.find(char, at + 1)
+    starts = [start for start in map(_line_start, repeat(body), sorted(found)) if start >= 0]
+    return starts
+
+
+def _candidates_by_regex(body: str) -> list[int]:
+    """`_candidates` for a body dense with fence and heading characters."""
+    starts = [0] if _CANDIDATE_LINE.match(body) else []
+    starts.extend(found.start() + 1 for found in _CANDIDATE_AFTER_LF.finditer(body))
+    return starts
+
+
 def scan(body: str, first_line: int) -> Scan:
     """Find fences and level-2 headings (`first_line`: document line of the body's first line)."""
     result = Scan()
-    offset = 0
     fence_char = ""
     fence_len = 0
     fence_info = ""
     fence_line = 0
     fence_start = 0
     content_start = 0
-    lines = body.split("\n")
-    for index, line in enumerate(lines):
-        line_no = first_line + index
-        next_offset = offset + len(line) + 1
-        # Only lines starting with a blank, a fence character or '#' can open, close or head
-        # anything: skip the rest without running the patterns (most lines of a large body).
-        if line[:1] not in _STARTERS:
-            offset = next_offset
-            continue
+    # Line numbers are counted between candidates, so the whole scan is a few passes in C.
+    counted_to = 0
+    line_index = 0
+    for offset in _candidates(body):
+        line_index += body.count("\n", counted_to, offset)
+        counted_to = offset
+        line_no = first_line + line_index
+        end = body.find("\n", offset)
+        if end < 0:
+            end = len(body)
+        line = body[offset:end]
+        next_offset = min(end + 1, len(body))
         if fence_char:
             close = _FENCE_CLOSE.fullmatch(line)
             if close and close.group(1)[0] == fence_char and len(close.group(1)) >= fence_len:
@@ -96,19 +136,16 @@ def scan(body: str, first_line: int) -> Scan:
                 fence_info = opening.group(3).strip()
                 fence_line = line_no
                 fence_start = offset
-                content_start = min(next_offset, len(body))
+                content_start = next_offset
             else:
                 heading = _HEADING.fullmatch(line)
                 if heading:
                     text = heading.group(1) or ""
                     result.headings.append(
-                        Heading(
-                            heading_name(text), line, line_no, offset, min(next_offset, len(body))
-                        )
+                        Heading(heading_name(text), line, line_no, offset, next_offset)
                     )
                 elif _INDENTED_HEADING.fullmatch(line):
                     result.indented_headings.append(line_no)
-        offset = next_offset
     if fence_char:
         result.fences.append(
             Fence(fence_info, body[content_start:], fence_line, fence_start, False)

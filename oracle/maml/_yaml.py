@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-import rfc8785
 import yaml
 
 from oracle.maml.errors import (
@@ -40,9 +39,11 @@ Locations = dict[Path, tuple[int, int]]
 #: Largest integer magnitude JSON (IEEE 754 double) carries exactly; RFC 8785 refuses larger ones.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 
+#: Whether PyYAML was built with libyaml: its parser and emitter are then used.
+LIBYAML: Final = bool(getattr(yaml, "__with_libyaml__", False))
 # libyaml's parser is an order of magnitude faster on long base64 signature values; both emit the
 # same events, and the pure-Python one is the fallback where PyYAML was built without libyaml.
-_EventLoader: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_EventLoader: Any = yaml.CSafeLoader if LIBYAML else yaml.SafeLoader
 _YAML11: Final = yaml.resolver.Resolver()
 
 _NULL: Final = frozenset({"", "~", "null", "Null", "NULL"})
@@ -56,6 +57,8 @@ _CORE_INT: Final = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _CORE_FLOAT: Final = re.compile(
     r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
+# First characters of the plain scalars that `_kind` or `_core_kind` may read as a non-string.
+_TYPED_FIRST: Final = frozenset(["", *"~nNtTfF+-.0123456789"])
 _TAG_KIND: Final = {
     "tag:yaml.org,2002:null": "null",
     "tag:yaml.org,2002:bool": "bool",
@@ -100,6 +103,12 @@ def _yaml11_kind(text: str) -> str:
 
 def plain_scalar_kind(text: str) -> str:
     """How a plain scalar reads: null/bool/int/float/str, "timestamp", or "ambiguous"."""
+    # Every reader here looks at the first character before any pattern: most keys and values
+    # (letters other than the ones below) are strings under all three without running one.
+    first = text[:1]
+    resolvers = _YAML11.yaml_implicit_resolvers
+    if first not in _TYPED_FIRST and first not in resolvers and None not in resolvers:
+        return "str"
     ours = _kind(text)
     old = _yaml11_kind(text)
     if old == "timestamp":
@@ -118,7 +127,17 @@ def plain_reads_as_string(text: str) -> bool:
 class _Frame:
     container: dict[str, PlainJson] | list[PlainJson]
     path: Path
+    is_mapping: bool
     key: str | None = None
+
+
+_SCALAR: Final = yaml.ScalarEvent
+_START_MAPPING: Final = yaml.MappingStartEvent
+_START_SEQUENCE: Final = yaml.SequenceStartEvent
+_END_MAPPING: Final = yaml.MappingEndEvent
+_END_SEQUENCE: Final = yaml.SequenceEndEvent
+_ALIAS: Final = yaml.AliasEvent
+_START_DOCUMENT: Final = yaml.DocumentStartEvent
 
 
 def _located(first_line: int, mark: Any) -> tuple[int, int]:
@@ -128,17 +147,21 @@ def _located(first_line: int, mark: Any) -> tuple[int, int]:
 
 
 def _scalar(event: Any, path: Path, first_line: int, policy: Policy) -> PlainJson:
-    line, column = _located(first_line, event.start_mark)
     text: str = event.value
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise MamlScalarError(
-            "string holds a lone surrogate (not valid Unicode)", line=line, column=column
-        ) from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            line, column = _located(first_line, event.start_mark)
+            raise MamlScalarError(
+                "string holds a lone surrogate (not valid Unicode)", line=line, column=column
+            ) from None
     if event.style not in (None, ""):
         return text
     kind = plain_scalar_kind(text)
+    if kind == "str":
+        return text
+    line, column = _located(first_line, event.start_mark)
     if kind == "null":
         return None
     if kind == "bool":
@@ -189,11 +212,11 @@ def _scalar(event: Any, path: Path, first_line: int, policy: Policy) -> PlainJso
 
 
 def _key(event: Any, first_line: int) -> str:
-    line, column = _located(first_line, event.start_mark)
     text: str = event.value
     if event.style in (None, ""):
         kind = plain_scalar_kind(text)
         if kind != "str":
+            line, column = _located(first_line, event.start_mark)
             if text == "<<":
                 reason = "merge key '<<' refused (no merges: JSON data model)"
             else:
@@ -202,12 +225,14 @@ def _key(event: Any, first_line: int) -> str:
                     "quote it if it is meant as one"
                 )
             raise MamlKeyTypeError(reason, line=line, column=column)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise MamlKeyTypeError(
-            "mapping key holds a lone surrogate", line=line, column=column
-        ) from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            line, column = _located(first_line, event.start_mark)
+            raise MamlKeyTypeError(
+                "mapping key holds a lone surrogate", line=line, column=column
+            ) from None
     return text
 
 
@@ -255,58 +280,56 @@ def load_mapping(
     documents = 0
     try:
         for event in _events(text):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    line, column = _located(first_line, event.start_mark)
-                    raise MamlSyntaxError(
-                        "the front matter holds more than one YAML document",
-                        line=line,
-                        column=column,
-                    )
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                line, column = _located(first_line, event.start_mark)
-                raise MamlAnchorError(
-                    f"YAML alias *{event.anchor} refused (no anchors or aliases: JSON data model)",
-                    line=line,
-                    column=column,
-                )
-            if isinstance(event, yaml.NodeEvent):
-                line, column = _located(first_line, event.start_mark)
-                if event.anchor is not None:
-                    raise MamlAnchorError(
-                        f"YAML anchor &{event.anchor} refused (no anchors or aliases)",
-                        line=line,
-                        column=column,
-                    )
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    raise MamlTagError(
-                        f"explicit YAML tag {tag!r} refused (JSON data model only)",
-                        line=line,
-                        column=column,
-                    )
-            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            # Dispatch on the exact class (both parsers build yaml.events' own classes): one
+            # identity test per event instead of a chain of isinstance calls.
+            kind = type(event)
+            if kind is _END_MAPPING or kind is _END_SEQUENCE:
                 stack.pop()
                 continue
-            if not isinstance(
-                event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent
-            ):
-                continue
-            # A node: a mapping key, or a value to attach to the top frame (or the root).
-            frame = stack[-1] if stack else None
-            if frame is not None and isinstance(frame.container, dict) and frame.key is None:
-                if not isinstance(event, yaml.ScalarEvent):
+            if kind is not _SCALAR and kind is not _START_MAPPING and kind is not _START_SEQUENCE:
+                if kind is _ALIAS:
                     line, column = _located(first_line, event.start_mark)
-                    raise MamlKeyTypeError(
-                        "mapping key is a collection; keys must be strings",
+                    raise MamlAnchorError(
+                        f"YAML alias *{event.anchor} refused (no anchors or aliases: JSON data "
+                        "model)",
                         line=line,
                         column=column,
+                    )
+                if kind is _START_DOCUMENT:
+                    documents += 1
+                    if documents > 1:
+                        line, column = _located(first_line, event.start_mark)
+                        raise MamlSyntaxError(
+                            "the front matter holds more than one YAML document",
+                            line=line,
+                            column=column,
+                        )
+                continue
+            mark = event.start_mark
+            if event.anchor is not None:
+                raise MamlAnchorError(
+                    f"YAML anchor &{event.anchor} refused (no anchors or aliases)",
+                    line=first_line + mark.line,
+                    column=mark.column + 1,
+                )
+            if event.tag is not None:
+                raise MamlTagError(
+                    f"explicit YAML tag {event.tag!r} refused (JSON data model only)",
+                    line=first_line + mark.line,
+                    column=mark.column + 1,
+                )
+            # A node: a mapping key, or a value to attach to the top frame (or the root).
+            frame = stack[-1] if stack else None
+            if frame is not None and frame.is_mapping and frame.key is None:
+                if kind is not _SCALAR:
+                    raise MamlKeyTypeError(
+                        "mapping key is a collection; keys must be strings",
+                        line=first_line + mark.line,
+                        column=mark.column + 1,
                     )
                 key = _key(event, first_line)
                 if key in frame.container:
-                    line, column = _located(first_line, event.start_mark)
+                    line, column = first_line + mark.line, mark.column + 1
                     first = locations.get((*frame.path, key), (line, column))[0]
                     raise MamlDuplicateKeyError(
                         f"duplicate key {key!r} (first at line {first})",
@@ -317,28 +340,28 @@ def load_mapping(
                 continue
             if frame is None:
                 path: Path = ()
-            elif isinstance(frame.container, dict):
+            elif frame.is_mapping:
                 assert frame.key is not None
                 path = (*frame.path, frame.key)
             else:
                 path = (*frame.path, len(frame.container))
-            locations[path] = _located(first_line, event.start_mark)
+            locations[path] = (first_line + mark.line, mark.column + 1)
             value: PlainJson
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is _SCALAR:
                 value = _scalar(event, path, first_line, policy)
-            elif isinstance(event, yaml.MappingStartEvent):
+            elif kind is _START_MAPPING:
                 value = {}
             else:
                 value = []
             if frame is None:
                 root, have_root = value, True
-            elif isinstance(frame.container, dict):
+            elif frame.is_mapping:
                 assert frame.key is not None
-                frame.container[frame.key] = value
+                frame.container[frame.key] = value  # type: ignore[call-overload]
                 frame.key = None
             else:
-                frame.container.append(value)
-            if isinstance(value, dict | list):
+                frame.container.append(value)  # type: ignore[union-attr]
+            if kind is not _SCALAR:
                 if len(stack) >= max_depth:
                     line, column = locations[path]
                     raise MamlLimitError(
@@ -346,7 +369,7 @@ def load_mapping(
                         line=line,
                         column=column,
                     )
-                stack.append(_Frame(value, path))
+                stack.append(_Frame(value, path, kind is _START_MAPPING))  # type: ignore[arg-type]
     except yaml.YAMLError as err:
         raise _syntax_error(err, first_line) from None
     if not have_root or not isinstance(root, dict):
@@ -356,19 +379,15 @@ def load_mapping(
     return root, locations
 
 
-class _Dumper(yaml.SafeDumper):
-    """PyYAML's pure-Python emitter: the same output with or without libyaml installed."""
-
-
 #: Line breaks of YAML 1.1 beyond LF: PyYAML folds them to spaces in single-quoted output.
-_ODD_BREAKS: Final = frozenset("\x85\u2028\u2029")
+_ODD_BREAKS: Final = re.compile("[\x85\u2028\u2029]")
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.ScalarNode:
     # The emitter already quotes what YAML 1.1 would misread; this adds what 1.2 would (`1e5`),
     # and double quotes (escapes) for the line breaks its single-quoted style would fold away.
     style: str | None
-    if any(char in _ODD_BREAKS for char in data):
+    if not data.isascii() and _ODD_BREAKS.search(data):
         style = '"'
     elif plain_reads_as_string(data):
         style = None
@@ -377,10 +396,56 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
-_Dumper.add_representer(str, _represent_str)
+class _PureDumper(yaml.SafeDumper):
+    """PyYAML's pure-Python emitter, with this profile's string styles."""
+
+
+_PureDumper.add_representer(str, _represent_str)
+
+# libyaml's emitter is what makes writing a signed document cheap: the pure-Python one walks every
+# character of a 4.4 KB signature value in Python. The two make the same choices with the same
+# string styles; they differ only in cosmetics the reader ignores (libyaml escapes characters
+# outside the BMP and writes an empty key without `? `), and `dump_mapping` rereads the output.
+_Dumper: Any = _PureDumper
+if LIBYAML:
+
+    class _LibyamlDumper(yaml.CSafeDumper):
+        """libyaml's emitter, with this profile's string styles."""
+
+    _LibyamlDumper.add_representer(str, _represent_str)
+    _Dumper = _LibyamlDumper
 
 #: Emitter line width: long strings with spaces are folded here; base64 values never fold.
 _WIDTH: Final = 100
+
+
+def same_json(left: PlainJson, right: PlainJson) -> bool:
+    """Whether two JSON values have the same RFC 8785 form, without serialising either.
+
+    Booleans are not numbers; numbers compare by value, as their shortest round-trip forms do
+    (`1` and `1.0` are both `1`, and `-0.0` is `0`).
+    """
+    # An explicit stack: nesting is bounded by the reader's depth limit, not by recursion.
+    pending = [(left, right)]
+    while pending:
+        a, b = pending.pop()
+        if isinstance(a, dict):
+            if not isinstance(b, dict) or a.keys() != b.keys():
+                return False
+            pending.extend((a[key], b[key]) for key in a)
+        elif isinstance(a, list):
+            if not isinstance(b, list) or len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+            if a is not b:
+                return False
+        elif isinstance(a, int | float):
+            if not isinstance(b, int | float) or a != b:
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
 
 
 def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy) -> str:
@@ -399,8 +464,6 @@ def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy)
         indent=2,
     )
     reread, _ = load_mapping(text, first_line=2, max_depth=max_depth, policy=policy)
-    if rfc8785.dumps(reread) != rfc8785.dumps(value) or any(
-        line == "---" for line in text.split("\n")
-    ):
+    if not same_json(reread, value) or "\n---\n" in f"\n{text}\n":
         raise MamlSyntaxError("front matter cannot be written back unchanged as YAML")
     return text

@@ -66,6 +66,24 @@ def canonical_front_matter(document: str | bytes | MamlDocument) -> bytes:
     return jcs(unsigned)
 
 
+def _signed_span(doc: MamlDocument) -> tuple[int, bool]:
+    """Where the signed part of `doc.body` ends, and whether an LF is implied after it.
+
+    Raises:
+        MamlEncryptionError: the document is encrypted.
+    """
+    if doc.is_encrypted:
+        raise MamlEncryptionError(
+            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
+            line=doc.body_line,
+        )
+    history = doc.section(HISTORY_SECTION)
+    end = len(doc.body) if history is None else history.start
+    # A History section is added as a new line after the body; the implied final LF makes the
+    # signed bytes of "text" and of "text\n## History ..." the same.
+    return end, end > 0 and doc.body[end - 1] != "\n"
+
+
 def signed_body(document: str | bytes | MamlDocument) -> str:
     """The signed body: everything before `## History`, with a final LF added when it has none.
 
@@ -74,16 +92,15 @@ def signed_body(document: str | bytes | MamlDocument) -> str:
         MamlDocumentError: `document` does not parse.
     """
     doc = as_document(document)
-    if doc.is_encrypted:
-        raise MamlEncryptionError(
-            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
-            line=doc.body_line,
-        )
-    history = doc.section(HISTORY_SECTION)
-    body = doc.body if history is None else doc.body[: history.start]
-    # A History section is added as a new line after the body; the implied final LF makes the
-    # signed bytes of "text" and of "text\n## History ..." the same.
-    return body if body == "" or body.endswith("\n") else body + "\n"
+    end, add_lf = _signed_span(doc)
+    body = doc.body if end == len(doc.body) else doc.body[:end]
+    return body + "\n" if add_lf else body
+
+
+def _head(doc: MamlDocument, body_size: int) -> bytes:
+    """The canonical bytes before the body: domain, JCS front matter, body length."""
+    front = canonical_front_matter(doc)
+    return b"".join((SIGNATURE_DOMAIN, _u64(len(front)), front, _u64(body_size)))
 
 
 def canonical_bytes(document: str | bytes | MamlDocument) -> bytes:
@@ -95,8 +112,11 @@ def canonical_bytes(document: str | bytes | MamlDocument) -> bytes:
     """
     doc = as_document(document)
     body = signed_body(doc).encode("utf-8")
-    front = canonical_front_matter(doc)
-    return b"".join((SIGNATURE_DOMAIN, _u64(len(front)), front, _u64(len(body)), body))
+    return _head(doc, len(body)) + body
+
+
+#: Characters of an ASCII body encoded and hashed at a time (see `document_digest`).
+_CHUNK: Final = 64 * 1024
 
 
 def document_digest(document: str | bytes | MamlDocument) -> bytes:
@@ -106,7 +126,23 @@ def document_digest(document: str | bytes | MamlDocument) -> bytes:
         MamlEncryptionError: the document is encrypted.
         MamlDocumentError: `document` does not parse.
     """
-    return hashlib.sha256(canonical_bytes(document)).digest()
+    doc = as_document(document)
+    end, add_lf = _signed_span(doc)
+    body = doc.body
+    if not body.isascii():
+        encoded = signed_body(doc).encode("utf-8")
+        digest = hashlib.sha256(_head(doc, len(encoded)))
+        digest.update(encoded)
+        return digest.digest()
+    # An ASCII body is its own UTF-8 (its length is known without encoding it): hashing it in
+    # pieces keeps every buffer small, where encoding a large body at once would allocate (and
+    # page in) a fresh copy of it for every signature checked.
+    digest = hashlib.sha256(_head(doc, end + add_lf))
+    for start in range(0, end, _CHUNK):
+        digest.update(body[start : min(start + _CHUNK, end)].encode("ascii"))
+    if add_lf:
+        digest.update(b"\n")
+    return digest.digest()
 
 
 def history_entry_bytes(timestamp: str, actor: str, action: str, alg: str, key_id: bytes) -> bytes:

@@ -119,7 +119,13 @@ class Section:
     start: int
     content_start: int
     end: int
-    content: str
+    #: The body the offsets point into (the content is cut from it when asked for).
+    body: str = field(repr=False)
+
+    @property
+    def content(self) -> str:
+        """The text after the heading line, up to the next section (a fresh slice per call)."""
+        return self.body[self.content_start : self.end]
 
 
 @dataclass(frozen=True, slots=True)

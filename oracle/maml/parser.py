@@ -142,20 +142,25 @@ def _decode(data: str | bytes) -> str:
             raise MamlBomError(
                 "byte order mark (U+FEFF) at the start of the document", line=1, column=1
             )
-        try:
-            size = len(text.encode("utf-8"))
-        except UnicodeEncodeError as err:
-            line = text.count("\n", 0, err.start) + 1
-            raise MamlEncodingError(
-                "text holds a lone surrogate (not valid Unicode)", line=line
-            ) from None
+        # ASCII text (known without a scan) is its own UTF-8 and holds no surrogate.
+        if text.isascii():
+            size = len(text)
+        else:
+            try:
+                size = len(text.encode("utf-8"))
+            except UnicodeEncodeError as err:
+                line = text.count("\n", 0, err.start) + 1
+                raise MamlEncodingError(
+                    "text holds a lone surrogate (not valid Unicode)", line=line
+                ) from None
         if size > MAX_DOCUMENT_BYTES:
             raise MamlLimitError(
                 f"document is {size} bytes; the limit is {MAX_DOCUMENT_BYTES}", line=1
             )
     else:
         raise MamlEncodingError(f"a document is str or bytes, not {type(data).__name__}")
-    text = text.replace("\r\n", "\n")
+    if "\r" in text:  # one byte search; replace copies the whole text even when nothing matches
+        text = text.replace("\r\n", "\n")
     for char, name in (
         ("\x00", "a NUL character"),
         ("\r", "a carriage return not followed by a line feed"),
@@ -168,7 +173,17 @@ def _decode(data: str | bytes) -> str:
     return text
 
 
-_CLOSING: Final = re.compile(r"^---$", re.MULTILINE)
+def _closing_line(text: str) -> int:
+    """Offset of the first line after the opening one that is exactly `---`, or -1."""
+    # A substring search, not a `^---$` multiline regex: the regex tries every offset in Python's
+    # engine, which is the cost of a large document without a closing line.
+    at = text.find("\n---", 3)
+    while at >= 0:
+        end = at + 4
+        if end == len(text) or text[end] == "\n":
+            return at + 1
+        at = text.find("\n---", end)
+    return -1
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -184,13 +199,15 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
             line=1,
             column=1,
         )
-    closing = _CLOSING.search(text, 4)
-    if closing is None:
+    closing = _closing_line(text)
+    if closing < 0:
         raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
-    front = text[4 : closing.start()]
-    if len(front) > MAX_FRONT_MATTER_BYTES or len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+    front = text[4:closing]
+    if len(front) > MAX_FRONT_MATTER_BYTES or (
+        not front.isascii() and len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES
+    ):
         raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
-    body_offset = min(closing.end() + 1, len(text))
+    body_offset = min(closing + 4, len(text))
     return front, text[body_offset:], body_offset
 
 
@@ -548,7 +565,7 @@ def _sections(
                 heading.start,
                 heading.after,
                 end,
-                body[heading.after : end],
+                body,
             )
         )
     for required in REQUIRED_SECTIONS:

@@ -36,13 +36,13 @@ from oracle.maml.parser import (
     parse,
     parse_history_line,
 )
+from oracle.types import KeyId
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from oracle.crypto import PublicKey, SigningKey
     from oracle.maml.model import Finding, JsonValue, PlainJson
-    from oracle.types import KeyId
 
 #: How `verify` decides: every signature and every supplied key, or at least one signature.
 Requirement = Literal["all", "any"]
@@ -51,6 +51,11 @@ CheckStatus = Literal["valid", "invalid", "unknown-key", "wrong-context", "wrong
 
 #: The `maml_version` that `new_document` writes.
 PROFILE_VERSION: Final = "1.0.0"
+
+
+def _utf8_size(text: str) -> int:
+    # ASCII text (a flag, no scan) is its own UTF-8: no need to encode a large body to size it.
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def render(front_matter: Mapping[str, JsonValue] | dict[str, PlainJson], body: str) -> str:
@@ -63,10 +68,10 @@ def render(front_matter: Mapping[str, JsonValue] | dict[str, PlainJson], body: s
     plain = thaw(front_matter)
     assert isinstance(plain, dict)
     text = dump_mapping(plain, max_depth=MAX_YAML_DEPTH, policy=Policy(lenient=False))
-    if len(text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+    if _utf8_size(text) > MAX_FRONT_MATTER_BYTES:
         raise MamlLimitError(f"front matter would exceed {MAX_FRONT_MATTER_BYTES} bytes")
     document = f"---\n{text}---\n{body}"
-    if len(document.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+    if _utf8_size(document) > MAX_DOCUMENT_BYTES:
         raise MamlLimitError(f"document would exceed {MAX_DOCUMENT_BYTES} bytes")
     return document
 
@@ -431,7 +436,8 @@ def verify(
     # A supplied key counts as used when it made a valid document signature or history entry.
     signed_by = {bytes(check.key_id) for check in signatures if check.valid}
     signed_by.update(bytes(check.key_id) for check in history if check.valid)
-    missing = tuple(key.key_id for key_bytes, key in keys.items() if key_bytes not in signed_by)
+    # The ids are the dict's keys: a key id is a keccak256 of the public key, not free to recompute.
+    missing = tuple(KeyId(key_bytes) for key_bytes in keys if key_bytes not in signed_by)
     return VerificationReport(digest, require, signatures, tuple(history), missing, doc.warnings)
 
 

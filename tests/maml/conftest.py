@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from oracle.crypto import SigningKey
 from oracle.crypto.kem import KemPrivateKey
+from oracle.maml import _yaml
 from tests.maml.maml_helpers import DATA
 
 
@@ -51,3 +53,18 @@ def bob(signers: dict[str, SigningKey]) -> SigningKey:
 def carol(signers: dict[str, SigningKey]) -> SigningKey:
     """ML-DSA-87 test key."""
     return signers["carol"]
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test with libyaml's parser and emitter, then again with PyYAML's pure-Python ones
+    (what a PyYAML built without libyaml uses): the profile's rules hold on both paths."""
+    if request.param == "libyaml":
+        if not _yaml.LIBYAML:
+            pytest.skip("this PyYAML was built without libyaml")
+        assert _yaml._EventLoader is yaml.CSafeLoader
+    else:
+        monkeypatch.setattr(_yaml, "_EventLoader", yaml.SafeLoader)
+        monkeypatch.setattr(_yaml, "_Dumper", _yaml._PureDumper)
+    name: str = request.param
+    return name

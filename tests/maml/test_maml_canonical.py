@@ -12,6 +12,9 @@ import rfc8785
 from oracle import maml
 from tests.maml.maml_helpers import document, read
 
+# Every rule holds with libyaml and with the pure-Python parser and emitter.
+pytestmark = pytest.mark.usefixtures("yaml_backend")
+
 DOCUMENTS = [
     "minimal.maml.md",
     "minimal-crlf.maml.md",

@@ -10,6 +10,9 @@ from oracle import maml
 from oracle.crypto import SigningKey
 from tests.maml.maml_helpers import DATA, read
 
+# Every rule holds with libyaml and with the pure-Python parser and emitter.
+pytestmark = pytest.mark.usefixtures("yaml_backend")
+
 CASES = [
     ("signature-label.maml.md", maml.MamlLegacySignatureLabelError, 9, 14),
     ("unquoted-timestamp.maml.md", maml.MamlTimestampError, 6, 13),

@@ -8,6 +8,9 @@ from oracle import maml
 from oracle.maml import parser
 from tests.maml.maml_helpers import MINIMAL_BODY, MINIMAL_FRONT, document
 
+# Every rule holds with libyaml and with the pure-Python parser and emitter.
+pytestmark = pytest.mark.usefixtures("yaml_backend")
+
 
 def test_a_minimal_document_parses_into_header_and_sections() -> None:
     doc = maml.parse(document())

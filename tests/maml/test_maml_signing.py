@@ -11,6 +11,9 @@ from oracle.crypto import SigningKey
 from oracle.maml.encoding import b64url_decode, b64url_encode
 from tests.maml.maml_helpers import document, read
 
+# Every rule holds with libyaml and with the pure-Python parser and emitter.
+pytestmark = pytest.mark.usefixtures("yaml_backend")
+
 
 @pytest.fixture(scope="module")
 def signed(alice: SigningKey) -> str:

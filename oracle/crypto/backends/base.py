@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 PrivateKeyFormat = Literal["seed", "expanded"]
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+# Weak references let a backend keep a parsed key for exactly as long as the material lives.
+@dataclass(frozen=True, slots=True, repr=False, weakref_slot=True)
 class PrivateKeyMaterial:
     """A raw private key in one of the two FIPS 204 forms. Never printed."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol
+from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidSignature
 
@@ -30,6 +31,11 @@ class _PrivateKeyClass(Protocol):
 
 class _PublicKeyClass(Protocol):
     def from_public_bytes(self, data: bytes) -> _PublicKey: ...
+
+
+#: Private keys already expanded from their seed, by parameter set (one seed may serve several),
+#: for as long as their material is alive: a seed costs a sixth of a signature to expand.
+_SIGNERS: Final[WeakKeyDictionary[PrivateKeyMaterial, dict[str, _PrivateKey]]] = WeakKeyDictionary()
 
 
 def _classes() -> dict[str, tuple[_PrivateKeyClass, _PublicKeyClass]]:
@@ -111,7 +117,11 @@ class CryptographyBackend(Backend):
                 "the cryptography backend signs with seed keys only; expanded FIPS 204 private "
                 "keys need the pqcrypto or liboqs backend"
             )
-        return self._private(algorithm, private_key.data).sign(bytes(message), bytes(context))
+        expanded = _SIGNERS.setdefault(private_key, {})
+        signer = expanded.get(algorithm.name)
+        if signer is None:
+            signer = expanded[algorithm.name] = self._private(algorithm, private_key.data)
+        return signer.sign(bytes(message), bytes(context))
 
     def _private(self, algorithm: Algorithm, seed: bytes) -> _PrivateKey:
         private_class, _ = self._classes[algorithm.name]

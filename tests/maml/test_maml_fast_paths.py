@@ -1,0 +1,202 @@
+"""The shortcuts that make signing and verifying cheap give the answers of the plain definitions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+
+import pytest
+import rfc8785
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from oracle import maml
+from oracle.maml import _markdown, _yaml, canonical, parser
+from oracle.maml._policy import Policy
+from oracle.maml.encoding import b64url_decode, b64url_encode
+from tests.maml.maml_helpers import document
+
+PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _reference_kind(text: str) -> str:
+    ours = _yaml._kind(text)
+    old = _yaml._yaml11_kind(text)
+    if old == "timestamp":
+        return "timestamp"
+    if old != ours or _yaml._core_kind(text) != ours:
+        return "ambiguous"
+    return ours
+
+
+@PROPERTY
+@given(st.text(alphabet=st.sampled_from("aAyYnNoOtTfF~-+.0123456789eExX:_<=! "), max_size=8))
+@example("yes")
+@example("Off")
+@example("2026-11-24")
+@example("<<")
+@example("")
+def test_a_plain_scalar_typed_by_its_first_character_reads_as_the_three_readers_say(
+    text: str,
+) -> None:
+    assert _yaml.plain_scalar_kind(text) == _reference_kind(text)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["---", "----", "-- -", "x", "", "---x", " ---"]), max_size=8))
+def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: list[str]) -> None:
+    text = "---\n" + "\n".join(lines)
+    found = re.compile(r"^---$", re.MULTILINE).search(text, 4)
+    assert parser._closing_line(text) == (found.start() if found else -1)
+
+
+_LINE = st.sampled_from(["", "text", " #", "   ##", "    ## deep", "## A", "```", "~~~~", " ```x"])
+
+
+@PROPERTY
+@given(st.lists(_LINE, max_size=40), st.integers(0, 3))
+def test_lines_that_can_open_close_or_head_are_found_the_same_way_sparse_or_dense(
+    lines: list[str], padding: int
+) -> None:
+    body = "\n".join(lines)
+    expected, offset = [], 0
+    for line in lines:
+        if re.match(r" {0,3}[`~#]", line):
+            expected.append(offset)
+        offset += len(line) + 1
+    assert _markdown._candidates(body) == expected
+    assert _markdown._candidates_by_regex(body) == expected
+    # Past its budget of fence characters the memchr search hands over to the regex.
+    dense = "#" * (100 + padding) + "\n" + body
+    shifted = [0] + [start + 101 + padding for start in expected]
+    assert _markdown._candidates(dense) == shifted
+
+
+def test_a_body_full_of_hashes_still_finds_its_sections() -> None:
+    filler = "not a heading # # # ``` inline ~~~ tildes\n" * 5000
+    doc = maml.parse(document(body=f"## Intent\n{filler}## Context\nwhy\n"))
+    assert [section.name for section in doc.sections] == ["Intent", "Context"]
+    assert doc.sections[1].heading_line == doc.body_line + 5001
+    assert doc.sections[0].content == filler
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "## Intent\n" + "a" * 300_000 + "\n## Context\nb\n",
+        "## Intent\n" + "a" * 300_000 + "\n## Context\nno final line feed",
+        "## Intent\n" + "é" * 100_000 + "\n## Context\nnon-ASCII\n",
+        "## Intent\nx\n## Context\n" + "y\n" * 70_000 + "## History\n",
+    ],
+    ids=["ascii", "no-final-lf", "non-ascii", "history"],
+)
+def test_the_digest_of_a_long_body_is_sha256_of_the_canonical_bytes(body: str) -> None:
+    doc = maml.parse(document(body=body))
+    assert maml.document_digest(doc) == hashlib.sha256(maml.canonical_bytes(doc)).digest()
+    signed = canonical.signed_body(doc).encode()
+    assert maml.canonical_bytes(doc).endswith(signed)
+    assert len(signed) > canonical._CHUNK
+
+
+@PROPERTY
+@given(st.binary(max_size=200))
+def test_base64url_round_trips_every_byte_string(data: bytes) -> None:
+    assert b64url_decode(b64url_encode(data)) == data
+
+
+@PROPERTY
+@given(st.text(alphabet=st.sampled_from("AQgw-_+/=Zz09 \né"), max_size=12))
+@example("AB")
+@example("A+/b")
+@example("AA==")
+def test_base64url_decoding_accepts_exactly_the_canonical_unpadded_texts(text: str) -> None:
+    canonical_text = re.fullmatch(r"[A-Za-z0-9_-]*", text) is not None and len(text) % 4 != 1
+    expected = None
+    if canonical_text:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        expected = data if b64url_encode(data) == text else None
+    assert b64url_decode(text) == expected
+
+
+_JSON_SCALAR = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+)
+_JSON = st.recursive(
+    _JSON_SCALAR,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.mark.skipif(not _yaml.LIBYAML, reason="this PyYAML was built without libyaml")
+@PROPERTY
+@given(st.dictionaries(st.text(max_size=8), _JSON, max_size=6))
+@example({"": None, "\U000e2151": "\x85\u2028"})
+def test_libyaml_and_pure_python_writers_agree_on_what_both_readers_read(
+    value: dict[str, Any],
+) -> None:
+    options: dict[str, Any] = {
+        "sort_keys": False,
+        "allow_unicode": True,
+        "default_flow_style": False,
+        "width": 100,
+        "indent": 2,
+    }
+    expected = rfc8785.dumps(value)
+    saved = _yaml._EventLoader
+    for dumper in (_yaml._LibyamlDumper, _yaml._PureDumper):
+        text = yaml.dump(value, Dumper=dumper, **options)
+        for loader in (yaml.CSafeLoader, yaml.SafeLoader):
+            _yaml._EventLoader = loader
+            try:
+                read, _ = _yaml.load_mapping(
+                    text, first_line=2, max_depth=32, policy=Policy(lenient=False)
+                )
+            finally:
+                _yaml._EventLoader = saved
+            assert rfc8785.dumps(read) == expected
+
+
+def test_a_section_cuts_its_content_from_the_body() -> None:
+    doc = maml.parse(document(body="## Intent\nfirst\n\n## Context\nsecond\n"))
+    intent, context = doc.sections
+    assert intent.content == "first\n\n"
+    assert context.content == "second\n"
+    assert intent.body is doc.body
+
+
+def _numbers_as_floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _numbers_as_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_floats(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+_JCS_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, -0.0, 1.5]) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=8,
+)
+
+
+@PROPERTY
+@given(_JCS_JSON, _JCS_JSON)
+@example(True, 1)
+@example(None, False)
+@example([1], [1.0])
+@example({"a": -0.0}, {"a": 0})
+def test_same_json_means_the_same_rfc8785_bytes(left: Any, right: Any) -> None:
+    for other in (right, _numbers_as_floats(left)):
+        assert _yaml.same_json(left, other) == (rfc8785.dumps(left) == rfc8785.dumps(other))
