@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -17,12 +18,18 @@ from web3.types import RPCEndpoint, Wei
 
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.signer import LocalSigner, Signer
-from oracle.chain.transactions import NonceTracker, SentTransaction, transact
+from oracle.chain.transactions import (
+    NonceTracker,
+    SentTransaction,
+    node_request_error,
+    transact,
+)
 from oracle.errors import (
     ChainConnectionError,
     ChainError,
     ConfigError,
     InputError,
+    NodeRequestError,
     ReadOnlyChainError,
     TransactionRejectedError,
     TransactionTimeoutError,
@@ -43,6 +50,8 @@ EMBEDDED: Final = "embedded"
 DEFAULT_FUNDING: Final = 10 * 10**18
 
 _TRANSFER_DECODER: Final = ErrorDecoder("transfer", [])
+#: Most JSON-RPC calls sent in one HTTP request (hosted nodes cap batches, often at 100).
+MAX_BATCH: Final = 100
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -125,6 +134,23 @@ class _GuardedHTTPProvider(HTTPProvider):
                 f"cannot reach the node at {self._display} ({method}): {_describe_failure(exc)}"
             ) from None
 
+    def make_batch_request(
+        self, batch_requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        """Send JSON-RPC requests in one HTTP request (a JSON array).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached or did not answer in time.
+        """
+        try:
+            return super().make_batch_request(batch_requests)
+        except OSError as exc:
+            method = batch_requests[0][0] if batch_requests else "batch"
+            raise ChainConnectionError(
+                f"cannot reach the node at {self._display} ({method} batch): "
+                f"{_describe_failure(exc)}"
+            ) from None
+
 
 @dataclass(frozen=True, eq=False)
 class Chain:
@@ -203,6 +229,81 @@ class Chain:
             return None
         return None if block is None else bytes(block["hash"])
 
+    @property
+    def batches(self) -> bool:
+        """Whether `rpc_batch` can send several JSON-RPC calls in one request (an HTTP node)."""
+        return isinstance(self.w3.provider, _GuardedHTTPProvider)
+
+    def rpc_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """The raw JSON results of `calls` (method, params), sent `MAX_BATCH` to an HTTP request
+        and bypassing web3's formatting: hex strings and plain dicts, in the order asked.
+
+        Raises:
+            ChainError: the connection is not to a JSON-RPC node over HTTP (see `batches`).
+            NodeRequestError: the node refused the batch or answered one call with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        provider = self.w3.provider
+        if not isinstance(provider, _GuardedHTTPProvider):
+            raise ChainError(f"{self.where} takes no JSON-RPC batches")
+        results: list[Any] = []
+        for start in range(0, len(calls), MAX_BATCH):
+            chunk = calls[start : start + MAX_BATCH]
+            answers = provider.make_batch_request(
+                [(RPCEndpoint(method), list(params)) for method, params in chunk]
+            )
+            if not isinstance(answers, list) or len(answers) != len(chunk):
+                raise NodeRequestError(
+                    f"{self.where} answered a batch of {len(chunk)} {chunk[0][0]} calls with "
+                    f"{_batch_error(answers)}"
+                )
+            for (method, _), answer in zip(chunk, answers, strict=True):
+                if "error" in answer or "result" not in answer:
+                    # Read like a single call's error answer (a capped log query included).
+                    refused = Web3RPCError(_batch_error(answer), rpc_response=answer)
+                    raise node_request_error(self, method, refused)
+                results.append(answer["result"])
+        return results
+
+    def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes | None]:
+        """The hash of each block in `numbers` (None for a block the chain does not have), in
+        one batch where the node takes batches.
+
+        Raises:
+            NodeRequestError: the node answered with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        blocks = self._blocks(numbers)
+        return {n: None if b is None else bytes.fromhex(b["hash"][2:]) for n, b in blocks.items()}
+
+    def block_timestamps(self, numbers: Iterable[int]) -> dict[int, int]:
+        """The timestamp of each block in `numbers` (blocks the chain lacks are left out).
+
+        Raises:
+            NodeRequestError: the node answered with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        blocks = self._blocks(numbers)
+        return {n: int(b["timestamp"], 16) for n, b in blocks.items() if b is not None}
+
+    def _blocks(self, numbers: Iterable[int]) -> dict[int, dict[str, Any] | None]:
+        wanted = sorted(set(numbers))
+        if not self.batches:
+            found: dict[int, dict[str, Any] | None] = {}
+            for number in wanted:
+                try:
+                    block = self.w3.eth.get_block(number)
+                except BlockNotFound:
+                    found[number] = None
+                    continue
+                found[number] = {
+                    "hash": "0x" + bytes(block["hash"]).hex(),
+                    "timestamp": hex(int(block["timestamp"])),
+                }
+            return found
+        answers = self.rpc_batch([("eth_getBlockByNumber", [hex(n), False]) for n in wanted])
+        return dict(zip(wanted, answers, strict=True))
+
     def block_timestamp(self, number: int | str = "latest") -> int:
         """Timestamp of block `number` (or "latest"), in chain time.
 
@@ -236,6 +337,13 @@ class Chain:
             ChainConnectionError: the node cannot be reached.
         """
         return int(self.w3.eth.get_balance(_checksum(address)))
+
+
+def _batch_error(answer: object) -> str:
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message"))
+    return "no result"
 
 
 def _checksum(address: str) -> ChecksumAddress:

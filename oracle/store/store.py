@@ -50,6 +50,8 @@ from oracle.types import Commitment, KeyId, RequestId, TxHash
 _LOG_CURSOR: Final = "logs"
 #: Ingested block hashes kept for finding the fork point of a reorg (newest first).
 BLOCK_HISTORY: Final = 512
+#: Most ids bound to one `IN (...)` (SQLite allows 32766 parameters; keep statements small).
+_IN_CHUNK: Final = 500
 #: Seconds a transaction waits for another process's transaction to end before the store reports
 #: itself busy (SQLite's busy timeout; PostgreSQL's lock_timeout).
 BUSY_TIMEOUT: Final = 30.0
@@ -785,6 +787,20 @@ class Store:
             row = session.get(RequestRecord, request_id)
             return None if row is None else _stored(row)
 
+    def requests(self, request_ids: Iterable[bytes]) -> dict[bytes, StoredRequest]:
+        """The stored requests among `request_ids`, by id, read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: dict[bytes, StoredRequest] = {}
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                rows = session.scalars(
+                    select(RequestRecord).where(RequestRecord.request_id.in_(chunk))
+                )
+                found.update((bytes(row.request_id), _stored(row)) for row in rows)
+        return found
+
     def requests_in(self, state: RequestState, limit: int = 100) -> list[StoredRequest]:
         """Up to `limit` requests in `state`, oldest first."""
         with self._session() as session:
@@ -806,15 +822,17 @@ class Store:
         return {state: counted.get(state, 0) for state in RequestState}
 
     def _load(self, session: Session, rows: Iterable[Submission]) -> list[DomainSubmission]:
-        found = []
-        for row in rows:
-            votes = list(
-                session.scalars(
-                    select(SubmissionVote).where(SubmissionVote.submission_id == row.id)
-                )
-            )
-            found.append(_submission(row, votes))
-        return found
+        submissions = list(rows)
+        votes: dict[int, list[SubmissionVote]] = {row.id: [] for row in submissions}
+        # One query for every submission's votes, not one per submission.
+        for chunk in _chunks(list(votes)):
+            for vote in session.scalars(
+                select(SubmissionVote)
+                .where(SubmissionVote.submission_id.in_(chunk))
+                .order_by(SubmissionVote.submission_id, SubmissionVote.request_id)
+            ):
+                votes[vote.submission_id].append(vote)
+        return [_submission(row, votes[row.id]) for row in submissions]
 
     def submissions(self, request_id: bytes) -> list[DomainSubmission]:
         """Every vote transaction signed with a vote on a request, oldest first."""
@@ -864,6 +882,53 @@ class Store:
                 .order_by(Submission.id.desc())
             ).first()
             return None if row is None else self._load(session, [row])[0]
+
+    def open_submissions(self, request_ids: Iterable[bytes]) -> set[bytes]:
+        """Those of `request_ids` with a vote transaction the chain may still change (see
+        `open_submission`), read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: set[bytes] = set()
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                found.update(
+                    bytes(r)
+                    for r in session.scalars(
+                        select(SubmissionVote.request_id)
+                        .join(Submission, SubmissionVote.submission_id == Submission.id)
+                        .where(
+                            SubmissionVote.request_id.in_(chunk),
+                            Submission.state != SubmissionState.DROPPED,
+                            Submission.confirmed.is_(False),
+                        )
+                    )
+                )
+        return found
+
+    def last_outcomes(self, request_ids: Iterable[bytes]) -> dict[bytes, str | None]:
+        """For each of `request_ids`, what the contract made of the vote in its newest vote
+        transaction that was not dropped (None: no such transaction, or its outcome not read
+        yet), read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: dict[bytes, str | None] = dict.fromkeys(ids)
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                rows = session.execute(
+                    select(SubmissionVote.request_id, SubmissionVote.outcome)
+                    .join(Submission, SubmissionVote.submission_id == Submission.id)
+                    .where(
+                        SubmissionVote.request_id.in_(chunk),
+                        Submission.state != SubmissionState.DROPPED,
+                    )
+                    .order_by(Submission.id)
+                )
+                # Oldest first: the newest transaction's outcome is the one left.
+                for request_id, outcome in rows:
+                    found[bytes(request_id)] = outcome
+        return found
 
     def outcome(self, tx_hash: bytes, request_id: bytes) -> str | None:
         """What the contract made of a submission's vote on a request (None until read)."""
@@ -1277,6 +1342,11 @@ class Store:
         if _rowcount(result) != 1:
             wanted = " or ".join(state.value for state in expected)
             raise StoreConflictError(f"request 0x{bytes(request_id).hex()} is not {wanted}")
+
+
+def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start : start + _IN_CHUNK]
 
 
 def _rowcount(result: object) -> int:
