@@ -165,6 +165,31 @@ def _layout(event: ABIEvent) -> _EventLayout:
     )
 
 
+def _word_bits(kind: str) -> int | None:
+    """Bits of an unsigned integer type that one ABI word holds (bool: 1), else None."""
+    if kind == "bool":
+        return 1
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return int(kind[4:])
+    return None
+
+
+def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    """`abi_decode(types, data)`, read word by word when every type is an unsigned integer or a
+    bool (statusOf, isCommitted: eth-abi's general decoder is most of their cost in a batch).
+    Anything else, or a word out of its type's range, goes to eth-abi (which raises on it)."""
+    bits = [_word_bits(kind) for kind in types]
+    if len(data) != 32 * len(types) or None in bits:
+        return tuple(abi_decode(types, data))
+    values: list[Any] = []
+    for index, (kind, width) in enumerate(zip(types, bits, strict=True)):
+        value = int.from_bytes(data[32 * index : 32 * index + 32], "big")
+        if value >> (width or 0):
+            return tuple(abi_decode(types, data))
+        values.append(bool(value) if kind == "bool" else value)
+    return tuple(values)
+
+
 def _raw(value: Any) -> bytes:
     """Bytes of a log field as web3 formats it (bytes) or as a node sends it (a hex string)."""
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
@@ -574,7 +599,7 @@ class Verifier:
             return [self._call(function, *args, block=block) for args in arguments]
         results = []
         for answer in answers:
-            values = abi_decode(view.outputs, bytes.fromhex(answer[2:]))
+            values = _decode_words(view.outputs, bytes.fromhex(answer[2:]))
             results.append(values[0] if len(values) == 1 else values)
         return results
 

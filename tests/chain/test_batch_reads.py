@@ -8,10 +8,16 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
+from hexbytes import HexBytes
 
-from oracle.chain import Chain, Verifier, deploy_verifier
+from oracle.chain import Chain, VerificationRequested, Verifier, deploy_verifier
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
+from oracle.chain.transactions import lookup_receipt
+from oracle.chain.verifier import _decode_words
 from oracle.errors import ChainError, NodeRequestError
 from tests.chains import anvil_unavailable, run_anvil
 
@@ -49,8 +55,7 @@ def test_statuses_and_commitments_read_together_match_single_reads(chain: Chain)
     assert verifier.statuses_of([]) == []
     terms = {
         e.request_id: e.to_request().terms
-        for e in verifier.events(0, block)
-        if hasattr(e, "to_request")
+        for e in verifier.events_of(VerificationRequested, 0, block)
     }
     wrong = dataclasses.replace(terms[opened[0]], fee=1)
     asked = [(r, terms[r]) for r in opened] + [(opened[0], wrong), (unknown, terms[opened[1]])]
@@ -118,3 +123,50 @@ def test_the_embedded_chain_takes_no_batches(embedded_chain: Chain) -> None:
     assert not embedded_chain.batches
     with pytest.raises(ChainError, match="takes no JSON-RPC batches"):
         embedded_chain.rpc_batch([("eth_blockNumber", [])])
+
+
+@pytest.mark.integration
+def test_a_receipt_read_raw_from_a_node_matches_web3s_and_decodes_the_same_events() -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        chain = node.connect(poll_latency=0.01)
+        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+        key = verifier.register_key(1, os.urandom(1312))
+        _, sent = verifier.request_verification_tx(key, b"m", b"", os.urandom(2420))
+        raw = lookup_receipt(chain, sent.tx_hash)
+        assert raw is not None
+        assert isinstance(raw.logs[0]["data"], str)
+        formatted = chain.w3.eth.get_transaction_receipt(HexBytes(sent.tx_hash))
+        assert (raw.block_number, raw.block_hash, raw.gas_used, raw.succeeded) == (
+            formatted["blockNumber"],
+            bytes(formatted["blockHash"]),
+            formatted["gasUsed"],
+            True,
+        )
+        assert verifier.events_in(raw) == verifier.events_in(sent)
+        assert lookup_receipt(chain, b"\x05" * 32) is None
+
+
+@pytest.mark.parametrize(
+    ("types", "values"),
+    [
+        (["uint8", "uint8", "uint8", "uint40"], (3, 255, 0, 2**40 - 1)),
+        (["bool"], (True,)),
+        (["bool", "uint256"], (False, 2**256 - 1)),
+        (["bytes32"], (b"\x01" * 32,)),
+        (["uint8", "bytes"], (7, b"abc")),
+    ],
+)
+def test_words_decode_as_eth_abi_decodes_them(types: list[str], values: tuple[object, ...]) -> None:
+    data = abi_encode(types, values)
+    assert _decode_words(types, data) == abi_decode(types, data) == values
+
+
+def test_a_word_out_of_its_types_range_is_refused_as_eth_abi_refuses_it() -> None:
+    for types, word in ((["uint8"], 256), (["bool"], 2)):
+        with pytest.raises(DecodingError):
+            _decode_words(types, word.to_bytes(32, "big"))
+    with pytest.raises(DecodingError):
+        _decode_words(["uint8", "uint8"], bytes(32))
