@@ -947,4 +947,5 @@ def test_batch_reads_match_the_per_request_reads(store: Store) -> None:
     }
     store.record_dropped(second)
     assert store.last_outcomes([_id(2), _id(3)]) == {_id(2): "skipped: not_pending", _id(3): None}
-    assert store.requests([]) == {} and store.open_submissions([]) == set()
+    assert store.requests([]) == {}
+    assert store.open_submissions([]) == set()
