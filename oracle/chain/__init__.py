@@ -47,7 +47,7 @@ from oracle.chain.transactions import (
     transact,
     wait,
 )
-from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier
+from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier, vote_batches
 from oracle.domain import Status
 from oracle.urls import display_endpoint
 
@@ -100,5 +100,6 @@ __all__ = [
     "send",
     "sign",
     "transact",
+    "vote_batches",
     "wait",
 ]

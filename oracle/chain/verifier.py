@@ -63,8 +63,39 @@ if TYPE_CHECKING:
     from oracle.chain.connection import Chain
 
 CONTRACT_NAME: Final = "SignatureVerifier"
+#: Gas a `voteBatch` transaction plans for at most: under the per-transaction cap of 2**24
+#: (EIP-7825), with room for the transaction's own cost.
+VOTE_BATCH_GAS: Final = 15_000_000
+#: Gas planned per vote besides its callback (a finalising vote measured ~11k on Anvil; the rest
+#: is margin for a first vote's storage and a dispute's event).
+VOTE_GAS: Final = 40_000
 
 _E = TypeVar("_E", bound=VerifierEvent)
+
+
+def vote_batches(ballots: Sequence[Vote], size: int) -> list[list[Vote]]:
+    """`ballots` in order, cut into `voteBatch`es of at most `size` votes whose planned gas (each
+    vote's `VOTE_GAS` plus the 64/63 of its callback gas limit a call must forward) stays within
+    `VOTE_BATCH_GAS`; a ballot over that budget on its own goes alone.
+
+    Raises:
+        InputError: `size` is not a positive integer.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InputError(f"a vote batch size must be a positive integer, got {size!r}")
+    batches: list[list[Vote]] = []
+    current: list[Vote] = []
+    planned = 0
+    for ballot in ballots:
+        gas = VOTE_GAS + ballot.terms.callback_gas_limit * 64 // 63
+        if current and (len(current) == size or planned + gas > VOTE_BATCH_GAS):
+            batches.append(current)
+            current, planned = [], 0
+        current.append(ballot)
+        planned += gas
+    if current:
+        batches.append(current)
+    return batches
 
 
 class Role(Enum):

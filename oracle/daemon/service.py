@@ -57,6 +57,7 @@ from oracle.chain import (
     VoteCast,
     VoteSkipped,
     commitment,
+    vote_batches,
 )
 from oracle.crypto import get_backend, verify
 from oracle.daemon.metrics import DaemonMetrics
@@ -1096,8 +1097,7 @@ class OracleDaemon:
         # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
         chain.nonces.reset()
         submitted = 0
-        for start in range(0, len(ballots), size):
-            chunk = ballots[start : start + size]
+        for chunk in vote_batches(ballots, size):
             try:
                 signed = self.verifier.sign_vote_batch(chunk)
             except ContractRevertError as err:

@@ -17,8 +17,10 @@ from oracle.chain import Chain, VerificationRequested, Verifier, deploy_verifier
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
 from oracle.chain.transactions import lookup_receipt
-from oracle.chain.verifier import _decode_words
-from oracle.errors import ChainError, NodeRequestError
+from oracle.chain.verifier import VOTE_BATCH_GAS, VOTE_GAS, _decode_words, vote_batches
+from oracle.domain import RequestTerms, Vote
+from oracle.errors import ChainError, InputError, NodeRequestError
+from oracle.types import Commitment, RequestId
 from tests.chains import anvil_unavailable, run_anvil
 
 
@@ -170,3 +172,26 @@ def test_a_word_out_of_its_types_range_is_refused_as_eth_abi_refuses_it() -> Non
             _decode_words(types, word.to_bytes(32, "big"))
     with pytest.raises(DecodingError):
         _decode_words(["uint8", "uint8"], bytes(32))
+
+
+def _ballot(n: int, callback_gas: int = 0) -> Vote:
+    terms = RequestTerms(Commitment(bytes(32)), "0x" + "11" * 20, 0, callback_gas)
+    return Vote(RequestId(n.to_bytes(32, "big")), True, terms)
+
+
+def test_vote_batches_cut_by_count_and_by_planned_callback_gas() -> None:
+    plain = [_ballot(n) for n in range(7)]
+    assert [len(b) for b in vote_batches(plain, 3)] == [3, 3, 1]
+    assert [v for b in vote_batches(plain, 3) for v in b] == plain
+    # Each callback plans 64/63 of its limit: five of 3.5M gas cannot share 15M.
+    heavy = [_ballot(n, 3_500_000) for n in range(5)]
+    batches = vote_batches(heavy, 200)
+    assert [len(b) for b in batches] == [4, 1]
+    for batch in batches:
+        planned = sum(VOTE_GAS + b.terms.callback_gas_limit * 64 // 63 for b in batch)
+        assert planned <= VOTE_BATCH_GAS
+    # A ballot over the budget alone still goes, alone.
+    assert [len(b) for b in vote_batches([_ballot(1), _ballot(2, 20_000_000)], 200)] == [1, 1]
+    assert vote_batches([], 5) == []
+    with pytest.raises(InputError, match="positive integer"):
+        vote_batches(plain, 0)
