@@ -197,27 +197,41 @@ def _layout(event: ABIEvent) -> _EventLayout:
 
 
 def _word_bits(kind: str) -> int | None:
-    """Bits of an unsigned integer type that one ABI word holds (bool: 1), else None."""
+    """Significant bits of a one-word ABI type read as an unsigned integer (bool: 1, address:
+    160, bytes32: 256), else None."""
     if kind == "bool":
         return 1
+    if kind == "address":
+        return 160
+    if kind == "bytes32":
+        return 256
     if kind.startswith("uint") and kind[4:].isdigit():
         return int(kind[4:])
     return None
 
 
 def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    """`abi_decode(types, data)`, read word by word when every type is an unsigned integer or a
-    bool (statusOf, isCommitted: eth-abi's general decoder is most of their cost in a batch).
-    Anything else, or a word out of its type's range, goes to eth-abi (which raises on it)."""
+    """`abi_decode(types, data)`, read word by word when every type fills one word (unsigned
+    integers, bool, address, bytes32: statusOf, isCommitted, most event fields), where eth-abi's
+    general decoder was most of the cost. Anything else, or a word out of its type's range, goes
+    to eth-abi (which raises on it)."""
     bits = [_word_bits(kind) for kind in types]
     if len(data) != 32 * len(types) or None in bits:
         return tuple(abi_decode(types, data))
     values: list[Any] = []
     for index, (kind, width) in enumerate(zip(types, bits, strict=True)):
-        value = int.from_bytes(data[32 * index : 32 * index + 32], "big")
+        word = data[32 * index : 32 * index + 32]
+        value = int.from_bytes(word, "big")
         if value >> (width or 0):
             return tuple(abi_decode(types, data))
-        values.append(bool(value) if kind == "bool" else value)
+        if kind == "bool":
+            values.append(bool(value))
+        elif kind == "address":
+            values.append("0x" + word[12:].hex())  # as eth-abi: lower case
+        elif kind == "bytes32":
+            values.append(word)
+        else:
+            values.append(value)
     return tuple(values)
 
 
@@ -809,12 +823,14 @@ class Verifier:
             raise ChainError(f"a {layout.name} log has {len(topics)} topics")
         try:
             args = {
-                name: abi_decode([kind], _raw(topic))[0]
+                name: _decode_words([kind], _raw(topic))[0]
                 for (name, kind), topic in zip(layout.indexed, topics[1:], strict=True)
             }
             args.update(
                 zip(
-                    layout.data_names, abi_decode(layout.data_types, _raw(log["data"])), strict=True
+                    layout.data_names,
+                    _decode_words(layout.data_types, _raw(log["data"])),
+                    strict=True,
                 )
             )
         except Exception as exc:  # eth-abi's decoding errors share no useful base class

@@ -159,6 +159,7 @@ def test_a_receipt_read_raw_from_a_node_matches_web3s_and_decodes_the_same_event
         (["bool", "uint256"], (False, 2**256 - 1)),
         (["bytes32"], (b"\x01" * 32,)),
         (["uint8", "bytes"], (7, b"abc")),
+        (["bytes32", "address", "uint96"], (b"\x02" * 32, "0x" + "ab" * 20, 2**96 - 1)),
     ],
 )
 def test_words_decode_as_eth_abi_decodes_them(types: list[str], values: tuple[object, ...]) -> None:
@@ -167,7 +168,7 @@ def test_words_decode_as_eth_abi_decodes_them(types: list[str], values: tuple[ob
 
 
 def test_a_word_out_of_its_types_range_is_refused_as_eth_abi_refuses_it() -> None:
-    for types, word in ((["uint8"], 256), (["bool"], 2)):
+    for types, word in ((["uint8"], 256), (["bool"], 2), (["address"], 2**160)):
         with pytest.raises(DecodingError):
             _decode_words(types, word.to_bytes(32, "big"))
     with pytest.raises(DecodingError):
