@@ -217,6 +217,16 @@ class Chain:
         """
         return int(self.w3.eth.block_number)
 
+    def head(self) -> tuple[int, bytes]:
+        """Number and hash of the latest block, read together (a reorg to the same height
+        changes the hash only).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        block = self.w3.eth.get_block("latest")
+        return int(block["number"]), bytes(block["hash"])
+
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block `number`, or None when the chain has no such block (yet).
 

@@ -105,6 +105,9 @@ _OPEN: Final = (
     RequestState.SUBMITTED,
     RequestState.ORPHANED,
 )
+#: States a daemon moves on by itself, without a new block: while a request is in one, every
+#: cycle runs in full.
+_LOCAL_WORK: Final = (RequestState.PENDING, RequestState.VERIFIED, RequestState.ORPHANED)
 #: Failures that never heal by waiting: the process ends with the reason.
 _FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
 #: Outcomes of a vote that mean this oracle's vote is on the chain.
@@ -134,6 +137,20 @@ class CycleReport:
     def settled(self) -> bool:
         """Caught up with the confirmed head and nothing left to verify, submit or settle."""
         return self.open_requests == 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Quiet:
+    """A full cycle that left nothing to verify or submit, and what it saw: until the head, the
+    store's counts or the lead change, the next cycles have nothing to do."""
+
+    head: tuple[int, bytes]
+    lead: bool
+    counts: dict[RequestState, int]
+    #: Transactions the chain may still change.
+    unsettled: int
+    since: float
+    report: CycleReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +215,7 @@ class OracleDaemon:
         self.log_window = settings.log_window
         self._refusal: str | None = None
         self._last_wait_log = 0.0
+        self._quiet: _Quiet | None = None
         self._waited_head: int | None = None
 
     # --- the loop ----------------------------------------------------------------------------
@@ -322,7 +340,14 @@ class OracleDaemon:
     def _cycle(self) -> CycleReport:
         chain = self.verifier.chain
         lead = self._take_lead()
-        head = chain.block_number()
+        tip = chain.head()
+        quiet = self._quiet
+        if quiet is not None and self._still_quiet(quiet, tip, lead):
+            safe = max(tip[0] - self.settings.confirmations, 0)
+            self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
+            return quiet.report
+        self._quiet = None
+        head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
         new_keys = new_requests = 0
@@ -363,6 +388,8 @@ class OracleDaemon:
             rewound_to=rewound_to,
         )
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
+        if caught_up and rewound_to is None and not any(counts[s] for s in _LOCAL_WORK):
+            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), report)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
                 "cycle",
@@ -379,6 +406,18 @@ class OracleDaemon:
         else:
             self._log_waiting(head, safe, counts, unsettled)
         return report
+
+    def _still_quiet(self, quiet: _Quiet, tip: tuple[int, bytes], lead: bool) -> bool:
+        """Whether nothing a cycle reads moved since the last quiet one: the same head block
+        (number and hash), lead and store counts, within the time after which an unmined
+        transaction may need its bytes sent again (the one thing that changes with time alone).
+        Every check runs again on the next block."""
+        if quiet.head != tip or quiet.lead != lead:
+            return False
+        limit = min(LOST_RESEND_AFTER, self.settings.rebroadcast_interval)
+        if time.monotonic() - quiet.since >= limit:
+            return False
+        return self.store.counts() == quiet.counts
 
     # --- 0. follow the chain -----------------------------------------------------------------
 
