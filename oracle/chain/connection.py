@@ -224,6 +224,11 @@ class Chain:
         Raises:
             ChainConnectionError: the node cannot be reached.
         """
+        if self.batches:
+            # The node's JSON as it is: web3 formats every field of the block (most of an idle
+            # daemon cycle's time).
+            raw = self.rpc_batch([("eth_getBlockByNumber", ["latest", False])])[0]
+            return int(raw["number"], 16), bytes.fromhex(raw["hash"][2:])
         block = self.w3.eth.get_block("latest")
         return int(block["number"]), bytes(block["hash"])
 

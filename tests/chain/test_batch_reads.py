@@ -77,6 +77,7 @@ def test_block_hashes_and_timestamps_read_together_match_single_reads(chain: Cha
     numbers = [0, head, head + 5]
     hashes = chain.block_hashes(numbers)
     assert hashes == {0: chain.block_hash(0), head: chain.block_hash(head), head + 5: None}
+    assert chain.head() == (head, chain.block_hash(head))
     stamps = chain.block_timestamps(numbers)
     assert stamps == {0: chain.block_timestamp(0), head: chain.block_timestamp(head)}
 
