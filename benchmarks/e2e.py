@@ -4,6 +4,7 @@ finalises them; next to Anvil's own ceiling measured in the same run.
 
     python benchmarks/e2e.py [--json] [--out FILE] [--requests N] [--latency-requests N]
                              [--rate R] [--block-time S] [--skip-flood] [--skip-latency]
+                             [--replicas N] [--postgres]
 
 Two runs, each on a fresh Anvil and a fresh verifier (one oracle, threshold 1):
 
@@ -13,6 +14,10 @@ Two runs, each on a fresh Anvil and a fresh verifier (one oracle, threshold 1):
   >= 0.95), and Anvil's ceiling: plain pre-signed transfers/s from one client, measured first.
 - **latency**: one block a second (`--block-time`), `--rate` requests a second. Reports the p95
   request-to-verdict latency against its goal, 2 blocks + 1 s.
+
+With `--replicas N` the daemon is N `pqoracle run` processes of one operator on one store, which
+must then be PostgreSQL: `--postgres` runs the store on a private cluster (tests/postgres.py:
+`initdb` + `pg_ctl` on 127.0.0.1, fsync off), a fresh database per run.
 
 Both report p50/p95/p99 latency (from the generator's send to the moment the verdict's
 `VerificationFinalized` log is seen), the daemon's CPU milliseconds per verdict (its process's
@@ -34,7 +39,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -282,6 +287,21 @@ class Run:
     requests_over_anvil_ceiling: float | None = None
     goals: dict[str, Any] = field(default_factory=dict)
     verdicts: int = 0
+    replicas: int = 1
+    store: str = "sqlite"
+
+
+@contextmanager
+def _daemons(
+    rpc_url: str, verifier: str, key_file: Path, store_url: str, log: Path, replicas: int
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`replicas` daemon processes of one operator on one store."""
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(_daemon(rpc_url, verifier, key_file, store_url, log))
+            for _ in range(replicas)
+        ]
+        yield processes
 
 
 @contextmanager
@@ -325,9 +345,16 @@ def _daemon(
 
 
 def run_once(
-    mode: str, count: int, *, rate: float, block_time: float | None, ceiling_count: int
+    mode: str,
+    count: int,
+    *,
+    rate: float,
+    block_time: float | None,
+    ceiling_count: int,
+    replicas: int = 1,
+    postgres: Any = None,
 ) -> Run:
-    result = Run(mode, count, block_time, rate)
+    result = Run(mode, count, block_time, rate, replicas=replicas)
     with (
         tempfile.TemporaryDirectory(prefix="pqoracle-e2e-") as scratch,
         start_anvil(anvil_binary(ROOT), block_time=block_time) as node,
@@ -346,10 +373,15 @@ def run_once(
         key_file.write_text("0x" + bytes(oracle.key).hex())
         key_file.chmod(0o600)
         store_url = f"sqlite:///{work / 'oracle.db'}"
+        if postgres is not None:
+            store_url = postgres.create_database()
+            result.store = "postgresql"
         first_block = chain.block_number()
         proxy = CountingProxy(node.rpc_url)
         try:
-            with _daemon(proxy.url, verifier.address, key_file, store_url, work / "d.log") as d:
+            with _daemons(
+                proxy.url, verifier.address, key_file, store_url, work / "d.log", replicas
+            ) as daemons:
                 # The daemon's start-up (imports, binding the store) is not the benchmark.
                 store = Store.open(store_url)
                 for _ in range(600):
@@ -370,12 +402,12 @@ def run_once(
                 }
                 (work / "spec.json").write_text(json.dumps(spec))
                 calls_before = proxy.snapshot()
-                cpu_before = _cpu_seconds(d.pid)
+                cpu_before = sum(_cpu_seconds(d.pid) for d in daemons)
                 generator = subprocess.Popen(
                     [sys.executable, __file__, "--generate", str(work / "spec.json")]
                 )
                 seen = _watch(chain, verifier.address, first_block, count)
-                cpu = _cpu_seconds(d.pid) - cpu_before
+                cpu = sum(_cpu_seconds(d.pid) for d in daemons) - cpu_before
                 calls = proxy.snapshot() - calls_before
                 assert generator.wait(60) == 0, "the load generator failed"
         finally:
@@ -445,9 +477,20 @@ def _watch(chain: Chain, verifier: str, first_block: int, count: int) -> dict[st
     return seen
 
 
+@contextmanager
+def _postgres() -> Iterator[Any]:
+    """A private PostgreSQL cluster (the test suite's, tests/postgres.py) for the runs."""
+    from tests.postgres import run_postgres
+
+    with run_postgres() as cluster:
+        yield cluster
+
+
 def _print(runs: list[Run]) -> None:
     for run in runs:
         print(f"{run.mode}: {run.requests} requests", end="")
+        if run.replicas > 1 or run.store != "sqlite":
+            print(f", {run.replicas} replica(s) on {run.store}", end="")
         if run.block_time:
             print(f", {run.block_time:g} s blocks, {run.rate:g} requests/s offered", end="")
         print()
@@ -486,33 +529,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ceiling-transfers", type=int, default=1000)
     parser.add_argument("--skip-flood", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--replicas", type=int, default=1, help="Daemon processes on one store.")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="Store on a private PostgreSQL cluster (needed for more than one replica).",
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--out", type=Path, help="Also write the JSON here.")
     args = parser.parse_args(argv)
     if args.generate:
         generate(argparse.Namespace(spec=args.generate))
         return 0
+    if args.replicas < 1 or (args.replicas > 1 and not args.postgres):
+        parser.error("--replicas above 1 needs --postgres (one SQLite file serves one process)")
     runs = []
-    if not args.skip_flood:
-        runs.append(
-            run_once(
-                "flood",
-                args.requests,
-                rate=0,
-                block_time=None,
-                ceiling_count=args.ceiling_transfers,
+    with _postgres() if args.postgres else nullcontext() as cluster:
+        if not args.skip_flood:
+            runs.append(
+                run_once(
+                    "flood",
+                    args.requests,
+                    rate=0,
+                    block_time=None,
+                    ceiling_count=args.ceiling_transfers,
+                    replicas=args.replicas,
+                    postgres=cluster,
+                )
             )
-        )
-    if not args.skip_latency:
-        runs.append(
-            run_once(
-                "latency",
-                args.latency_requests,
-                rate=args.rate,
-                block_time=args.block_time,
-                ceiling_count=0,
+        if not args.skip_latency:
+            runs.append(
+                run_once(
+                    "latency",
+                    args.latency_requests,
+                    rate=args.rate,
+                    block_time=args.block_time,
+                    ceiling_count=0,
+                    replicas=args.replicas,
+                    postgres=cluster,
+                )
             )
-        )
     report = {"runs": [asdict(run) for run in runs], "cpu_count": os.cpu_count()}
     if args.out:
         args.out.write_text(json.dumps(report, indent=2))
