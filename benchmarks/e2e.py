@@ -21,8 +21,9 @@ must then be PostgreSQL: `--postgres` runs the store on a private cluster (tests
 
 Both report p50/p95/p99 latency (from the generator's send to the moment the verdict's
 `VerificationFinalized` log is seen), the daemon's CPU milliseconds per verdict (its process's
-user + system time over the run; goal <= 3 ms), JSON-RPC calls per verdict (counted by a proxy
-between the daemon and Anvil, by method) and gas per verdict (from the daemon's store).
+user + system time over the run; goal <= 3 ms) and Anvil's, JSON-RPC calls per verdict (counted
+by a proxy between the daemon and Anvil, by method) and gas per verdict (from the daemon's
+store).
 """
 
 from __future__ import annotations
@@ -280,6 +281,8 @@ class Run:
     latency_p95_s: float = 0.0
     latency_p99_s: float = 0.0
     daemon_cpu_ms_per_verdict: float = 0.0
+    #: Anvil's own CPU over the same span: what the chain side costs on this machine.
+    anvil_cpu_ms_per_verdict: float = 0.0
     rpc_calls_per_verdict: float = 0.0
     rpc_calls_by_method: dict[str, float] = field(default_factory=dict)
     gas_per_verdict: float = 0.0
@@ -403,11 +406,13 @@ def run_once(
                 (work / "spec.json").write_text(json.dumps(spec))
                 calls_before = proxy.snapshot()
                 cpu_before = sum(_cpu_seconds(d.pid) for d in daemons)
+                anvil_before = _cpu_seconds(node.process.pid)
                 generator = subprocess.Popen(
                     [sys.executable, __file__, "--generate", str(work / "spec.json")]
                 )
                 seen = _watch(chain, verifier.address, first_block, count)
                 cpu = sum(_cpu_seconds(d.pid) for d in daemons) - cpu_before
+                anvil_cpu = _cpu_seconds(node.process.pid) - anvil_before
                 calls = proxy.snapshot() - calls_before
                 assert generator.wait(60) == 0, "the load generator failed"
         finally:
@@ -434,6 +439,7 @@ def run_once(
     result.latency_p99_s = _percentile(latencies, 99)
     per = max(verdicts, 1)
     result.daemon_cpu_ms_per_verdict = cpu * 1000 / per
+    result.anvil_cpu_ms_per_verdict = anvil_cpu * 1000 / per
     result.rpc_calls_per_verdict = sum(calls.values()) / per
     result.rpc_calls_by_method = {m: round(n / per, 2) for m, n in calls.most_common()}
     result.gas_per_verdict = gas / per
@@ -514,6 +520,7 @@ def _print(runs: list[Run]) -> None:
             f"  daemon CPU          {run.daemon_cpu_ms_per_verdict:8.2f} ms/verdict "
             f"({run.daemon_cpu_ms_per_verdict / CPU_GOAL_MS:.2f} x the {CPU_GOAL_MS:g} ms goal)"
         )
+        print(f"  Anvil CPU           {run.anvil_cpu_ms_per_verdict:8.2f} ms/verdict")
         top = ", ".join(f"{m} {n}" for m, n in list(run.rpc_calls_by_method.items())[:6])
         print(f"  RPC calls           {run.rpc_calls_per_verdict:8.2f} /verdict ({top})")
         print(f"  gas                 {run.gas_per_verdict:8.0f} /verdict")

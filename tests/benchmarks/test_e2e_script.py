@@ -55,6 +55,7 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
         assert run["verdicts_per_s"] > 0
         assert 0 < run["latency_p50_s"] <= run["latency_p95_s"] <= run["latency_p99_s"]
         assert run["daemon_cpu_ms_per_verdict"] > 0
+        assert run["anvil_cpu_ms_per_verdict"] > 0
         assert run["rpc_calls_per_verdict"] > 0
         assert "eth_sendRawTransaction" in run["rpc_calls_by_method"]
         assert run["gas_per_verdict"] > 0
