@@ -13,7 +13,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 from hexbytes import HexBytes
 
-from oracle.chain import Chain, VerificationRequested, Verifier, deploy_verifier
+from oracle.chain import Chain, VerificationRequested, Verifier, deploy_verifier, fund
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
 from oracle.chain.transactions import lookup_receipt
@@ -197,3 +197,17 @@ def test_vote_batches_cut_by_count_and_by_planned_callback_gas() -> None:
     assert vote_batches([], 5) == []
     with pytest.raises(InputError, match="positive integer"):
         vote_batches(plain, 0)
+
+
+@pytest.mark.integration
+def test_single_reads_answer_alike_on_a_node_and_on_the_embedded_chain(chain: Chain) -> None:
+    fund(chain, "0x" + "22" * 20, 1)
+    head = chain.block_number()
+    assert chain.head()[0] == head
+    assert chain.block_hash(head) == chain.block_hashes([head])[head]
+    assert chain.block_hash(head + 10) is None
+    assert chain.block_timestamp(head) == chain.block_timestamp("latest") > 0
+    assert chain.transaction_count(chain.address, "latest") == chain.transaction_count(
+        chain.address, head
+    )
+    assert chain.transaction_count(chain.address, "pending") >= 1
