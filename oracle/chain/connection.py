@@ -152,6 +152,15 @@ class _GuardedHTTPProvider(HTTPProvider):
             ) from None
 
 
+class _Flag:
+    """A mutable yes/no a frozen dataclass can hold."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = False
+
+
 @dataclass(frozen=True, eq=False)
 class Chain:
     """A connection to one chain and the signer of this connection's transactions."""
@@ -167,6 +176,8 @@ class Chain:
     #: Seconds `transact` waits for a receipt before raising `TransactionTimeoutError`.
     receipt_timeout: float = 120.0
     nonces: NonceTracker = field(default_factory=NonceTracker, repr=False)
+    #: Set once the node refuses a JSON-RPC batch: `rpc_batch` then sends one call at a time.
+    _single_calls: _Flag = field(default_factory=lambda: _Flag(), repr=False)
 
     def __repr__(self) -> str:
         who = self.account.address if self.account is not None else "read-only"
@@ -248,12 +259,13 @@ class Chain:
 
     @property
     def batches(self) -> bool:
-        """Whether `rpc_batch` can send several JSON-RPC calls in one request (an HTTP node)."""
+        """Whether `rpc_batch` works: a JSON-RPC node over HTTP (the embedded chain has none)."""
         return isinstance(self.w3.provider, _GuardedHTTPProvider)
 
     def rpc_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """The raw JSON results of `calls` (method, params), sent `MAX_BATCH` to an HTTP request
-        and bypassing web3's formatting: hex strings and plain dicts, in the order asked.
+        (one by one to a node that refuses batches) and bypassing web3's formatting: hex strings
+        and plain dicts, in the order asked.
 
         Raises:
             ChainError: the connection is not to a JSON-RPC node over HTTP (see `batches`).
@@ -265,11 +277,21 @@ class Chain:
             raise ChainError(f"{self.where} takes no JSON-RPC batches")
         results: list[Any] = []
         for start in range(0, len(calls), MAX_BATCH):
-            chunk = calls[start : start + MAX_BATCH]
-            answers = provider.make_batch_request(
-                [(RPCEndpoint(method), list(params)) for method, params in chunk]
-            )
-            if not isinstance(answers, list) or len(answers) != len(chunk):
+            chunk = [
+                (RPCEndpoint(method), list(params))
+                for method, params in calls[start : start + MAX_BATCH]
+            ]
+            answers: Any = None
+            if len(chunk) > 1 and not self._single_calls.value:
+                answers = provider.make_batch_request(chunk)
+                if not isinstance(answers, list):
+                    # Some hosted nodes refuse batches with one error answer: ask one by one.
+                    logger.info("%s refuses JSON-RPC batches; sending calls one by one", self.where)
+                    self._single_calls.value = True
+                    answers = None
+            if answers is None:
+                answers = [provider.make_request(method, params) for method, params in chunk]
+            if len(answers) != len(chunk):
                 raise NodeRequestError(
                     f"{self.where} answered a batch of {len(chunk)} {chunk[0][0]} calls with "
                     f"{_batch_error(answers)}"

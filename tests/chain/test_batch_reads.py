@@ -4,8 +4,13 @@ node (Anvil) and on the embedded chain (which takes no batches and reads one by 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import threading
+import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 import pytest
 from eth_abi.abi import decode as abi_decode
@@ -13,7 +18,14 @@ from eth_abi.abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 from hexbytes import HexBytes
 
-from oracle.chain import Chain, VerificationRequested, Verifier, deploy_verifier, fund
+from oracle.chain import (
+    Chain,
+    VerificationRequested,
+    Verifier,
+    connect,
+    deploy_verifier,
+    fund,
+)
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
 from oracle.chain.transactions import lookup_receipt
@@ -211,3 +223,65 @@ def test_single_reads_answer_alike_on_a_node_and_on_the_embedded_chain(chain: Ch
         chain.address, head
     )
     assert chain.transaction_count(chain.address, "pending") >= 1
+
+
+class _NoBatches(ThreadingHTTPServer):
+    """A node that answers single JSON-RPC calls (forwarded to `upstream`) and refuses every
+    batch with one error answer, as some hosted providers do."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.batches = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server = cast("_NoBatches", self.server)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if json.loads(body).__class__ is list:
+                    server.batches += 1
+                    reply = json.dumps(
+                        {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no"}}
+                    ).encode()
+                else:
+                    forwarded = urllib.request.Request(
+                        server.upstream, body, {"Content-Type": "application/json"}
+                    )
+                    with urllib.request.urlopen(forwarded, timeout=10) as answer:
+                        reply = answer.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.integration
+def test_a_node_that_refuses_batches_is_asked_one_call_at_a_time() -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        server = _NoBatches(node.rpc_url)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            direct = node.connect(poll_latency=0.01)
+            verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
+            opened = _opened(verifier, 2)
+            chain = connect(f"http://127.0.0.1:{server.server_address[1]}")
+            through = Verifier(chain, verifier.address)
+            assert through.statuses_of(opened) == [verifier.status_of(r) for r in opened]
+            assert server.batches == 1
+            # Asked once: every later read goes call by call.
+            assert chain.block_hashes([0, 1]) == {0: direct.block_hash(0), 1: direct.block_hash(1)}
+            assert server.batches == 1
+        finally:
+            server.shutdown()
+            server.server_close()
