@@ -74,6 +74,8 @@ RATIO_GOAL = 0.95
 #: Longest any run may wait for its last verdict, in seconds.
 DEADLINE = 300.0
 TICKS = os.sysconf("SC_CLK_TCK")
+#: Where `CountingProxy` counts HTTP requests (a JSON-RPC batch is one, carrying many calls).
+HTTP_REQUESTS = "(http requests)"
 
 
 # --- a JSON-RPC proxy that counts the daemon's calls ---------------------------------------------
@@ -137,6 +139,8 @@ class CountingProxy:
             return
         items = parsed if isinstance(parsed, list) else [parsed]
         with self._lock:
+            # HTTP requests, under a name no JSON-RPC method has: a batch is one of them.
+            self.calls[HTTP_REQUESTS] += 1
             for item in items:
                 if isinstance(item, dict):
                     self.calls[str(item.get("method"))] += 1
@@ -284,6 +288,8 @@ class Run:
     #: Anvil's own CPU over the same span: what the chain side costs on this machine.
     anvil_cpu_ms_per_verdict: float = 0.0
     rpc_calls_per_verdict: float = 0.0
+    #: HTTP requests carrying those calls (JSON-RPC batches carry many).
+    rpc_http_requests_per_verdict: float = 0.0
     rpc_calls_by_method: dict[str, float] = field(default_factory=dict)
     gas_per_verdict: float = 0.0
     anvil_plain_tx_per_s: float | None = None
@@ -440,6 +446,8 @@ def run_once(
     per = max(verdicts, 1)
     result.daemon_cpu_ms_per_verdict = cpu * 1000 / per
     result.anvil_cpu_ms_per_verdict = anvil_cpu * 1000 / per
+    http_requests = calls.pop(HTTP_REQUESTS, 0)
+    result.rpc_http_requests_per_verdict = http_requests / per
     result.rpc_calls_per_verdict = sum(calls.values()) / per
     result.rpc_calls_by_method = {m: round(n / per, 2) for m, n in calls.most_common()}
     result.gas_per_verdict = gas / per
@@ -523,6 +531,7 @@ def _print(runs: list[Run]) -> None:
         print(f"  Anvil CPU           {run.anvil_cpu_ms_per_verdict:8.2f} ms/verdict")
         top = ", ".join(f"{m} {n}" for m, n in list(run.rpc_calls_by_method.items())[:6])
         print(f"  RPC calls           {run.rpc_calls_per_verdict:8.2f} /verdict ({top})")
+        print(f"  HTTP requests       {run.rpc_http_requests_per_verdict:8.2f} /verdict")
         print(f"  gas                 {run.gas_per_verdict:8.0f} /verdict")
 
 

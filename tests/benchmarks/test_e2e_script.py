@@ -57,6 +57,8 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
         assert run["daemon_cpu_ms_per_verdict"] > 0
         assert run["anvil_cpu_ms_per_verdict"] > 0
         assert run["rpc_calls_per_verdict"] > 0
+        assert 0 < run["rpc_http_requests_per_verdict"] <= run["rpc_calls_per_verdict"]
+        assert "(http requests)" not in run["rpc_calls_by_method"]
         assert "eth_sendRawTransaction" in run["rpc_calls_by_method"]
         assert run["gas_per_verdict"] > 0
     assert set(flood["goals"]) == {
