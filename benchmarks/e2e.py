@@ -4,6 +4,7 @@ finalises them; next to Anvil's own ceiling measured in the same run.
 
     python benchmarks/e2e.py [--json] [--out FILE] [--requests N] [--latency-requests N]
                              [--rate R] [--block-time S] [--skip-flood] [--skip-latency]
+                             [--replicas N] [--postgres]
 
 Two runs, each on a fresh Anvil and a fresh verifier (one oracle, threshold 1):
 
@@ -14,10 +15,15 @@ Two runs, each on a fresh Anvil and a fresh verifier (one oracle, threshold 1):
 - **latency**: one block a second (`--block-time`), `--rate` requests a second. Reports the p95
   request-to-verdict latency against its goal, 2 blocks + 1 s.
 
+With `--replicas N` the daemon is N `pqoracle run` processes of one operator on one store, which
+must then be PostgreSQL: `--postgres` runs the store on a private cluster (tests/postgres.py:
+`initdb` + `pg_ctl` on 127.0.0.1, fsync off), a fresh database per run.
+
 Both report p50/p95/p99 latency (from the generator's send to the moment the verdict's
 `VerificationFinalized` log is seen), the daemon's CPU milliseconds per verdict (its process's
-user + system time over the run; goal <= 3 ms), JSON-RPC calls per verdict (counted by a proxy
-between the daemon and Anvil, by method) and gas per verdict (from the daemon's store).
+user + system time over the run; goal <= 3 ms) and Anvil's, JSON-RPC calls per verdict (counted
+by a proxy between the daemon and Anvil, by method) and gas per verdict (from the daemon's
+store).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -68,6 +74,8 @@ RATIO_GOAL = 0.95
 #: Longest any run may wait for its last verdict, in seconds.
 DEADLINE = 300.0
 TICKS = os.sysconf("SC_CLK_TCK")
+#: Where `CountingProxy` counts HTTP requests (a JSON-RPC batch is one, carrying many calls).
+HTTP_REQUESTS = "(http requests)"
 
 
 # --- a JSON-RPC proxy that counts the daemon's calls ---------------------------------------------
@@ -139,6 +147,8 @@ class CountingProxy:
             return
         items = parsed if isinstance(parsed, list) else [parsed]
         with self._lock:
+            # HTTP requests, under a name no JSON-RPC method has: a batch is one of them.
+            self.calls[HTTP_REQUESTS] += 1
             for item in items:
                 if isinstance(item, dict):
                     self.calls[str(item.get("method"))] += 1
@@ -283,13 +293,32 @@ class Run:
     latency_p95_s: float = 0.0
     latency_p99_s: float = 0.0
     daemon_cpu_ms_per_verdict: float = 0.0
+    #: Anvil's own CPU over the same span: what the chain side costs on this machine.
+    anvil_cpu_ms_per_verdict: float = 0.0
     rpc_calls_per_verdict: float = 0.0
+    #: HTTP requests carrying those calls (JSON-RPC batches carry many).
+    rpc_http_requests_per_verdict: float = 0.0
     rpc_calls_by_method: dict[str, float] = field(default_factory=dict)
     gas_per_verdict: float = 0.0
     anvil_plain_tx_per_s: float | None = None
     requests_over_anvil_ceiling: float | None = None
     goals: dict[str, Any] = field(default_factory=dict)
     verdicts: int = 0
+    replicas: int = 1
+    store: str = "sqlite"
+
+
+@contextmanager
+def _daemons(
+    rpc_url: str, verifier: str, key_file: Path, store_url: str, log: Path, replicas: int
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`replicas` daemon processes of one operator on one store."""
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(_daemon(rpc_url, verifier, key_file, store_url, log))
+            for _ in range(replicas)
+        ]
+        yield processes
 
 
 @contextmanager
@@ -333,9 +362,16 @@ def _daemon(
 
 
 def run_once(
-    mode: str, count: int, *, rate: float, block_time: float | None, ceiling_count: int
+    mode: str,
+    count: int,
+    *,
+    rate: float,
+    block_time: float | None,
+    ceiling_count: int,
+    replicas: int = 1,
+    postgres: Any = None,
 ) -> Run:
-    result = Run(mode, count, block_time, rate)
+    result = Run(mode, count, block_time, rate, replicas=replicas)
     with (
         tempfile.TemporaryDirectory(prefix="pqoracle-e2e-") as scratch,
         start_anvil(anvil_binary(ROOT), block_time=block_time) as node,
@@ -354,10 +390,15 @@ def run_once(
         key_file.write_text("0x" + bytes(oracle.key).hex())
         key_file.chmod(0o600)
         store_url = f"sqlite:///{work / 'oracle.db'}"
+        if postgres is not None:
+            store_url = postgres.create_database()
+            result.store = "postgresql"
         first_block = chain.block_number()
         proxy = CountingProxy(node.rpc_url)
         try:
-            with _daemon(proxy.url, verifier.address, key_file, store_url, work / "d.log") as d:
+            with _daemons(
+                proxy.url, verifier.address, key_file, store_url, work / "d.log", replicas
+            ) as daemons:
                 # The daemon's start-up (imports, binding the store) is not the benchmark.
                 store = Store.open(store_url)
                 for _ in range(600):
@@ -378,12 +419,14 @@ def run_once(
                 }
                 (work / "spec.json").write_text(json.dumps(spec))
                 calls_before = proxy.snapshot()
-                cpu_before = _cpu_seconds(d.pid)
+                cpu_before = sum(_cpu_seconds(d.pid) for d in daemons)
+                anvil_before = _cpu_seconds(node.process.pid)
                 generator = subprocess.Popen(
                     [sys.executable, __file__, "--generate", str(work / "spec.json")]
                 )
                 seen = _watch(chain, verifier.address, first_block, count)
-                cpu = _cpu_seconds(d.pid) - cpu_before
+                cpu = sum(_cpu_seconds(d.pid) for d in daemons) - cpu_before
+                anvil_cpu = _cpu_seconds(node.process.pid) - anvil_before
                 calls = proxy.snapshot() - calls_before
                 assert generator.wait(60) == 0, "the load generator failed"
         finally:
@@ -410,6 +453,9 @@ def run_once(
     result.latency_p99_s = _percentile(latencies, 99)
     per = max(verdicts, 1)
     result.daemon_cpu_ms_per_verdict = cpu * 1000 / per
+    result.anvil_cpu_ms_per_verdict = anvil_cpu * 1000 / per
+    http_requests = calls.pop(HTTP_REQUESTS, 0)
+    result.rpc_http_requests_per_verdict = http_requests / per
     result.rpc_calls_per_verdict = sum(calls.values()) / per
     result.rpc_calls_by_method = {m: round(n / per, 2) for m, n in calls.most_common()}
     result.gas_per_verdict = gas / per
@@ -453,9 +499,20 @@ def _watch(chain: Chain, verifier: str, first_block: int, count: int) -> dict[st
     return seen
 
 
+@contextmanager
+def _postgres() -> Iterator[Any]:
+    """A private PostgreSQL cluster (the test suite's, tests/postgres.py) for the runs."""
+    from tests.postgres import run_postgres
+
+    with run_postgres() as cluster:
+        yield cluster
+
+
 def _print(runs: list[Run]) -> None:
     for run in runs:
         print(f"{run.mode}: {run.requests} requests", end="")
+        if run.replicas > 1 or run.store != "sqlite":
+            print(f", {run.replicas} replica(s) on {run.store}", end="")
         if run.block_time:
             print(f", {run.block_time:g} s blocks, {run.rate:g} requests/s offered", end="")
         print()
@@ -479,8 +536,10 @@ def _print(runs: list[Run]) -> None:
             f"  daemon CPU          {run.daemon_cpu_ms_per_verdict:8.2f} ms/verdict "
             f"({run.daemon_cpu_ms_per_verdict / CPU_GOAL_MS:.2f} x the {CPU_GOAL_MS:g} ms goal)"
         )
+        print(f"  Anvil CPU           {run.anvil_cpu_ms_per_verdict:8.2f} ms/verdict")
         top = ", ".join(f"{m} {n}" for m, n in list(run.rpc_calls_by_method.items())[:6])
         print(f"  RPC calls           {run.rpc_calls_per_verdict:8.2f} /verdict ({top})")
+        print(f"  HTTP requests       {run.rpc_http_requests_per_verdict:8.2f} /verdict")
         print(f"  gas                 {run.gas_per_verdict:8.0f} /verdict")
 
 
@@ -494,33 +553,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ceiling-transfers", type=int, default=1000)
     parser.add_argument("--skip-flood", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--replicas", type=int, default=1, help="Daemon processes on one store.")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="Store on a private PostgreSQL cluster (needed for more than one replica).",
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--out", type=Path, help="Also write the JSON here.")
     args = parser.parse_args(argv)
     if args.generate:
         generate(argparse.Namespace(spec=args.generate))
         return 0
+    if args.replicas < 1 or (args.replicas > 1 and not args.postgres):
+        parser.error("--replicas above 1 needs --postgres (one SQLite file serves one process)")
     runs = []
-    if not args.skip_flood:
-        runs.append(
-            run_once(
-                "flood",
-                args.requests,
-                rate=0,
-                block_time=None,
-                ceiling_count=args.ceiling_transfers,
+    with _postgres() if args.postgres else nullcontext() as cluster:
+        if not args.skip_flood:
+            runs.append(
+                run_once(
+                    "flood",
+                    args.requests,
+                    rate=0,
+                    block_time=None,
+                    ceiling_count=args.ceiling_transfers,
+                    replicas=args.replicas,
+                    postgres=cluster,
+                )
             )
-        )
-    if not args.skip_latency:
-        runs.append(
-            run_once(
-                "latency",
-                args.latency_requests,
-                rate=args.rate,
-                block_time=args.block_time,
-                ceiling_count=0,
+        if not args.skip_latency:
+            runs.append(
+                run_once(
+                    "latency",
+                    args.latency_requests,
+                    rate=args.rate,
+                    block_time=args.block_time,
+                    ceiling_count=0,
+                    replicas=args.replicas,
+                    postgres=cluster,
+                )
             )
-        )
     report = {"runs": [asdict(run) for run in runs], "cpu_count": os.cpu_count()}
     if args.out:
         args.out.write_text(json.dumps(report, indent=2))

@@ -44,13 +44,13 @@ class Settings(BaseSettings):
     #: Block windows the daemon reads per cycle before it verifies and submits.
     max_windows_per_cycle: int = Field(default=20, ge=1, le=10_000)
     #: Requests taken from each pipeline stage per cycle.
-    batch_size: int = Field(default=50, ge=1, le=10_000)
+    batch_size: int = Field(default=200, ge=1, le=10_000)
     #: Threads verifying signatures in parallel.
     verify_workers: int = Field(default=1, ge=1, le=256)
     #: Seconds to wait for a vote transaction's receipt before the next cycle looks again.
     tx_timeout: float = Field(default=120.0, gt=0, le=3600)
     #: Votes carried by one `voteBatch` transaction.
-    vote_batch_size: int = Field(default=20, ge=1, le=200)
+    vote_batch_size: int = Field(default=100, ge=1, le=200)
     #: Seconds the oldest verdict may wait for a batch to fill before it is sent anyway.
     vote_batch_wait: float = Field(default=0.0, ge=0, le=3600)
     #: Seconds before an unmined vote transaction's bytes are handed to the node again.

@@ -49,7 +49,7 @@ from oracle.chain.transactions import (
     transact,
     wait,
 )
-from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier
+from oracle.chain.verifier import CONTRACT_NAME, KeyRecord, Role, Verifier, vote_batches
 from oracle.domain import Status
 from oracle.urls import display_endpoint
 
@@ -105,5 +105,6 @@ __all__ = [
     "sign",
     "sign_replacement",
     "transact",
+    "vote_batches",
     "wait",
 ]

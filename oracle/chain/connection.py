@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -18,12 +19,18 @@ from web3.types import RPCEndpoint, Wei
 from oracle.chain.fees import FeePolicy
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.signer import LocalSigner, Signer
-from oracle.chain.transactions import NonceTracker, SentTransaction, transact
+from oracle.chain.transactions import (
+    NonceTracker,
+    SentTransaction,
+    node_request_error,
+    transact,
+)
 from oracle.errors import (
     ChainConnectionError,
     ChainError,
     ConfigError,
     InputError,
+    NodeRequestError,
     ReadOnlyChainError,
     TransactionRejectedError,
     TransactionTimeoutError,
@@ -44,6 +51,8 @@ EMBEDDED: Final = "embedded"
 DEFAULT_FUNDING: Final = 10 * 10**18
 
 _TRANSFER_DECODER: Final = ErrorDecoder("transfer", [])
+#: Most JSON-RPC calls sent in one HTTP request (hosted nodes cap batches, often at 100).
+MAX_BATCH: Final = 100
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -126,6 +135,32 @@ class _GuardedHTTPProvider(HTTPProvider):
                 f"cannot reach the node at {self._display} ({method}): {_describe_failure(exc)}"
             ) from None
 
+    def make_batch_request(
+        self, batch_requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        """Send JSON-RPC requests in one HTTP request (a JSON array).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached or did not answer in time.
+        """
+        try:
+            return super().make_batch_request(batch_requests)
+        except OSError as exc:
+            method = batch_requests[0][0] if batch_requests else "batch"
+            raise ChainConnectionError(
+                f"cannot reach the node at {self._display} ({method} batch): "
+                f"{_describe_failure(exc)}"
+            ) from None
+
+
+class _Flag:
+    """A mutable yes/no a frozen dataclass can hold."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = False
+
 
 @dataclass(frozen=True, eq=False)
 class Chain:
@@ -144,6 +179,8 @@ class Chain:
     nonces: NonceTracker = field(default_factory=NonceTracker, repr=False)
     #: How this connection's transactions are priced (the operator's fee settings).
     fees: FeePolicy = field(default_factory=FeePolicy, repr=False)
+    #: Set once the node refuses a JSON-RPC batch: `rpc_batch` then sends one call at a time.
+    _single_calls: _Flag = field(default_factory=lambda: _Flag(), repr=False)
 
     def __repr__(self) -> str:
         who = self.account.address if self.account is not None else "read-only"
@@ -192,7 +229,28 @@ class Chain:
         Raises:
             ChainConnectionError: the node cannot be reached.
         """
+        if self.batches:
+            return int(self._rpc("eth_blockNumber", []), 16)
         return int(self.w3.eth.block_number)
+
+    def _rpc(self, method: str, params: Sequence[Any]) -> Any:
+        # One call, raw: web3's middleware and result formatters cost more CPU than the call.
+        return self.rpc_batch([(method, params)])[0]
+
+    def head(self) -> tuple[int, bytes]:
+        """Number and hash of the latest block, read together (a reorg to the same height
+        changes the hash only).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
+        if self.batches:
+            # The node's JSON as it is: web3 formats every field of the block (most of an idle
+            # daemon cycle's time).
+            raw = self._rpc("eth_getBlockByNumber", ["latest", False])
+            return int(raw["number"], 16), bytes.fromhex(raw["hash"][2:])
+        block = self.w3.eth.get_block("latest")
+        return int(block["number"]), bytes(block["hash"])
 
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block `number`, or None when the chain has no such block (yet).
@@ -200,11 +258,93 @@ class Chain:
         Raises:
             ChainConnectionError: the node cannot be reached.
         """
-        try:
-            block = self.w3.eth.get_block(number)
-        except BlockNotFound:
-            return None
-        return None if block is None else bytes(block["hash"])
+        return self.block_hashes([number])[number]
+
+    @property
+    def batches(self) -> bool:
+        """Whether `rpc_batch` works: a JSON-RPC node over HTTP (the embedded chain has none)."""
+        return isinstance(self.w3.provider, _GuardedHTTPProvider)
+
+    def rpc_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """The raw JSON results of `calls` (method, params), sent `MAX_BATCH` to an HTTP request
+        (one by one to a node that refuses batches) and bypassing web3's formatting: hex strings
+        and plain dicts, in the order asked.
+
+        Raises:
+            ChainError: the connection is not to a JSON-RPC node over HTTP (see `batches`).
+            NodeRequestError: the node refused the batch or answered one call with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        provider = self.w3.provider
+        if not isinstance(provider, _GuardedHTTPProvider):
+            raise ChainError(f"{self.where} takes no JSON-RPC batches")
+        results: list[Any] = []
+        for start in range(0, len(calls), MAX_BATCH):
+            chunk = [
+                (RPCEndpoint(method), list(params))
+                for method, params in calls[start : start + MAX_BATCH]
+            ]
+            answers: Any = None
+            if len(chunk) > 1 and not self._single_calls.value:
+                answers = provider.make_batch_request(chunk)
+                if not isinstance(answers, list):
+                    # Some hosted nodes refuse batches with one error answer: ask one by one.
+                    logger.info("%s refuses JSON-RPC batches; sending calls one by one", self.where)
+                    self._single_calls.value = True
+                    answers = None
+            if answers is None:
+                answers = [provider.make_request(method, params) for method, params in chunk]
+            if len(answers) != len(chunk):
+                raise NodeRequestError(
+                    f"{self.where} answered a batch of {len(chunk)} {chunk[0][0]} calls with "
+                    f"{_batch_error(answers)}"
+                )
+            for (method, _), answer in zip(chunk, answers, strict=True):
+                if "error" in answer or "result" not in answer:
+                    # Read like a single call's error answer (a capped log query included).
+                    refused = Web3RPCError(_batch_error(answer), rpc_response=answer)
+                    raise node_request_error(self, method, refused)
+                results.append(answer["result"])
+        return results
+
+    def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes | None]:
+        """The hash of each block in `numbers` (None for a block the chain does not have), in
+        one batch where the node takes batches.
+
+        Raises:
+            NodeRequestError: the node answered with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        blocks = self._blocks(numbers)
+        return {n: None if b is None else bytes.fromhex(b["hash"][2:]) for n, b in blocks.items()}
+
+    def block_timestamps(self, numbers: Iterable[int]) -> dict[int, int]:
+        """The timestamp of each block in `numbers` (blocks the chain lacks are left out).
+
+        Raises:
+            NodeRequestError: the node answered with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        blocks = self._blocks(numbers)
+        return {n: int(b["timestamp"], 16) for n, b in blocks.items() if b is not None}
+
+    def _blocks(self, numbers: Iterable[int]) -> dict[int, dict[str, Any] | None]:
+        wanted = sorted(set(numbers))
+        if not self.batches:
+            found: dict[int, dict[str, Any] | None] = {}
+            for number in wanted:
+                try:
+                    block = self.w3.eth.get_block(number)
+                except BlockNotFound:
+                    found[number] = None
+                    continue
+                found[number] = {
+                    "hash": "0x" + bytes(block["hash"]).hex(),
+                    "timestamp": hex(int(block["timestamp"])),
+                }
+            return found
+        answers = self.rpc_batch([("eth_getBlockByNumber", [hex(n), False]) for n in wanted])
+        return dict(zip(wanted, answers, strict=True))
 
     def block_timestamp(self, number: int | str = "latest") -> int:
         """Timestamp of block `number` (or "latest"), in chain time.
@@ -212,6 +352,11 @@ class Chain:
         Raises:
             ChainConnectionError: the node cannot be reached.
         """
+        if self.batches:
+            raw = self._rpc("eth_getBlockByNumber", [_block_tag(number), False])
+            if raw is None:
+                raise BlockNotFound(f"block {number} not found")
+            return int(raw["timestamp"], 16)
         return int(self.w3.eth.get_block(number)["timestamp"])  # type: ignore[arg-type]
 
     def transaction_count(self, address: str, block: int | str = "latest") -> int:
@@ -221,6 +366,10 @@ class Chain:
             InputError: `address` is not an address.
             ChainConnectionError: the node cannot be reached.
         """
+        if self.batches:
+            return int(
+                self._rpc("eth_getTransactionCount", [_checksum(address), _block_tag(block)]), 16
+            )
         return int(self.w3.eth.get_transaction_count(_checksum(address), block))  # type: ignore[arg-type]
 
     def block_gas_limit(self) -> int:
@@ -239,6 +388,17 @@ class Chain:
             ChainConnectionError: the node cannot be reached.
         """
         return int(self.w3.eth.get_balance(_checksum(address)))
+
+
+def _block_tag(block: int | str) -> str:
+    return hex(block) if isinstance(block, int) else block
+
+
+def _batch_error(answer: object) -> str:
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message"))
+    return "no result"
 
 
 def _checksum(address: str) -> ChecksumAddress:

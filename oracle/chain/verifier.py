@@ -47,7 +47,13 @@ from oracle.domain import (
     VerifierConfig,
     Vote,
 )
-from oracle.errors import ChainConnectionError, ChainError, ContractNotFoundError, InputError
+from oracle.errors import (
+    ChainConnectionError,
+    ChainError,
+    ContractNotFoundError,
+    InputError,
+    NodeRequestError,
+)
 from oracle.types import KeyId, RequestId
 
 if TYPE_CHECKING:
@@ -58,8 +64,39 @@ if TYPE_CHECKING:
     from oracle.chain.connection import Chain
 
 CONTRACT_NAME: Final = "SignatureVerifier"
+#: Gas a `voteBatch` transaction plans for at most: under the per-transaction cap of 2**24
+#: (EIP-7825), with room for the transaction's own cost.
+VOTE_BATCH_GAS: Final = 15_000_000
+#: Gas planned per vote besides its callback (a finalising vote measured ~11k on Anvil; the rest
+#: is margin for a first vote's storage and a dispute's event).
+VOTE_GAS: Final = 40_000
 
 _E = TypeVar("_E", bound=VerifierEvent)
+
+
+def vote_batches(ballots: Sequence[Vote], size: int) -> list[list[Vote]]:
+    """`ballots` in order, cut into `voteBatch`es of at most `size` votes whose planned gas (each
+    vote's `VOTE_GAS` plus the 64/63 of its callback gas limit a call must forward) stays within
+    `VOTE_BATCH_GAS`; a ballot over that budget on its own goes alone.
+
+    Raises:
+        InputError: `size` is not a positive integer.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InputError(f"a vote batch size must be a positive integer, got {size!r}")
+    batches: list[list[Vote]] = []
+    current: list[Vote] = []
+    planned = 0
+    for ballot in ballots:
+        gas = VOTE_GAS + ballot.terms.callback_gas_limit * 64 // 63
+        if current and (len(current) == size or planned + gas > VOTE_BATCH_GAS):
+            batches.append(current)
+            current, planned = [], 0
+        current.append(ballot)
+        planned += gas
+    if current:
+        batches.append(current)
+    return batches
 
 
 class Role(Enum):
@@ -133,11 +170,79 @@ def _vote(value: object) -> Vote:
 
 
 class _View(NamedTuple):
-    """A view function's selector and ABI types, resolved once per verifier."""
+    """A function's selector and ABI types, resolved once per verifier."""
 
     selector: bytes
     inputs: list[str]
     outputs: list[str]
+
+
+class _EventLayout(NamedTuple):
+    """Where an event's arguments sit in a log: names and ABI types of the indexed ones (the
+    topics after the first, all static types here) and of the rest (the data)."""
+
+    name: str
+    indexed: list[tuple[str, str]]
+    data_names: list[str]
+    data_types: list[str]
+
+
+def _layout(event: ABIEvent) -> _EventLayout:
+    inputs = event.get("inputs", [])
+    return _EventLayout(
+        event["name"],
+        [(i["name"], collapse_if_tuple(dict(i))) for i in inputs if i.get("indexed")],
+        [i["name"] for i in inputs if not i.get("indexed")],
+        [collapse_if_tuple(dict(i)) for i in inputs if not i.get("indexed")],
+    )
+
+
+def _word_bits(kind: str) -> int | None:
+    """Significant bits of a one-word ABI type read as an unsigned integer (bool: 1, address:
+    160, bytes32: 256), else None."""
+    if kind == "bool":
+        return 1
+    if kind == "address":
+        return 160
+    if kind == "bytes32":
+        return 256
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return int(kind[4:])
+    return None
+
+
+def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    """`abi_decode(types, data)`, read word by word when every type fills one word (unsigned
+    integers, bool, address, bytes32: statusOf, isCommitted, most event fields), where eth-abi's
+    general decoder was most of the cost. Anything else, or a word out of its type's range, goes
+    to eth-abi (which raises on it)."""
+    bits = [_word_bits(kind) for kind in types]
+    if len(data) != 32 * len(types) or None in bits:
+        return tuple(abi_decode(types, data))
+    values: list[Any] = []
+    for index, (kind, width) in enumerate(zip(types, bits, strict=True)):
+        word = data[32 * index : 32 * index + 32]
+        value = int.from_bytes(word, "big")
+        if value >> (width or 0):
+            return tuple(abi_decode(types, data))
+        if kind == "bool":
+            values.append(bool(value))
+        elif kind == "address":
+            values.append("0x" + word[12:].hex())  # as eth-abi: lower case
+        elif kind == "bytes32":
+            values.append(word)
+        else:
+            values.append(value)
+    return tuple(values)
+
+
+def _raw(value: Any) -> bytes:
+    """Bytes of a log field as web3 formats it (bytes) or as a node sends it (a hex string)."""
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
+def _number(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 class Verifier:
@@ -164,10 +269,13 @@ class Verifier:
         )
         self._views: dict[str, _View] = {}
         self._events: dict[bytes, str] = {}
+        self._layouts: dict[bytes, _EventLayout] = {}
         for entry in self.artifact.abi:
             if entry.get("type") == "event" and entry.get("name") in EVENT_NAMES:
                 event_abi = cast("ABIEvent", entry)
-                self._events[bytes(event_abi_to_log_topic(event_abi))] = event_abi["name"]
+                topic = bytes(event_abi_to_log_topic(event_abi))
+                self._events[topic] = event_abi["name"]
+                self._layouts[topic] = _layout(event_abi)
 
     def __repr__(self) -> str:
         return f"Verifier({self.address}, chain={self.chain!r})"
@@ -322,7 +430,9 @@ class Verifier:
         checked = [_vote(ballot) for ballot in ballots]
         if not checked:
             raise InputError("a vote batch needs at least one vote")
-        return self.encode("voteBatch", [ballot.as_abi() for ballot in checked])
+        # Encoded with the function's cached ABI types (web3 resolves its ABI again each time).
+        view = self._view("voteBatch")
+        return view.selector + abi_encode(view.inputs, [[ballot.as_abi() for ballot in checked]])
 
     def sign_vote_batch(self, ballots: Sequence[Vote]) -> SignedTransaction:
         """Dry-run and sign a batch of votes without sending it, for callers that record it first.
@@ -517,6 +627,39 @@ class Verifier:
         values = abi_decode(view.outputs, bytes(raw))
         return values[0] if len(values) == 1 else values
 
+    def _call_many(
+        self, function: str, arguments: Sequence[tuple[Any, ...]], *, block: int | None = None
+    ) -> list[Any]:
+        """`_call(function, *args)` for each of `arguments`, in one JSON-RPC batch where the node
+        takes batches (one request instead of one per call)."""
+        if not self.chain.batches or len(arguments) < 2:
+            return [self._call(function, *args, block=block) for args in arguments]
+        view = self._view(function)
+        tag = "latest" if block is None else hex(_args.block(block, "block"))
+        calls = [
+            (
+                "eth_call",
+                [
+                    {
+                        "to": self.address,
+                        "data": "0x" + (view.selector + abi_encode(view.inputs, args)).hex(),
+                    },
+                    tag,
+                ],
+            )
+            for args in arguments
+        ]
+        try:
+            answers = self.chain.rpc_batch(calls)
+        except NodeRequestError:
+            # An error answer (a revert, a missing block) is decoded by the single calls.
+            return [self._call(function, *args, block=block) for args in arguments]
+        results = []
+        for answer in answers:
+            values = _decode_words(view.outputs, bytes.fromhex(answer[2:]))
+            results.append(values[0] if len(values) == 1 else values)
+        return results
+
     def type_and_version(self) -> str:
         """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 2.0.0"."""
         return str(self._call("typeAndVersion"))
@@ -534,6 +677,22 @@ class Verifier:
         )
         return RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
 
+    def statuses_of(
+        self, request_ids: Sequence[RequestId | bytes], *, block: int | None = None
+    ) -> list[RequestStatus]:
+        """`status_of` of each request, read together (one JSON-RPC batch on a node).
+
+        Raises:
+            InputError: a request id is not 32 bytes.
+        """
+        arguments = [(_args.bytes32(r, "request id"),) for r in request_ids]
+        return [
+            RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
+            for status, valid_votes, invalid_votes, deadline in self._call_many(
+                "statusOf", arguments, block=block
+            )
+        ]
+
     def is_committed(
         self, request_id: RequestId | bytes, terms: RequestTerms, *, block: int | None = None
     ) -> bool:
@@ -546,6 +705,24 @@ class Verifier:
                 block=block,
             )
         )
+
+    def are_committed(
+        self,
+        requests: Sequence[tuple[RequestId | bytes, RequestTerms]],
+        *,
+        block: int | None = None,
+    ) -> list[bool]:
+        """`is_committed` of each (request id, terms), read together (one JSON-RPC batch on a
+        node).
+
+        Raises:
+            InputError: a request id is not 32 bytes or terms are malformed.
+        """
+        arguments = [
+            (_args.bytes32(request_id, "request id"), _terms(terms).as_abi())
+            for request_id, terms in requests
+        ]
+        return [bool(v) for v in self._call_many("isCommitted", arguments, block=block)]
 
     def request_id_of(self, requester: str, nonce: int) -> RequestId:
         """The id of `requester`'s `nonce`-th request on this verifier."""
@@ -639,15 +816,47 @@ class Verifier:
 
     # --- logs ---------------------------------------------------------------------------------
 
-    def _decode(self, log: LogReceipt) -> VerifierEvent | None:
+    def _decode(self, log: LogReceipt | dict[str, Any]) -> VerifierEvent | None:
+        """The event a log records, from a web3 receipt or a node's raw answer (hex strings);
+        None for another contract's log or an event this package does not read.
+
+        Raises:
+            ChainError: the log's topics or data do not fit the event's ABI (a lying node).
+        """
         topics = log["topics"]
-        if not topics or log["address"] != self.address:
+        if not topics or str(log["address"]).lower() != self.address.lower():
             return None
-        name = self._events.get(bytes(topics[0]))
-        if name is None:
+        layout = self._layouts.get(_raw(topics[0]))
+        if layout is None:
             return None
-        decoded = self._contract.get_event_by_name(name)().process_log(log)
-        return event_from_log(name, decoded)
+        # Decoded with the event's cached ABI types: web3's contract events resolve the ABI
+        # again for every log (most of the time spent reading logs).
+        if len(topics) != len(layout.indexed) + 1:
+            raise ChainError(f"a {layout.name} log has {len(topics)} topics")
+        try:
+            args = {
+                name: _decode_words([kind], _raw(topic))[0]
+                for (name, kind), topic in zip(layout.indexed, topics[1:], strict=True)
+            }
+            args.update(
+                zip(
+                    layout.data_names,
+                    _decode_words(layout.data_types, _raw(log["data"])),
+                    strict=True,
+                )
+            )
+        except Exception as exc:  # eth-abi's decoding errors share no useful base class
+            raise ChainError(f"a {layout.name} log does not fit the event's ABI: {exc}") from None
+        return event_from_log(
+            layout.name,
+            {
+                "args": args,
+                "blockNumber": _number(log["blockNumber"]),
+                "blockHash": _raw(log["blockHash"]),
+                "transactionHash": _raw(log["transactionHash"]),
+                "logIndex": _number(log["logIndex"]),
+            },
+        )
 
     def _query(self, from_block: int, to_block: int, names: tuple[str, ...]) -> list[VerifierEvent]:
         start, end = _args.window(from_block, to_block)
@@ -664,10 +873,17 @@ class Verifier:
             "toBlock": end,
             "topics": [topics],
         }
-        try:
-            logs = self.chain.w3.eth.get_logs(params)
-        except Web3RPCError as exc:
-            raise node_request_error(self.chain, "eth_getLogs", exc) from exc
+        logs: Sequence[LogReceipt | dict[str, Any]]
+        if self.chain.batches:
+            # The node's own JSON, decoded below: web3's result formatters walk every log's
+            # fields (as much time again as decoding them).
+            raw = {**params, "fromBlock": hex(start), "toBlock": hex(end)}
+            logs = self.chain.rpc_batch([("eth_getLogs", [raw])])[0]
+        else:
+            try:
+                logs = self.chain.w3.eth.get_logs(params)
+            except Web3RPCError as exc:
+                raise node_request_error(self.chain, "eth_getLogs", exc) from exc
         events = []
         for log in logs:
             event = self._decode(log)

@@ -60,6 +60,7 @@ from oracle.chain import (
     VoteCast,
     VoteSkipped,
     commitment,
+    vote_batches,
 )
 from oracle.chain.transactions import fees_of
 from oracle.crypto import get_backend, verify
@@ -111,6 +112,9 @@ _OPEN: Final = (
     RequestState.SUBMITTED,
     RequestState.ORPHANED,
 )
+#: States a daemon moves on by itself, without a new block: while a request is in one, every
+#: cycle runs in full.
+_LOCAL_WORK: Final = (RequestState.PENDING, RequestState.VERIFIED, RequestState.ORPHANED)
 #: Failures that never heal by waiting: the process ends with the reason.
 _FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
 #: Outcomes of a vote that mean this oracle's vote is on the chain.
@@ -140,6 +144,20 @@ class CycleReport:
     def settled(self) -> bool:
         """Caught up with the confirmed head and nothing left to verify, submit or settle."""
         return self.open_requests == 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Quiet:
+    """A full cycle that left nothing to verify or submit, and what it saw: until the head, the
+    store's counts or the lead change, the next cycles have nothing to do."""
+
+    head: tuple[int, bytes]
+    lead: bool
+    counts: dict[RequestState, int]
+    #: Transactions the chain may still change.
+    unsettled: int
+    since: float
+    report: CycleReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +224,7 @@ class OracleDaemon:
         #: Head at which a stuck transaction's bump last met the fee cap, by its hash.
         self._capped: dict[bytes, int] = {}
         self._last_wait_log = 0.0
+        self._quiet: _Quiet | None = None
         self._waited_head: int | None = None
 
     # --- the loop ----------------------------------------------------------------------------
@@ -330,7 +349,14 @@ class OracleDaemon:
     def _cycle(self) -> CycleReport:
         chain = self.verifier.chain
         lead = self._take_lead()
-        head = chain.block_number()
+        tip = chain.head()
+        quiet = self._quiet
+        if quiet is not None and self._still_quiet(quiet, tip, lead):
+            safe = max(tip[0] - self.settings.confirmations, 0)
+            self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
+            return quiet.report
+        self._quiet = None
+        head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
         new_keys = new_requests = 0
@@ -371,6 +397,8 @@ class OracleDaemon:
             rewound_to=rewound_to,
         )
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
+        if caught_up and rewound_to is None and not any(counts[s] for s in _LOCAL_WORK):
+            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), report)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
                 "cycle",
@@ -387,6 +415,18 @@ class OracleDaemon:
         else:
             self._log_waiting(head, safe, counts, unsettled)
         return report
+
+    def _still_quiet(self, quiet: _Quiet, tip: tuple[int, bytes], lead: bool) -> bool:
+        """Whether nothing a cycle reads moved since the last quiet one: the same head block
+        (number and hash), lead and store counts, within the time after which an unmined
+        transaction may need its bytes sent again (the one thing that changes with time alone).
+        Every check runs again on the next block."""
+        if quiet.head != tip or quiet.lead != lead:
+            return False
+        limit = min(LOST_RESEND_AFTER, self.settings.rebroadcast_interval)
+        if time.monotonic() - quiet.since >= limit:
+            return False
+        return self.store.counts() == quiet.counts
 
     # --- 0. follow the chain -----------------------------------------------------------------
 
@@ -574,8 +614,7 @@ class OracleDaemon:
                 "requests read again after a reorg",
                 extra={"replaced": result.replaced, "restored": result.restored},
             )
-        finals = [f for f in (self._check_closing_log(c, safe) for c in closing) if f is not None]
-        self._finalise_all(finals, safe)
+        self._finalise_all(self._check_closing_logs(closing, safe), safe)
         logger.debug("ingested", extra={"from_block": start, "to_block": end})
         return result.new_keys, result.new_requests
 
@@ -593,11 +632,13 @@ class OracleDaemon:
         for event in events:
             named.setdefault(event.block_number, set()).add(event.block_hash)
         blocks = {end: end_hash}
+        doubtful = [n for n, hashes in named.items() if n != end and len(hashes) > 1]
+        asked = self.verifier.chain.block_hashes(doubtful) if doubtful else {}
         for number, hashes in named.items():
             if number != end and len(hashes) == 1:
                 blocks[number] = next(iter(hashes))
                 continue
-            canonical = end_hash if number == end else self.verifier.chain.block_hash(number)
+            canonical = end_hash if number == end else asked.get(number)
             if canonical not in hashes:
                 raise ChainError(
                     f"no log the node returned for block {number} names the block's own hash: "
@@ -610,15 +651,33 @@ class OracleDaemon:
         """The logged key if it hashes to its key id; otherwise a security event and None."""
         return checked_key(self.store, event)
 
-    def _check_closing_log(
-        self, event: VerificationFinalized | RequestCancelled, safe: int
-    ) -> tuple[StoredRequest, RequestStatus] | None:
+    def _check_closing_logs(
+        self, events: list[VerificationFinalized | RequestCancelled], safe: int
+    ) -> list[tuple[StoredRequest, RequestStatus]]:
         """A `VerificationFinalized` or `RequestCancelled` log is a hint: the contract decides.
-        Returns the request and its status when the contract confirms it closed."""
-        stored = self.store.request(event.request_id)
-        if stored is None or stored.state is RequestState.FINAL:
-            return None
-        status = self.verifier.status_of(event.request_id, block=safe)
+        Returns each open request whose log the contract confirms, with its status (the
+        requests and their statuses read together)."""
+        if not events:
+            return []
+        stored = self.store.requests(e.request_id for e in events)
+        hinted = [
+            (e, found)
+            for e in events
+            if (found := stored.get(e.request_id)) is not None
+            and found.state is not RequestState.FINAL
+        ]
+        statuses = self.verifier.statuses_of([e.request_id for e, _ in hinted], block=safe)
+        confirmed: dict[bytes, tuple[StoredRequest, RequestStatus]] = {}
+        for (event, found), status in zip(hinted, statuses, strict=True):
+            if self._check_closing_log(event, status, safe):
+                confirmed.setdefault(event.request_id, (found, status))
+        return list(confirmed.values())
+
+    def _check_closing_log(
+        self, event: VerificationFinalized | RequestCancelled, status: RequestStatus, safe: int
+    ) -> bool:
+        """Whether the contract's `status` at `safe` confirms the closing log; a security event
+        when it does not."""
         if isinstance(event, VerificationFinalized):
             claimed = "valid" if event.valid else "invalid"
             honest = status.status.is_final and status.verdict == event.valid
@@ -626,7 +685,7 @@ class OracleDaemon:
             claimed = "cancelled"
             honest = status.status is Status.CANCELLED
         if honest:
-            return stored, status
+            return True
         record_event(
             self.store,
             SecurityEventType.FALSE_FULFILMENT_LOG,
@@ -637,14 +696,15 @@ class OracleDaemon:
             tx_hash=event.tx_hash,
             block_number=event.block_number,
         )
-        return None
+        return False
 
     def resolve_orphans(self, safe: int) -> None:
         """Requests a reorg orphaned and the new chain's logs did not bring back: those the
         contract does not hold at the confirmed block leave the pipeline."""
-        for stored in self.store.requests_in(RequestState.ORPHANED, self.settings.batch_size):
+        orphans = self.store.requests_in(RequestState.ORPHANED, self.settings.batch_size)
+        statuses = self.verifier.statuses_of([o.request.request_id for o in orphans], block=safe)
+        for stored, status in zip(orphans, statuses, strict=True):
             request_id = stored.request.request_id
-            status = self.verifier.status_of(request_id, block=safe)
             if status.status is Status.NONE:
                 self.store.vanish(request_id, f"a reorg removed it: none at block {safe}")
                 logger.info("request vanished in a reorg", extra={"request_id": request_id})
@@ -667,8 +727,14 @@ class OracleDaemon:
             return 0, 0
         rejected = 0
         ready: list[tuple[StoredRequest, Key]] = []
-        for stored in batch:
-            key = self._backed(stored, safe)
+        # The contract's view of the whole batch in two reads, not two per request.
+        statuses = self.verifier.statuses_of([s.request.request_id for s in batch], block=safe)
+        committed = self.verifier.are_committed(
+            [(s.request.request_id, s.request.terms) for s in batch], block=safe
+        )
+        keys: dict[bytes, Key | None] = {}
+        for stored, status, held in zip(batch, statuses, committed, strict=True):
+            key = self._backed(stored, status, held, keys, safe)
             if key is None:
                 rejected += 1
             else:
@@ -704,14 +770,20 @@ class OracleDaemon:
                 )
         return len(recorded), rejected
 
-    def _backed(self, stored: StoredRequest, safe: int) -> Key | None:
+    def _backed(
+        self,
+        stored: StoredRequest,
+        status: RequestStatus,
+        committed: bool,
+        keys: dict[bytes, Key | None],
+        safe: int,
+    ) -> Key | None:
         """The request's key if the contract at the confirmed block backs the logged request:
-        it exists, holds the logged terms, the payload hashes to their commitment and the key to
-        its id. Otherwise the request leaves the pipeline with a security event and None is
-        returned."""
+        it exists (`status`), holds the logged terms (`committed`), the payload hashes to their
+        commitment and the key to its id. Otherwise the request leaves the pipeline with a
+        security event and None is returned. `keys` holds the keys this batch looked up."""
         request = stored.request
         request_id = request.request_id
-        status = self.verifier.status_of(request_id, block=safe)
         if status.status is Status.NONE:
             reason = f"the contract holds no request {_hex(request_id)} at block {safe}"
             self._leave(stored, reason, SecurityEventType.REQUEST_NOT_ON_CHAIN, vanish=True)
@@ -724,14 +796,18 @@ class OracleDaemon:
                 SecurityEventType.PAYLOAD_MISMATCH,
             )
             return None
-        if not self.verifier.is_committed(request_id, request.terms, block=safe):
+        if not committed:
             self._leave(
                 stored,
                 f"the contract holds other terms for request {_hex(request_id)}",
                 SecurityEventType.COMMITMENT_MISMATCH,
             )
             return None
-        key = self.store.key(request.key_id) or self._recover_key(request.key_id, safe)
+        if request.key_id not in keys:
+            keys[request.key_id] = self.store.key(request.key_id) or self._recover_key(
+                request.key_id, safe
+            )
+        key = keys[request.key_id]
         if key is None:
             self._leave(
                 stored,
@@ -804,15 +880,19 @@ class OracleDaemon:
         self._settle_transactions(safe)
         closing: list[tuple[StoredRequest, RequestStatus]] = []
         counted: list[bytes] = []
-        for stored in self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size):
+        submitted = self.store.requests_in(RequestState.SUBMITTED, self.settings.batch_size)
+        ids = [s.request.request_id for s in submitted]
+        statuses = self.verifier.statuses_of(ids, block=safe)
+        in_flight = self.store.open_submissions(ids)
+        outcomes = self.store.last_outcomes(ids)
+        for stored, status in zip(submitted, statuses, strict=True):
             request_id = stored.request.request_id
-            status = self.verifier.status_of(request_id, block=safe)
             if status.status.is_closed:
                 closing.append((stored, status))
                 continue
-            if self.store.open_submission(request_id) is not None:
+            if request_id in in_flight:
                 continue
-            outcome = self._last_outcome(request_id)
+            outcome = outcomes.get(request_id)
             try:
                 if outcome in _COUNTED:
                     counted.append(request_id)
@@ -826,12 +906,6 @@ class OracleDaemon:
             self.store.mark_all_voted(counted)
         self._finalise_all(closing, safe)
         return len(closing)
-
-    def _last_outcome(self, request_id: RequestId) -> str | None:
-        for submission in reversed(self.store.submissions(request_id)):
-            if submission.state is not SubmissionState.DROPPED:
-                return self.store.outcome(submission.tx_hash, request_id)
-        return None
 
     def _leave_submitted(self, stored: StoredRequest, outcome: str, safe: int) -> None:
         request = stored.request
@@ -851,11 +925,13 @@ class OracleDaemon:
 
     def close_voted(self, safe: int) -> int:
         """Requests this oracle voted on: final once the quorum (or the deadline) closes them."""
-        closing: list[tuple[StoredRequest, RequestStatus]] = []
-        for stored in self.store.requests_in(RequestState.VOTED, self.settings.batch_size):
-            status = self.verifier.status_of(stored.request.request_id, block=safe)
-            if status.status.is_closed:
-                closing.append((stored, status))
+        voted = self.store.requests_in(RequestState.VOTED, self.settings.batch_size)
+        statuses = self.verifier.statuses_of([s.request.request_id for s in voted], block=safe)
+        closing = [
+            (stored, status)
+            for stored, status in zip(voted, statuses, strict=True)
+            if status.status.is_closed
+        ]
         self._finalise_all(closing, safe)
         return len(closing)
 
@@ -1005,17 +1081,15 @@ class OracleDaemon:
         counted = [rid for rid, _ in submission.votes if outcomes.get(rid) == "counted"]
         if not counted:
             return
-        chain = self.verifier.chain
-        mined_at = chain.block_timestamp(receipt.block_number)
-        stamps: dict[int, int] = {}
-        for request_id in counted:
-            stored = self.store.request(request_id)
-            if stored is None:
-                continue
-            block = stored.request.block_number
-            if block not in stamps:
-                stamps[block] = chain.block_timestamp(block)
-            self.metrics.latency.observe(max(mined_at - stamps[block], 0))
+        stored = self.store.requests(counted)
+        blocks = [s.request.block_number for s in stored.values()]
+        stamps = self.verifier.chain.block_timestamps([receipt.block_number, *blocks])
+        mined_at = stamps.get(receipt.block_number)
+        if mined_at is None:
+            return  # a reorg took the vote's block away since its receipt was read
+        for block in blocks:
+            if block in stamps:
+                self.metrics.latency.observe(max(mined_at - stamps[block], 0))
 
     def _outcomes(self, submission: Submission, receipt: Receipt) -> dict[bytes, str]:
         """What the contract made of each vote, from the receipt's own logs."""
@@ -1099,23 +1173,32 @@ class OracleDaemon:
         now = chain.block_timestamp("latest")
         confirming = self.settings.confirmations > 0
         closing: list[tuple[StoredRequest, RequestStatus]] = []
-        for stored in batch:
+        ids = [s.request.request_id for s in batch]
+        statuses = self.verifier.statuses_of(ids, block=safe)
+        in_flight = self.store.open_submissions(ids)
+        candidates: list[StoredRequest] = []
+        for stored, status in zip(batch, statuses, strict=True):
             request = stored.request
-            status = self.verifier.status_of(request.request_id, block=safe)
             if status.status.is_closed:
                 closing.append((stored, status))
                 closed += 1
                 continue
-            if self.store.open_submission(request.request_id) is not None:
+            if request.request_id in in_flight:
                 self.store.promote(request.request_id)
                 continue
             if request.deadline <= now:
                 continue  # too late for a vote; the contract will report it expired
-            if confirming and self.verifier.status_of(request.request_id).status.is_closed:
-                # Closed at the head, not yet at the confirmed block: a batch never reverts, so
-                # no dry run would refuse this vote, and the contract would only skip it. Wait
-                # for the confirmed block to close it (or a reorg to reopen it).
-                continue
+            candidates.append(stored)
+        if confirming and candidates:
+            # Closed at the head, not yet at the confirmed block: a batch never reverts, so no
+            # dry run would refuse these votes, and the contract would only skip them. Wait for
+            # the confirmed block to close them (or a reorg to reopen them).
+            at_head = self.verifier.statuses_of([s.request.request_id for s in candidates])
+            candidates = [
+                s for s, head in zip(candidates, at_head, strict=True) if not head.status.is_closed
+            ]
+        for stored in candidates:
+            request = stored.request
             assert stored.verdict is not None  # verified requests carry a verdict
             valid = stored.verdict != self.invert_verdicts
             ballots.append(Vote(request.request_id, valid, request.terms))
@@ -1131,8 +1214,7 @@ class OracleDaemon:
         # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
         chain.nonces.reset()
         submitted = 0
-        for start in range(0, len(ballots), size):
-            chunk = ballots[start : start + size]
+        for chunk in vote_batches(ballots, size):
             try:
                 signed = self.verifier.sign_vote_batch(chunk)
             except ContractRevertError as err:

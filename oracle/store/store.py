@@ -50,6 +50,8 @@ from oracle.types import Commitment, KeyId, RequestId, TxHash
 _LOG_CURSOR: Final = "logs"
 #: Ingested block hashes kept for finding the fork point of a reorg (newest first).
 BLOCK_HISTORY: Final = 512
+#: Most ids bound to one `IN (...)` (SQLite allows 32766 parameters; keep statements small).
+_IN_CHUNK: Final = 500
 #: Seconds a transaction waits for another process's transaction to end before the store reports
 #: itself busy (SQLite's busy timeout; PostgreSQL's lock_timeout).
 BUSY_TIMEOUT: Final = 30.0
@@ -136,6 +138,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead log: a commit appends to one file and syncs it once, where the rollback
+    # journal synced three times (journal, database, directory); `synchronous` stays FULL,
+    # so a committed transaction (a vote recorded before its broadcast) survives a power cut.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -626,28 +633,32 @@ class Store:
             for key in keys:
                 new_keys += self._add_key_in(session, key)
             seq = int(session.scalar(select(func.max(RequestRecord.seq))) or 0)
-            for request in requests:
-                # Locked, so a replica's verdict on the row waits for this window (or wins).
-                row = session.get(RequestRecord, request.request_id, with_for_update=True)
+            logged = list(requests)
+            # Locked, so a replica's verdict on a row waits for this window (or wins).
+            stored: dict[bytes, RequestRecord] = {}
+            for chunk in _chunks([r.request_id for r in logged]):
+                stored.update(
+                    (bytes(row.request_id), row)
+                    for row in session.scalars(
+                        select(RequestRecord)
+                        .where(RequestRecord.request_id.in_(chunk))
+                        .with_for_update()
+                    )
+                )
+            fresh: dict[bytes, dict[str, Any]] = {}
+            now = utcnow()
+            for request in logged:
+                row = stored.get(request.request_id)
                 if row is None:
-                    seq += 1
-                    now = utcnow()
-                    inserted = session.execute(
-                        self._insert(RequestRecord)
-                        .values(
+                    if request.request_id not in fresh:
+                        seq += 1
+                        fresh[request.request_id] = {
                             **_request_columns(request),
-                            seq=seq,
-                            state=RequestState.PENDING,
-                            seen_at=now,
-                            updated_at=now,
-                        )
-                        .on_conflict_do_nothing(index_elements=["request_id"])
-                        .returning(RequestRecord.seq)
-                    ).scalar()
-                    if inserted is not None:
-                        new_requests += 1
-                    else:
-                        seq -= 1
+                            "seq": seq,
+                            "state": RequestState.PENDING,
+                            "seen_at": now,
+                            "updated_at": now,
+                        }
                     continue
                 same = _request(row).same_payload(request)
                 if same and row.state in (RequestState.ORPHANED, RequestState.VANISHED):
@@ -672,11 +683,23 @@ class Store:
                     replaced += 1
                 elif not same:
                     conflicts.append(request.request_id)
-            for number, block_hash in blocks.items():
-                session.execute(
-                    self._insert(IngestedBlock)
-                    .values(number=number, hash=block_hash)
-                    .on_conflict_do_update(index_elements=["number"], set_={"hash": block_hash})
+            if fresh:
+                # One multi-row statement: a row per request took most of ingesting's time.
+                insert_rows = self._insert(RequestRecord)
+                inserted = session.connection().execute(
+                    insert_rows.on_conflict_do_nothing(index_elements=["request_id"]).returning(
+                        RequestRecord.request_id
+                    ),
+                    list(fresh.values()),
+                )
+                new_requests += len(inserted.all())
+            if blocks:
+                upsert = self._insert(IngestedBlock)
+                session.connection().execute(
+                    upsert.on_conflict_do_update(
+                        index_elements=["number"], set_={"hash": upsert.excluded.hash}
+                    ),
+                    [{"number": n, "hash": h} for n, h in blocks.items()],
                 )
             cursor = session.get(Cursor, _LOG_CURSOR)
             if cursor is None:
@@ -802,6 +825,20 @@ class Store:
             row = session.get(RequestRecord, request_id)
             return None if row is None else _stored(row)
 
+    def requests(self, request_ids: Iterable[bytes]) -> dict[bytes, StoredRequest]:
+        """The stored requests among `request_ids`, by id, read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: dict[bytes, StoredRequest] = {}
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                rows = session.scalars(
+                    select(RequestRecord).where(RequestRecord.request_id.in_(chunk))
+                )
+                found.update((bytes(row.request_id), _stored(row)) for row in rows)
+        return found
+
     def requests_in(self, state: RequestState, limit: int = 100) -> list[StoredRequest]:
         """Up to `limit` requests in `state`, oldest first."""
         with self._session() as session:
@@ -823,15 +860,17 @@ class Store:
         return {state: counted.get(state, 0) for state in RequestState}
 
     def _load(self, session: Session, rows: Iterable[Submission]) -> list[DomainSubmission]:
-        found = []
-        for row in rows:
-            votes = list(
-                session.scalars(
-                    select(SubmissionVote).where(SubmissionVote.submission_id == row.id)
-                )
-            )
-            found.append(_submission(row, votes))
-        return found
+        submissions = list(rows)
+        votes: dict[int, list[SubmissionVote]] = {row.id: [] for row in submissions}
+        # One query for every submission's votes, not one per submission.
+        for chunk in _chunks(list(votes)):
+            for vote in session.scalars(
+                select(SubmissionVote)
+                .where(SubmissionVote.submission_id.in_(chunk))
+                .order_by(SubmissionVote.submission_id, SubmissionVote.request_id)
+            ):
+                votes[vote.submission_id].append(vote)
+        return [_submission(row, votes[row.id]) for row in submissions]
 
     def submissions(self, request_id: bytes) -> list[DomainSubmission]:
         """Every vote transaction signed with a vote on a request, oldest first."""
@@ -881,6 +920,53 @@ class Store:
                 .order_by(Submission.id.desc())
             ).first()
             return None if row is None else self._load(session, [row])[0]
+
+    def open_submissions(self, request_ids: Iterable[bytes]) -> set[bytes]:
+        """Those of `request_ids` with a vote transaction the chain may still change (see
+        `open_submission`), read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: set[bytes] = set()
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                found.update(
+                    bytes(r)
+                    for r in session.scalars(
+                        select(SubmissionVote.request_id)
+                        .join(Submission, SubmissionVote.submission_id == Submission.id)
+                        .where(
+                            SubmissionVote.request_id.in_(chunk),
+                            Submission.state != SubmissionState.DROPPED,
+                            Submission.confirmed.is_(False),
+                        )
+                    )
+                )
+        return found
+
+    def last_outcomes(self, request_ids: Iterable[bytes]) -> dict[bytes, str | None]:
+        """For each of `request_ids`, what the contract made of the vote in its newest vote
+        transaction that was not dropped (None: no such transaction, or its outcome not read
+        yet), read in one transaction."""
+        ids = list(dict.fromkeys(bytes(r) for r in request_ids))
+        found: dict[bytes, str | None] = dict.fromkeys(ids)
+        if not ids:
+            return found
+        with self._session() as session:
+            for chunk in _chunks(ids):
+                rows = session.execute(
+                    select(SubmissionVote.request_id, SubmissionVote.outcome)
+                    .join(Submission, SubmissionVote.submission_id == Submission.id)
+                    .where(
+                        SubmissionVote.request_id.in_(chunk),
+                        Submission.state != SubmissionState.DROPPED,
+                    )
+                    .order_by(Submission.id)
+                )
+                # Oldest first: the newest transaction's outcome is the one left.
+                for request_id, outcome in rows:
+                    found[bytes(request_id)] = outcome
+        return found
 
     def outcome(self, tx_hash: bytes, request_id: bytes) -> str | None:
         """What the contract made of a submission's vote on a request (None until read)."""
@@ -943,26 +1029,33 @@ class Store:
         moved is left as it is.
         """
         moved: list[bytes] = []
+        by_verdict: dict[bool, list[bytes]] = {}
+        for request_id, verdict in verdicts:
+            by_verdict.setdefault(verdict, []).append(request_id)
         with self._session() as session:
-            for request_id, verdict in verdicts:
-                query = update(RequestRecord).where(
-                    RequestRecord.request_id == request_id,
-                    RequestRecord.state == RequestState.PENDING,
-                )
-                if owner is not None:
-                    query = query.where(RequestRecord.claimed_by == owner)
-                result = session.execute(
-                    query.values(
-                        state=RequestState.VERIFIED,
-                        verdict=verdict,
-                        backend=backend,
-                        note=None,
-                        claimed_by=None,
-                        lease_until=None,
+            # One statement per verdict value and chunk, not one per request.
+            for verdict, request_ids in by_verdict.items():
+                for chunk in _chunks(request_ids):
+                    query = update(RequestRecord).where(
+                        RequestRecord.request_id.in_(chunk),
+                        RequestRecord.state == RequestState.PENDING,
                     )
-                )
-                if _rowcount(result) == 1:
-                    moved.append(request_id)
+                    if owner is not None:
+                        query = query.where(RequestRecord.claimed_by == owner)
+                    moved.extend(
+                        bytes(r)
+                        for r in session.scalars(
+                            query.values(
+                                state=RequestState.VERIFIED,
+                                verdict=verdict,
+                                backend=backend,
+                                note=None,
+                                claimed_by=None,
+                                lease_until=None,
+                            ).returning(RequestRecord.request_id),
+                            execution_options={"synchronize_session": False},
+                        )
+                    )
             for request_id, note in (notes or {}).items():
                 session.execute(
                     update(RequestRecord)
@@ -1065,13 +1158,34 @@ class Store:
             )
             session.add(submission)
             session.flush()
-            for request_id, valid in votes:
-                self._transition_in(
-                    session, request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED
+            ballots = dict(votes)
+            request_ids = list(ballots)
+            # Compare-and-set on the state, so two processes cannot both sign a request.
+            moved: set[bytes] = set()
+            for chunk in _chunks(request_ids):
+                moved.update(
+                    bytes(r)
+                    for r in session.scalars(
+                        update(RequestRecord)
+                        .where(
+                            RequestRecord.request_id.in_(chunk),
+                            RequestRecord.state == RequestState.VERIFIED,
+                        )
+                        .values(state=RequestState.SUBMITTED)
+                        .returning(RequestRecord.request_id),
+                        execution_options={"synchronize_session": False},
+                    )
                 )
-                session.add(
-                    SubmissionVote(submission_id=submission.id, request_id=request_id, valid=valid)
-                )
+            for request_id in request_ids:
+                if request_id not in moved:
+                    raise StoreConflictError(f"request 0x{bytes(request_id).hex()} is not verified")
+            session.connection().execute(
+                self._insert(SubmissionVote),
+                [
+                    {"submission_id": submission.id, "request_id": r, "valid": v}
+                    for r, v in ballots.items()
+                ],
+            )
 
     def record_replacement(self, replaced: bytes, *, tx_hash: bytes, raw_tx: bytes) -> None:
         """A replacement of the submission `replaced`, signed and not yet broadcast: the same
@@ -1133,15 +1247,20 @@ class Store:
     @staticmethod
     def _outcomes_in(session: Session, tx_hash: bytes, outcomes: Mapping[bytes, str]) -> None:
         submission_id = session.scalar(select(Submission.id).where(Submission.tx_hash == tx_hash))
+        by_outcome: dict[str, list[bytes]] = {}
         for request_id, outcome in outcomes.items():
-            session.execute(
-                update(SubmissionVote)
-                .where(
-                    SubmissionVote.submission_id == submission_id,
-                    SubmissionVote.request_id == request_id,
+            by_outcome.setdefault(outcome, []).append(request_id)
+        for outcome, request_ids in by_outcome.items():
+            for chunk in _chunks(request_ids):
+                session.execute(
+                    update(SubmissionVote)
+                    .where(
+                        SubmissionVote.submission_id == submission_id,
+                        SubmissionVote.request_id.in_(chunk),
+                    )
+                    .values(outcome=outcome),
+                    execution_options={"synchronize_session": False},
                 )
-                .values(outcome=outcome)
-            )
 
     def mark_voted(self, request_id: bytes) -> None:
         """submitted → voted: this oracle's vote counted at a confirmed block.
@@ -1177,34 +1296,42 @@ class Store:
     def mark_finals(self, closed: Iterable[tuple[bytes, Status]], block: int) -> None:
         """`mark_final` for a batch of requests read closed at confirmed `block`, in one
         transaction."""
+        by_status: dict[Status, list[bytes]] = {}
+        for request_id, final_status in closed:
+            by_status.setdefault(final_status, []).append(request_id)
         with self._session() as session:
-            for request_id, final_status in closed:
-                session.execute(
-                    update(RequestRecord)
-                    .where(RequestRecord.request_id == request_id)
-                    .values(
-                        state=RequestState.FINAL,
-                        final_status=final_status.label,
-                        final_block=block,
+            for final_status, request_ids in by_status.items():
+                for chunk in _chunks(request_ids):
+                    session.execute(
+                        update(RequestRecord)
+                        .where(RequestRecord.request_id.in_(chunk))
+                        .values(
+                            state=RequestState.FINAL,
+                            final_status=final_status.label,
+                            final_block=block,
+                        ),
+                        execution_options={"synchronize_session": False},
                     )
-                )
 
     def mark_all_voted(self, request_ids: Iterable[bytes]) -> list[bytes]:
         """submitted → voted for a batch of requests, in one transaction; return those moved
         (a request no longer submitted is left as it is)."""
         moved: list[bytes] = []
         with self._session() as session:
-            for request_id in request_ids:
-                result = session.execute(
-                    update(RequestRecord)
-                    .where(
-                        RequestRecord.request_id == request_id,
-                        RequestRecord.state == RequestState.SUBMITTED,
+            for chunk in _chunks(list(request_ids)):
+                moved.extend(
+                    bytes(r)
+                    for r in session.scalars(
+                        update(RequestRecord)
+                        .where(
+                            RequestRecord.request_id.in_(chunk),
+                            RequestRecord.state == RequestState.SUBMITTED,
+                        )
+                        .values(state=RequestState.VOTED)
+                        .returning(RequestRecord.request_id),
+                        execution_options={"synchronize_session": False},
                     )
-                    .values(state=RequestState.VOTED)
                 )
-                if _rowcount(result) == 1:
-                    moved.append(request_id)
         return moved
 
     # --- submission transitions ----------------------------------------------------------------
@@ -1415,6 +1542,11 @@ class Store:
         if _rowcount(result) != 1:
             wanted = " or ".join(state.value for state in expected)
             raise StoreConflictError(f"request 0x{bytes(request_id).hex()} is not {wanted}")
+
+
+def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start : start + _IN_CHUNK]
 
 
 def _rowcount(result: object) -> int:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.chains import anvil_unavailable
 from tests.imports import ROOT
+from tests.postgres import unavailable_reason as postgres_unavailable
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -54,7 +55,10 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
         assert run["verdicts_per_s"] > 0
         assert 0 < run["latency_p50_s"] <= run["latency_p95_s"] <= run["latency_p99_s"]
         assert run["daemon_cpu_ms_per_verdict"] > 0
+        assert run["anvil_cpu_ms_per_verdict"] > 0
         assert run["rpc_calls_per_verdict"] > 0
+        assert 0 < run["rpc_http_requests_per_verdict"] <= run["rpc_calls_per_verdict"]
+        assert "(http requests)" not in run["rpc_calls_by_method"]
         assert "eth_sendRawTransaction" in run["rpc_calls_by_method"]
         assert run["gas_per_verdict"] > 0
     assert set(flood["goals"]) == {
@@ -65,3 +69,47 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
     }
     assert latency["goals"]["latency_p95_s"] == 3.0
     assert "daemon CPU" in done.stdout
+    assert (flood["replicas"], flood["store"]) == (1, "sqlite")
+
+
+def test_replicas_share_one_postgresql_store_and_report_their_summed_cpu(tmp_path: Path) -> None:
+    reason = anvil_unavailable() or postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "e2e.py"), "--replicas", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "needs --postgres" in refused.stderr
+    out = tmp_path / "e2e.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "e2e.py"),
+            "--requests",
+            "12",
+            "--skip-latency",
+            "--ceiling-transfers",
+            "50",
+            "--replicas",
+            "2",
+            "--postgres",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [flood] = json.loads(out.read_text())["runs"]
+    assert (flood["replicas"], flood["store"], flood["verdicts"]) == (2, "postgresql", 12)
+    assert flood["daemon_cpu_ms_per_verdict"] > 0
+    assert "2 replica(s) on postgresql" in done.stdout

@@ -5,11 +5,21 @@ import sys
 import time
 from pathlib import Path
 
+import fast_mldsa
 import pytest
 
-from oracle.crypto.backends import get_backend
+from oracle.crypto import get_algorithm
+from oracle.crypto.backends import AUTO_ORDER, fastmldsa, get_backend
+from oracle.crypto.backends.cryptography import CryptographyBackend
+from oracle.crypto.backends.fastmldsa import FastMldsaBackend
 from oracle.crypto.backends.liboqs import find_liboqs
-from oracle.errors import BackendUnavailableError, ConfigError
+from oracle.errors import (
+    BackendCapabilityError,
+    BackendUnavailableError,
+    ConfigError,
+    ContextTooLongError,
+    InvalidKeyError,
+)
 
 
 def test_auto_prefers_cryptography() -> None:
@@ -68,3 +78,67 @@ def test_liboqs_backend_reports_why_it_is_unavailable() -> None:
         pytest.skip("liboqs is installed here")
     with pytest.raises(BackendUnavailableError, match="liboqs"):
         get_backend("liboqs")
+
+
+def test_fast_mldsa_is_chosen_by_name_and_auto_stays_on_cryptography() -> None:
+    assert get_backend("fast-mldsa").name == "fast-mldsa"
+    assert AUTO_ORDER[0] == "cryptography"
+    assert get_backend("auto").name == "cryptography"
+
+
+def test_fast_mldsa_refuses_contexts_over_255_bytes_where_the_library_answers_false() -> None:
+    backend = FastMldsaBackend()
+    algorithm = get_algorithm("ML-DSA-44")
+    pair = backend.keypair_from_seed(algorithm, bytes(32))
+    signature = backend.sign(algorithm, pair.private_key, b"m", b"c" * 255)
+    assert backend.verify(algorithm, pair.public_key, b"m", signature, b"c" * 255)
+    # The library's own verify returns False here: a verdict on an input FIPS 204 forbids.
+    raw = fast_mldsa.VerificationKey.from_bytes(pair.public_key)
+    assert raw.verify(signature, b"m", b"c" * 256) is False
+    with pytest.raises(ContextTooLongError):
+        backend.verify(algorithm, pair.public_key, b"m", signature, b"c" * 256)
+    for sign in (backend.sign, backend.sign_deterministic):
+        with pytest.raises(ContextTooLongError):
+            sign(algorithm, pair.private_key, b"m", b"c" * 256)
+
+
+def test_fast_mldsa_keys_interoperate_with_cryptography_in_both_private_key_forms() -> None:
+    fast, reference = FastMldsaBackend(), get_backend("cryptography")
+    for name in ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87"):
+        algorithm = get_algorithm(name)
+        seeded = fast.keypair_from_seed(algorithm, b"\x07" * 32)
+        assert seeded.public_key == reference.keypair_from_seed(algorithm, b"\x07" * 32).public_key
+        expanded = fast.generate(algorithm)
+        assert expanded.private_key.format == "expanded"
+        for pair in (seeded, expanded):
+            signature = fast.sign(algorithm, pair.private_key, b"m", b"ctx")
+            assert reference.verify(algorithm, pair.public_key, b"m", signature, b"ctx")
+            assert not fast.verify(algorithm, pair.public_key, b"m!", signature, b"ctx")
+        with pytest.raises(InvalidKeyError):
+            fast.verify(algorithm, b"\x00" * 1312 if name != "ML-DSA-44" else b"", b"m", b"", b"")
+
+
+def test_fast_mldsa_that_fails_its_self_test_is_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastmldsa, "_SELF_TEST_SIGNATURE", "00" * 32)
+    with pytest.raises(BackendUnavailableError, match="self-test"):
+        FastMldsaBackend()
+
+
+def test_parsed_public_keys_are_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for backend in (FastMldsaBackend(), CryptographyBackend()):
+        algorithm = get_algorithm("ML-DSA-44")
+        pair = backend.keypair_from_seed(algorithm, b"\x01" * 32)
+        signature = backend.sign(algorithm, pair.private_key, b"m", b"")
+        for _ in range(3):
+            assert backend.verify(algorithm, pair.public_key, b"m", signature, b"")
+        info = backend._parsed.cache_info()
+        assert (info.misses, info.hits) == (1, 2)
+
+
+def test_hedged_only_backends_refuse_deterministic_signing() -> None:
+    backend = get_backend("cryptography")
+    algorithm = get_algorithm("ML-DSA-44")
+    pair = backend.keypair_from_seed(algorithm, bytes(32))
+    assert not backend.supports_deterministic
+    with pytest.raises(BackendCapabilityError, match="hedged only"):
+        backend.sign_deterministic(algorithm, pair.private_key, b"m", b"")

@@ -1,11 +1,12 @@
 """Every ML-DSA case of the NIST ACVP and Wycheproof vectors (tests/data/vectors), on every backend.
 
 A backend whose library is missing here (liboqs without its C library) is skipped with the
-reason; every other case runs. The pure interface is checked in full. Exact signature bytes
-cannot be compared: every backend signs hedged (fresh randomness) and none takes a caller's
-`rnd`, so signing cases check instead that the expected signature verifies under the key
-derived from the seed, and that a new signature over the same message and context verifies
-too. Pre-hash, internal and external-mu cases cannot run on a pure-only API; their valid
+reason; every other case runs. The pure interface is checked in full. Hedged signatures
+cannot be compared byte for byte (no backend takes a caller's `rnd`), so signing cases check
+that the expected signature verifies under the key derived from the seed, and that a new
+signature over the same message and context verifies too; a backend that signs
+deterministically (fast-mldsa) must also reproduce each deterministic case's signature
+exactly. Pre-hash, internal and external-mu cases cannot run on a pure-only API; their valid
 signatures must not verify as pure signatures over the same bytes (domain separation).
 
 Where a backend documents that it cannot do what a case asks, the case asserts that documented
@@ -20,7 +21,13 @@ from typing import Any
 import pytest
 
 from oracle.crypto import SigningKey, get_algorithm, verify
-from oracle.crypto.backends import BACKENDS, Backend, backend_status, get_backend
+from oracle.crypto.backends import (
+    BACKENDS,
+    Backend,
+    PrivateKeyMaterial,
+    backend_status,
+    get_backend,
+)
 from oracle.errors import (
     BackendCapabilityError,
     ContextTooLongError,
@@ -139,6 +146,10 @@ def test_siggen_case(backend: Backend, case: Case) -> None:
         key = SigningKey.generate(algorithm, backend=backend)
     expected = _hex(case["signature"])
     assert verify(algorithm, public_key, message, expected, context, backend=backend)
+    if case["deterministic"] and backend.supports_deterministic:
+        # FIPS 204's deterministic variant has one answer: compare it byte for byte.
+        material = PrivateKeyMaterial("seed", seed)
+        assert backend.sign_deterministic(algorithm, material, message, context) == expected
     fresh = key.sign(message, context)
     assert len(fresh) == algorithm.signature_size
     assert verify(algorithm, key.public_key, message, fresh, context, backend=backend)

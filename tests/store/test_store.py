@@ -992,3 +992,41 @@ def test_the_operator_lock_is_always_held_on_sqlite(tmp_path: Path) -> None:
     assert second.operator_lock(VERIFIER).acquire()
     first.close()
     second.close()
+
+
+def test_batch_reads_match_the_per_request_reads(store: Store) -> None:
+    store.ingest(keys=[], requests=[_request(n) for n in (1, 2, 3, 4)], blocks={}, next_block=12)
+    for n in (1, 2, 3):
+        store.record_verdict(_id(n), True, "cryptography")
+    first = _signed(store, [1, 2], nonce=0)
+    store.record_mined(
+        first,
+        succeeded=True,
+        block_number=13,
+        block_hash=b"\x01" * 32,
+        gas_used=1,
+        confirmed=True,
+        outcomes={_id(1): "counted", _id(2): "skipped: not_pending"},
+    )
+    store.retry(_id(2), "its vote did not count")
+    second = _signed(store, [2, 3], nonce=1)
+    store.record_outcomes(second, {_id(2): "counted"})
+    ids = [_id(n) for n in (1, 2, 3, 4, 9)]
+    found = store.requests(ids)
+    assert set(found) == {_id(n) for n in (1, 2, 3, 4)}
+    assert found == {rid: store.request(rid) for rid in found}
+    # Request 1's transaction is confirmed; 2 and 3 ride in the open second one.
+    assert store.open_submissions(ids) == {_id(2), _id(3)}
+    assert {rid for rid in ids if store.open_submission(rid) is not None} == {_id(2), _id(3)}
+    # The newest transaction that was not dropped has the last word.
+    assert store.last_outcomes(ids) == {
+        _id(1): "counted",
+        _id(2): "counted",
+        _id(3): None,
+        _id(4): None,
+        _id(9): None,
+    }
+    store.record_dropped(second)
+    assert store.last_outcomes([_id(2), _id(3)]) == {_id(2): "skipped: not_pending", _id(3): None}
+    assert store.requests([]) == {}
+    assert store.open_submissions([]) == set()

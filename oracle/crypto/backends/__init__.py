@@ -8,6 +8,7 @@ from typing import Final
 
 from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
 from oracle.crypto.backends.cryptography import CryptographyBackend
+from oracle.crypto.backends.fastmldsa import FastMldsaBackend
 from oracle.crypto.backends.liboqs import LiboqsBackend
 from oracle.crypto.backends.pqcrypto import PqcryptoBackend
 from oracle.errors import BackendUnavailableError, ConfigError
@@ -28,9 +29,11 @@ BACKENDS: Final[dict[str, type[Backend]]] = {
     "cryptography": CryptographyBackend,
     "liboqs": LiboqsBackend,
     "pqcrypto": PqcryptoBackend,
+    "fast-mldsa": FastMldsaBackend,
 }
-#: What "auto" means: the first of these that loads.
-AUTO_ORDER: Final = ("cryptography", "liboqs", "pqcrypto")
+#: What "auto" means: the first of these that loads. `cryptography` stays the default; the faster
+#: fast-mldsa is chosen by name (it is optional, and loads only after its self-test).
+AUTO_ORDER: Final = ("cryptography", "liboqs", "pqcrypto", "fast-mldsa")
 
 _lock = threading.Lock()
 #: A loaded backend, or the reason it did not load.
@@ -58,7 +61,8 @@ def _load(name: str) -> Backend | str:
 
 
 def get_backend(name: str = "auto") -> Backend:
-    """The named backend, or with "auto" the first available of cryptography, liboqs, pqcrypto.
+    """The named backend, or with "auto" the first available of `AUTO_ORDER` (cryptography
+    first).
 
     Raises:
         ConfigError: `name` is not a known backend (it is a ValueError).

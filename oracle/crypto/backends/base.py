@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from oracle.errors import BackendCapabilityError, InvalidKeyError
 
 if TYPE_CHECKING:
     from oracle.crypto.algorithms import Algorithm
 
+#: Parsed public keys a backend keeps (a daemon verifies many requests under few keys).
+PARSED_KEYS: Final = 1024
 #: How a private key is held: the 32-byte FIPS 204 seed, or the expanded skEncode form.
 PrivateKeyFormat = Literal["seed", "expanded"]
 
@@ -50,6 +52,8 @@ class Backend(ABC):
     private_key_formats: ClassVar[frozenset[PrivateKeyFormat]]
     #: Longest context string the implementation handles (FIPS 204 allows 255 bytes).
     max_context_length: int = 255
+    #: Whether `sign_deterministic` works (FIPS 204's deterministic variant, `rnd` all zeros).
+    supports_deterministic: ClassVar[bool] = False
 
     def expanded_key(self, algorithm: Algorithm, private_key: PrivateKeyMaterial) -> bytes:
         """The bytes of an expanded private key, checked for this backend and parameter set.
@@ -104,6 +108,21 @@ class Backend(ABC):
             f"the {self.name} backend cannot derive a key pair from a seed; use the "
             "cryptography backend for seed keys"
         )
+
+    def sign_deterministic(
+        self,
+        algorithm: Algorithm,
+        private_key: PrivateKeyMaterial,
+        message: bytes,
+        context: bytes,
+    ) -> bytes:
+        """The deterministic ML-DSA signature (`rnd` all zeros): for known-answer tests, never
+        for keys that sign in production (hedged signing resists fault and side-channel attacks).
+
+        Raises:
+            BackendCapabilityError: this backend signs hedged only.
+        """
+        raise BackendCapabilityError(f"the {self.name} backend signs hedged only")
 
     @abstractmethod
     def sign(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidSignature
 
-from oracle.crypto.backends.base import Backend, KeyPair, PrivateKeyFormat, PrivateKeyMaterial
+from oracle.crypto.backends.base import (
+    PARSED_KEYS,
+    Backend,
+    KeyPair,
+    PrivateKeyFormat,
+    PrivateKeyMaterial,
+)
 from oracle.errors import BackendCapabilityError, BackendUnavailableError, InvalidKeyError
 
 if TYPE_CHECKING:
@@ -71,6 +78,16 @@ class CryptographyBackend(Backend):
             BackendUnavailableError: this cryptography/OpenSSL build has no ML-DSA.
         """
         self._classes: Final = _classes()
+        # Parsing a key costs as much as a tenth of a verification; a daemon verifies many
+        # requests under few keys. Per instance, so a fresh backend starts from an empty cache.
+        self._parsed = lru_cache(maxsize=PARSED_KEYS)(self._parse)
+
+    def _parse(self, algorithm: str, public_key: bytes) -> _PublicKey:
+        _, public_class = self._classes[algorithm]
+        try:
+            return public_class.from_public_bytes(public_key)
+        except ValueError as err:
+            raise InvalidKeyError(f"malformed {algorithm} public key") from err
 
     def verify(
         self,
@@ -81,11 +98,7 @@ class CryptographyBackend(Backend):
         context: bytes,
     ) -> bool:
         """True when the signature verifies."""
-        _, public_class = self._classes[algorithm.name]
-        try:
-            key = public_class.from_public_bytes(bytes(public_key))
-        except ValueError as err:
-            raise InvalidKeyError(f"malformed {algorithm.name} public key") from err
+        key = self._parsed(algorithm.name, bytes(public_key))
         try:
             key.verify(bytes(signature), bytes(message), bytes(context))
         except InvalidSignature:

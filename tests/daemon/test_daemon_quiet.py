@@ -1,0 +1,85 @@
+"""A cycle with nothing to do does nothing: while the head block, the lead and the store's counts
+stay as the last full cycle left them (with nothing to verify or submit), the daemon reads no
+more than the head; a new block, a change in the store or the resend interval runs every check
+again."""
+
+from __future__ import annotations
+
+import pytest
+
+from oracle.chain import mine_blocks
+from oracle.daemon import OracleDaemon
+from oracle.daemon import service as daemon_service
+from oracle.domain import Status
+from tests.daemon.conftest import Scenario
+
+TIMEOUT = 120.0
+
+
+def _counting(daemon: OracleDaemon, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many cycles ran in full (each verifies), counted as they run."""
+    full = [0]
+    verify_pending = daemon.verify_pending
+
+    def counted(safe: int) -> tuple[int, int]:
+        full[0] += 1
+        return verify_pending(safe)
+
+    monkeypatch.setattr(daemon, "verify_pending", counted)
+    return full
+
+
+def test_cycles_between_blocks_are_quiet_until_the_chain_or_the_store_moves(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = scenario.open()
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
+    assert scenario.status(first) is Status.VALID
+    full = _counting(daemon, monkeypatch)
+    # Nothing moved since the settled cycle: the same head, the same counts.
+    settled = daemon.run_once()
+    assert daemon.run_once() == settled
+    assert settled.settled
+    assert full == [0]
+    # A new block runs every check again, once.
+    mine_blocks(scenario.chain, 1)
+    daemon.run_once()
+    daemon.run_once()
+    assert full == [1]
+    # A request in a new block is voted on at once.
+    second = scenario.open(valid=False)
+    daemon.run(until_settled=True, timeout=TIMEOUT)
+    assert scenario.status(second) is Status.INVALID
+    assert full[0] >= 2
+
+
+def test_a_quiet_daemon_runs_in_full_again_once_a_resend_may_be_due(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.open()
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    daemon.run(until_settled=True, timeout=TIMEOUT)
+    full = _counting(daemon, monkeypatch)
+    daemon.run_once()
+    assert full == [0]
+    monkeypatch.setattr(daemon_service, "LOST_RESEND_AFTER", 0.0)
+    daemon.run_once()
+    assert full == [1]
+
+
+def test_work_left_in_the_store_keeps_every_cycle_in_full(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        scenario.open()
+    # One request per stage and cycle: each cycle leaves work for the next one.
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings(batch_size=1))
+    full = _counting(daemon, monkeypatch)
+    for _ in range(3):
+        daemon.run_once()
+    assert full == [3]
+    daemon.run(until_settled=True, timeout=TIMEOUT)
+    assert set(scenario.expected) == {
+        r for r in scenario.expected if scenario.status(r) is Status.VALID
+    }
