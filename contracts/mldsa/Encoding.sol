@@ -221,6 +221,10 @@ library MLDSAEncoding {
                     if and(gt(index, first), iszero(gt(position, previous))) {
                         ok := 0
                     }
+                    // Slither's incorrect-shift reads a constant second operand as operands
+                    // swapped; here 1 is meant to be shifted left by `position` (Yul's shl takes
+                    // the shift first), setting bit `position` of the bitmap.
+                    // slither-disable-next-line incorrect-shift
                     bits := or(bits, shl(position, 1))
                     previous := position
                 }
