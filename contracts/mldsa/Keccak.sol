@@ -5,20 +5,22 @@ pragma solidity ^0.8.24;
 /// @notice Keccak-f[1600] and the SHAKE128 / SHAKE256 sponges (FIPS 202) with incremental absorb and
 /// squeeze, for the ML-DSA verifier (FIPS 204 hashes with SHAKE256 and expands its matrix with
 /// SHAKE128, drawing many blocks from one sponge).
-/// @dev A sponge is a pointer to 0x8e0 bytes of memory allocated by `shake128()` / `shake256()`:
+/// @dev A sponge is a pointer to 0x840 bytes of memory allocated by `shake128()` / `shake256()`:
 ///
-///     0x000  A: the 25 lanes, one 64-bit lane per 32-byte word, lane (x, y) at 32 * (x + 5y)
+///     0x000  A: the 25 lanes, one lane per 32-byte word, lane (x, y) at 32 * (x + 5y)
 ///     0x320  T: a second set of 25 lanes (rounds alternate A -> T -> A, see `permute`)
-///     0x640  D: theta's five column effects
-///     0x6e0  the 24 round constants, 8 bytes each, big-endian, packed into 6 words
-///     0x7a0  rate in bytes (168 or 136)
-///     0x7c0  position in the current block (bytes absorbed, or bytes already squeezed)
-///     0x7e0  1 once squeezing has started
-///     0x800  the current block as bytes (rate bytes and 32 bytes of slack for whole-word writes)
+///     0x640  the 24 round constants, 8 bytes each, big-endian, packed into 6 words
+///     0x700  rate in bytes (168 or 136)
+///     0x720  position in the current block (bytes absorbed, or bytes already squeezed)
+///     0x740  1 once squeezing has started
+///     0x760  the current block as bytes (rate bytes and 32 bytes of slack for whole-word writes)
 ///
-/// Why one lane per word: the EVM has no 64-bit arithmetic, and a lane alone in its word costs
-/// one `and` per rotation to drop the bits shifted past bit 63; packing four lanes per word would
-/// save memory but cost shifts and masks on every access, and memory is the cheap part here.
+/// Why each word holds its 64-bit lane four times over (x || x || x || x): the EVM has no
+/// 64-bit rotation, and rotating the 256-bit word by r (`x << r | x >> (256 - r)`) rotates every
+/// copy by r, with no mask to drop the bits shifted out (a lane alone in its word needs one `and`
+/// per rotation); xor, and, not act on every copy alike, so the form survives every step. It
+/// costs one multiplication per lane absorbed and a mask per lane squeezed, per block, against
+/// 29 masks saved per round.
 /// Why the lanes live in memory rather than on the stack: 25 lanes do not fit the 16 reachable
 /// stack slots of the legacy code generator, and an `mload` / `mstore` costs 3 gas.
 ///
@@ -43,13 +45,16 @@ library Keccak {
     uint256 internal constant SHAKE256_RATE = 136;
 
     uint256 private constant _LANES_T = 0x320;
-    uint256 private constant _D = 0x640;
-    uint256 private constant _RC = 0x6e0;
-    uint256 private constant _RATE = 0x7a0;
-    uint256 private constant _POS = 0x7c0;
-    uint256 private constant _SQUEEZING = 0x7e0;
-    uint256 private constant _BUF = 0x800;
-    uint256 private constant _SIZE = 0x8e0;
+    uint256 private constant _RC = 0x640;
+    uint256 private constant _RC_END = 0x700;
+    uint256 private constant _RATE = 0x700;
+    uint256 private constant _POS = 0x720;
+    uint256 private constant _SQUEEZING = 0x740;
+    uint256 private constant _BUF = 0x760;
+    uint256 private constant _SIZE = 0x840;
+    /// @dev A 64-bit value times this is the value four times over (the lane form, see above).
+    uint256 private constant _REPEAT = 0x0000000000000001000000000000000100000000000000010000000000000001;
+    uint256 private constant _LANE_MASK = 0xffffffffffffffff;
 
     /*//////////////////////////////////////////////////////////////
                                  SPONGES
@@ -212,220 +217,222 @@ library Keccak {
     /// @notice Keccak-f[1600] on the sponge's lanes (24 rounds).
     /// @dev Each round reads one set of lanes and writes the other (A -> T, then T -> A), so
     /// rho-pi-chi can be computed one output row at a time from five values on the stack without
-    /// an intermediate copy; 24 rounds end in A again. Theta's column effects D go to memory
-    /// (5 stores, 25 loads) because keeping them on the stack beside the five row values, the two
-    /// lane pointers and the round counter would exceed the reachable stack.
-    /// Each rotation is `(x << r) & MASK | x >> (64 - r)`: a lane is kept below 2^64 in memory,
-    /// so only the left shift needs a mask, and chi's `not` is always and-ed with a clean lane.
+    /// an intermediate copy; 24 rounds end in A again. Theta's five column effects d0..d4 stay on
+    /// the stack beside the five row values (the column parities live in an inner block that
+    /// frees their slots first), and T is addressed from A's pointer, so the round counter (a
+    /// pointer into the constants) and A's pointer are the only other slots: 12 in all, within
+    /// the 16 the legacy code generator reaches.
     /// The code of the rounds is unrolled (generated from the rotation offsets and the pi
     /// permutation of FIPS 202, 3.2.2-3.2.3): a loop over lanes would pay for index arithmetic on
     /// every access.
     function permute(uint256 sponge) internal pure {
         assembly ("memory-safe") {
             let a := sponge
-            let t := add(sponge, _LANES_T)
-            let d := add(sponge, _D)
-            let rcs := add(sponge, _RC)
-            for { let i := 0 } lt(i, 24) { i := add(i, 2) } {
+            // i walks the round constants two at a time (8 bytes each).
+            for { let i := add(a, _RC) } lt(i, add(a, _RC_END)) { i := add(i, 16) } {
                 {
-                    // theta: column parities c0..c4
-                    let c0 := xor(xor(xor(xor(mload(a), mload(add(a, 0xa0))), mload(add(a, 0x140))), mload(add(a, 0x1e0))), mload(add(a, 0x280)))
-                    let c1 := xor(xor(xor(xor(mload(add(a, 0x20)), mload(add(a, 0xc0))), mload(add(a, 0x160))), mload(add(a, 0x200))), mload(add(a, 0x2a0)))
-                    let c2 := xor(xor(xor(xor(mload(add(a, 0x40)), mload(add(a, 0xe0))), mload(add(a, 0x180))), mload(add(a, 0x220))), mload(add(a, 0x2c0)))
-                    let c3 := xor(xor(xor(xor(mload(add(a, 0x60)), mload(add(a, 0x100))), mload(add(a, 0x1a0))), mload(add(a, 0x240))), mload(add(a, 0x2e0)))
-                    let c4 := xor(xor(xor(xor(mload(add(a, 0x80)), mload(add(a, 0x120))), mload(add(a, 0x1c0))), mload(add(a, 0x260))), mload(add(a, 0x300)))
-                    // theta: d[x] = c[x-1] ^ rotl1(c[x+1]), kept in memory for the rho-pi reads
-                    mstore(d, xor(c4, or(and(shl(1, c1), 0xffffffffffffffff), shr(63, c1))))
-                    mstore(add(d, 0x20), xor(c0, or(and(shl(1, c2), 0xffffffffffffffff), shr(63, c2))))
-                    mstore(add(d, 0x40), xor(c1, or(and(shl(1, c3), 0xffffffffffffffff), shr(63, c3))))
-                    mstore(add(d, 0x60), xor(c2, or(and(shl(1, c4), 0xffffffffffffffff), shr(63, c4))))
-                    mstore(add(d, 0x80), xor(c3, or(and(shl(1, c0), 0xffffffffffffffff), shr(63, c0))))
-                    // rho-pi into output row 0, then chi along the row and iota
+                    let d0, d1, d2, d3, d4
                     {
-                        let b0 := xor(mload(a), mload(d))
-                        let b1 := xor(mload(add(a, 0xc0)), mload(add(d, 0x20)))
-                        b1 := or(and(shl(44, b1), 0xffffffffffffffff), shr(20, b1))
-                        let b2 := xor(mload(add(a, 0x180)), mload(add(d, 0x40)))
-                        b2 := or(and(shl(43, b2), 0xffffffffffffffff), shr(21, b2))
-                        let b3 := xor(mload(add(a, 0x240)), mload(add(d, 0x60)))
-                        b3 := or(and(shl(21, b3), 0xffffffffffffffff), shr(43, b3))
-                        let b4 := xor(mload(add(a, 0x300)), mload(add(d, 0x80)))
-                        b4 := or(and(shl(14, b4), 0xffffffffffffffff), shr(50, b4))
-                        mstore(t, xor(xor(b0, and(not(b1), b2)), shr(192, mload(add(rcs, shl(3, i))))))
-                        mstore(add(t, 0x20), xor(b1, and(not(b2), b3)))
-                        mstore(add(t, 0x40), xor(b2, and(not(b3), b4)))
-                        mstore(add(t, 0x60), xor(b3, and(not(b4), b0)))
-                        mstore(add(t, 0x80), xor(b4, and(not(b0), b1)))
+                        // theta: the column parities c[x] and d[x] = c[x-1] ^ rot(c[x+1], 1)
+                        let c0 := xor(xor(xor(xor(mload(a), mload(add(a, 0xa0))), mload(add(a, 0x140))), mload(add(a, 0x1e0))), mload(add(a, 0x280)))
+                        let c1 := xor(xor(xor(xor(mload(add(a, 0x20)), mload(add(a, 0xc0))), mload(add(a, 0x160))), mload(add(a, 0x200))), mload(add(a, 0x2a0)))
+                        let c2 := xor(xor(xor(xor(mload(add(a, 0x40)), mload(add(a, 0xe0))), mload(add(a, 0x180))), mload(add(a, 0x220))), mload(add(a, 0x2c0)))
+                        let c3 := xor(xor(xor(xor(mload(add(a, 0x60)), mload(add(a, 0x100))), mload(add(a, 0x1a0))), mload(add(a, 0x240))), mload(add(a, 0x2e0)))
+                        let c4 := xor(xor(xor(xor(mload(add(a, 0x80)), mload(add(a, 0x120))), mload(add(a, 0x1c0))), mload(add(a, 0x260))), mload(add(a, 0x300)))
+                        d0 := xor(c4, or(shl(1, c1), shr(255, c1)))
+                        d1 := xor(c0, or(shl(1, c2), shr(255, c2)))
+                        d2 := xor(c1, or(shl(1, c3), shr(255, c3)))
+                        d3 := xor(c2, or(shl(1, c4), shr(255, c4)))
+                        d4 := xor(c3, or(shl(1, c0), shr(255, c0)))
                     }
-                    // rho-pi into output row 1, then chi along the row
+                    // rho and pi into output row 0, then chi along the row and iota
                     {
-                        let b0 := xor(mload(add(a, 0x60)), mload(add(d, 0x60)))
-                        b0 := or(and(shl(28, b0), 0xffffffffffffffff), shr(36, b0))
-                        let b1 := xor(mload(add(a, 0x120)), mload(add(d, 0x80)))
-                        b1 := or(and(shl(20, b1), 0xffffffffffffffff), shr(44, b1))
-                        let b2 := xor(mload(add(a, 0x140)), mload(d))
-                        b2 := or(and(shl(3, b2), 0xffffffffffffffff), shr(61, b2))
-                        let b3 := xor(mload(add(a, 0x200)), mload(add(d, 0x20)))
-                        b3 := or(and(shl(45, b3), 0xffffffffffffffff), shr(19, b3))
-                        let b4 := xor(mload(add(a, 0x2c0)), mload(add(d, 0x40)))
-                        b4 := or(and(shl(61, b4), 0xffffffffffffffff), shr(3, b4))
-                        mstore(add(t, 0xa0), xor(b0, and(not(b1), b2)))
-                        mstore(add(t, 0xc0), xor(b1, and(not(b2), b3)))
-                        mstore(add(t, 0xe0), xor(b2, and(not(b3), b4)))
-                        mstore(add(t, 0x100), xor(b3, and(not(b4), b0)))
-                        mstore(add(t, 0x120), xor(b4, and(not(b0), b1)))
+                        let b0 := xor(mload(a), d0)
+                        let b1 := xor(mload(add(a, 0xc0)), d1)
+                        b1 := or(shl(44, b1), shr(212, b1))
+                        let b2 := xor(mload(add(a, 0x180)), d2)
+                        b2 := or(shl(43, b2), shr(213, b2))
+                        let b3 := xor(mload(add(a, 0x240)), d3)
+                        b3 := or(shl(21, b3), shr(235, b3))
+                        let b4 := xor(mload(add(a, 0x300)), d4)
+                        b4 := or(shl(14, b4), shr(242, b4))
+                        mstore(add(a, 0x320), xor(xor(b0, and(not(b1), b2)), mul(shr(192, mload(i)), _REPEAT)))
+                        mstore(add(a, 0x340), xor(b1, and(not(b2), b3)))
+                        mstore(add(a, 0x360), xor(b2, and(not(b3), b4)))
+                        mstore(add(a, 0x380), xor(b3, and(not(b4), b0)))
+                        mstore(add(a, 0x3a0), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 2, then chi along the row
+                    // rho and pi into output row 1, then chi along the row
                     {
-                        let b0 := xor(mload(add(a, 0x20)), mload(add(d, 0x20)))
-                        b0 := or(and(shl(1, b0), 0xffffffffffffffff), shr(63, b0))
-                        let b1 := xor(mload(add(a, 0xe0)), mload(add(d, 0x40)))
-                        b1 := or(and(shl(6, b1), 0xffffffffffffffff), shr(58, b1))
-                        let b2 := xor(mload(add(a, 0x1a0)), mload(add(d, 0x60)))
-                        b2 := or(and(shl(25, b2), 0xffffffffffffffff), shr(39, b2))
-                        let b3 := xor(mload(add(a, 0x260)), mload(add(d, 0x80)))
-                        b3 := or(and(shl(8, b3), 0xffffffffffffffff), shr(56, b3))
-                        let b4 := xor(mload(add(a, 0x280)), mload(d))
-                        b4 := or(and(shl(18, b4), 0xffffffffffffffff), shr(46, b4))
-                        mstore(add(t, 0x140), xor(b0, and(not(b1), b2)))
-                        mstore(add(t, 0x160), xor(b1, and(not(b2), b3)))
-                        mstore(add(t, 0x180), xor(b2, and(not(b3), b4)))
-                        mstore(add(t, 0x1a0), xor(b3, and(not(b4), b0)))
-                        mstore(add(t, 0x1c0), xor(b4, and(not(b0), b1)))
+                        let b0 := xor(mload(add(a, 0x60)), d3)
+                        b0 := or(shl(28, b0), shr(228, b0))
+                        let b1 := xor(mload(add(a, 0x120)), d4)
+                        b1 := or(shl(20, b1), shr(236, b1))
+                        let b2 := xor(mload(add(a, 0x140)), d0)
+                        b2 := or(shl(3, b2), shr(253, b2))
+                        let b3 := xor(mload(add(a, 0x200)), d1)
+                        b3 := or(shl(45, b3), shr(211, b3))
+                        let b4 := xor(mload(add(a, 0x2c0)), d2)
+                        b4 := or(shl(61, b4), shr(195, b4))
+                        mstore(add(a, 0x3c0), xor(b0, and(not(b1), b2)))
+                        mstore(add(a, 0x3e0), xor(b1, and(not(b2), b3)))
+                        mstore(add(a, 0x400), xor(b2, and(not(b3), b4)))
+                        mstore(add(a, 0x420), xor(b3, and(not(b4), b0)))
+                        mstore(add(a, 0x440), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 3, then chi along the row
+                    // rho and pi into output row 2, then chi along the row
                     {
-                        let b0 := xor(mload(add(a, 0x80)), mload(add(d, 0x80)))
-                        b0 := or(and(shl(27, b0), 0xffffffffffffffff), shr(37, b0))
-                        let b1 := xor(mload(add(a, 0xa0)), mload(d))
-                        b1 := or(and(shl(36, b1), 0xffffffffffffffff), shr(28, b1))
-                        let b2 := xor(mload(add(a, 0x160)), mload(add(d, 0x20)))
-                        b2 := or(and(shl(10, b2), 0xffffffffffffffff), shr(54, b2))
-                        let b3 := xor(mload(add(a, 0x220)), mload(add(d, 0x40)))
-                        b3 := or(and(shl(15, b3), 0xffffffffffffffff), shr(49, b3))
-                        let b4 := xor(mload(add(a, 0x2e0)), mload(add(d, 0x60)))
-                        b4 := or(and(shl(56, b4), 0xffffffffffffffff), shr(8, b4))
-                        mstore(add(t, 0x1e0), xor(b0, and(not(b1), b2)))
-                        mstore(add(t, 0x200), xor(b1, and(not(b2), b3)))
-                        mstore(add(t, 0x220), xor(b2, and(not(b3), b4)))
-                        mstore(add(t, 0x240), xor(b3, and(not(b4), b0)))
-                        mstore(add(t, 0x260), xor(b4, and(not(b0), b1)))
+                        let b0 := xor(mload(add(a, 0x20)), d1)
+                        b0 := or(shl(1, b0), shr(255, b0))
+                        let b1 := xor(mload(add(a, 0xe0)), d2)
+                        b1 := or(shl(6, b1), shr(250, b1))
+                        let b2 := xor(mload(add(a, 0x1a0)), d3)
+                        b2 := or(shl(25, b2), shr(231, b2))
+                        let b3 := xor(mload(add(a, 0x260)), d4)
+                        b3 := or(shl(8, b3), shr(248, b3))
+                        let b4 := xor(mload(add(a, 0x280)), d0)
+                        b4 := or(shl(18, b4), shr(238, b4))
+                        mstore(add(a, 0x460), xor(b0, and(not(b1), b2)))
+                        mstore(add(a, 0x480), xor(b1, and(not(b2), b3)))
+                        mstore(add(a, 0x4a0), xor(b2, and(not(b3), b4)))
+                        mstore(add(a, 0x4c0), xor(b3, and(not(b4), b0)))
+                        mstore(add(a, 0x4e0), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 4, then chi along the row
+                    // rho and pi into output row 3, then chi along the row
                     {
-                        let b0 := xor(mload(add(a, 0x40)), mload(add(d, 0x40)))
-                        b0 := or(and(shl(62, b0), 0xffffffffffffffff), shr(2, b0))
-                        let b1 := xor(mload(add(a, 0x100)), mload(add(d, 0x60)))
-                        b1 := or(and(shl(55, b1), 0xffffffffffffffff), shr(9, b1))
-                        let b2 := xor(mload(add(a, 0x1c0)), mload(add(d, 0x80)))
-                        b2 := or(and(shl(39, b2), 0xffffffffffffffff), shr(25, b2))
-                        let b3 := xor(mload(add(a, 0x1e0)), mload(d))
-                        b3 := or(and(shl(41, b3), 0xffffffffffffffff), shr(23, b3))
-                        let b4 := xor(mload(add(a, 0x2a0)), mload(add(d, 0x20)))
-                        b4 := or(and(shl(2, b4), 0xffffffffffffffff), shr(62, b4))
-                        mstore(add(t, 0x280), xor(b0, and(not(b1), b2)))
-                        mstore(add(t, 0x2a0), xor(b1, and(not(b2), b3)))
-                        mstore(add(t, 0x2c0), xor(b2, and(not(b3), b4)))
-                        mstore(add(t, 0x2e0), xor(b3, and(not(b4), b0)))
-                        mstore(add(t, 0x300), xor(b4, and(not(b0), b1)))
+                        let b0 := xor(mload(add(a, 0x80)), d4)
+                        b0 := or(shl(27, b0), shr(229, b0))
+                        let b1 := xor(mload(add(a, 0xa0)), d0)
+                        b1 := or(shl(36, b1), shr(220, b1))
+                        let b2 := xor(mload(add(a, 0x160)), d1)
+                        b2 := or(shl(10, b2), shr(246, b2))
+                        let b3 := xor(mload(add(a, 0x220)), d2)
+                        b3 := or(shl(15, b3), shr(241, b3))
+                        let b4 := xor(mload(add(a, 0x2e0)), d3)
+                        b4 := or(shl(56, b4), shr(200, b4))
+                        mstore(add(a, 0x500), xor(b0, and(not(b1), b2)))
+                        mstore(add(a, 0x520), xor(b1, and(not(b2), b3)))
+                        mstore(add(a, 0x540), xor(b2, and(not(b3), b4)))
+                        mstore(add(a, 0x560), xor(b3, and(not(b4), b0)))
+                        mstore(add(a, 0x580), xor(b4, and(not(b0), b1)))
+                    }
+                    // rho and pi into output row 4, then chi along the row
+                    {
+                        let b0 := xor(mload(add(a, 0x40)), d2)
+                        b0 := or(shl(62, b0), shr(194, b0))
+                        let b1 := xor(mload(add(a, 0x100)), d3)
+                        b1 := or(shl(55, b1), shr(201, b1))
+                        let b2 := xor(mload(add(a, 0x1c0)), d4)
+                        b2 := or(shl(39, b2), shr(217, b2))
+                        let b3 := xor(mload(add(a, 0x1e0)), d0)
+                        b3 := or(shl(41, b3), shr(215, b3))
+                        let b4 := xor(mload(add(a, 0x2a0)), d1)
+                        b4 := or(shl(2, b4), shr(254, b4))
+                        mstore(add(a, 0x5a0), xor(b0, and(not(b1), b2)))
+                        mstore(add(a, 0x5c0), xor(b1, and(not(b2), b3)))
+                        mstore(add(a, 0x5e0), xor(b2, and(not(b3), b4)))
+                        mstore(add(a, 0x600), xor(b3, and(not(b4), b0)))
+                        mstore(add(a, 0x620), xor(b4, and(not(b0), b1)))
                     }
                 }
                 {
-                    // theta: column parities c0..c4
-                    let c0 := xor(xor(xor(xor(mload(t), mload(add(t, 0xa0))), mload(add(t, 0x140))), mload(add(t, 0x1e0))), mload(add(t, 0x280)))
-                    let c1 := xor(xor(xor(xor(mload(add(t, 0x20)), mload(add(t, 0xc0))), mload(add(t, 0x160))), mload(add(t, 0x200))), mload(add(t, 0x2a0)))
-                    let c2 := xor(xor(xor(xor(mload(add(t, 0x40)), mload(add(t, 0xe0))), mload(add(t, 0x180))), mload(add(t, 0x220))), mload(add(t, 0x2c0)))
-                    let c3 := xor(xor(xor(xor(mload(add(t, 0x60)), mload(add(t, 0x100))), mload(add(t, 0x1a0))), mload(add(t, 0x240))), mload(add(t, 0x2e0)))
-                    let c4 := xor(xor(xor(xor(mload(add(t, 0x80)), mload(add(t, 0x120))), mload(add(t, 0x1c0))), mload(add(t, 0x260))), mload(add(t, 0x300)))
-                    // theta: d[x] = c[x-1] ^ rotl1(c[x+1]), kept in memory for the rho-pi reads
-                    mstore(d, xor(c4, or(and(shl(1, c1), 0xffffffffffffffff), shr(63, c1))))
-                    mstore(add(d, 0x20), xor(c0, or(and(shl(1, c2), 0xffffffffffffffff), shr(63, c2))))
-                    mstore(add(d, 0x40), xor(c1, or(and(shl(1, c3), 0xffffffffffffffff), shr(63, c3))))
-                    mstore(add(d, 0x60), xor(c2, or(and(shl(1, c4), 0xffffffffffffffff), shr(63, c4))))
-                    mstore(add(d, 0x80), xor(c3, or(and(shl(1, c0), 0xffffffffffffffff), shr(63, c0))))
-                    // rho-pi into output row 0, then chi along the row and iota
+                    let d0, d1, d2, d3, d4
                     {
-                        let b0 := xor(mload(t), mload(d))
-                        let b1 := xor(mload(add(t, 0xc0)), mload(add(d, 0x20)))
-                        b1 := or(and(shl(44, b1), 0xffffffffffffffff), shr(20, b1))
-                        let b2 := xor(mload(add(t, 0x180)), mload(add(d, 0x40)))
-                        b2 := or(and(shl(43, b2), 0xffffffffffffffff), shr(21, b2))
-                        let b3 := xor(mload(add(t, 0x240)), mload(add(d, 0x60)))
-                        b3 := or(and(shl(21, b3), 0xffffffffffffffff), shr(43, b3))
-                        let b4 := xor(mload(add(t, 0x300)), mload(add(d, 0x80)))
-                        b4 := or(and(shl(14, b4), 0xffffffffffffffff), shr(50, b4))
-                        mstore(a, xor(xor(b0, and(not(b1), b2)), shr(192, mload(add(rcs, shl(3, add(i, 1)))))))
+                        // theta: the column parities c[x] and d[x] = c[x-1] ^ rot(c[x+1], 1)
+                        let c0 := xor(xor(xor(xor(mload(add(a, 0x320)), mload(add(a, 0x3c0))), mload(add(a, 0x460))), mload(add(a, 0x500))), mload(add(a, 0x5a0)))
+                        let c1 := xor(xor(xor(xor(mload(add(a, 0x340)), mload(add(a, 0x3e0))), mload(add(a, 0x480))), mload(add(a, 0x520))), mload(add(a, 0x5c0)))
+                        let c2 := xor(xor(xor(xor(mload(add(a, 0x360)), mload(add(a, 0x400))), mload(add(a, 0x4a0))), mload(add(a, 0x540))), mload(add(a, 0x5e0)))
+                        let c3 := xor(xor(xor(xor(mload(add(a, 0x380)), mload(add(a, 0x420))), mload(add(a, 0x4c0))), mload(add(a, 0x560))), mload(add(a, 0x600)))
+                        let c4 := xor(xor(xor(xor(mload(add(a, 0x3a0)), mload(add(a, 0x440))), mload(add(a, 0x4e0))), mload(add(a, 0x580))), mload(add(a, 0x620)))
+                        d0 := xor(c4, or(shl(1, c1), shr(255, c1)))
+                        d1 := xor(c0, or(shl(1, c2), shr(255, c2)))
+                        d2 := xor(c1, or(shl(1, c3), shr(255, c3)))
+                        d3 := xor(c2, or(shl(1, c4), shr(255, c4)))
+                        d4 := xor(c3, or(shl(1, c0), shr(255, c0)))
+                    }
+                    // rho and pi into output row 0, then chi along the row and iota
+                    {
+                        let b0 := xor(mload(add(a, 0x320)), d0)
+                        let b1 := xor(mload(add(a, 0x3e0)), d1)
+                        b1 := or(shl(44, b1), shr(212, b1))
+                        let b2 := xor(mload(add(a, 0x4a0)), d2)
+                        b2 := or(shl(43, b2), shr(213, b2))
+                        let b3 := xor(mload(add(a, 0x560)), d3)
+                        b3 := or(shl(21, b3), shr(235, b3))
+                        let b4 := xor(mload(add(a, 0x620)), d4)
+                        b4 := or(shl(14, b4), shr(242, b4))
+                        mstore(a, xor(xor(b0, and(not(b1), b2)), mul(shr(192, mload(add(i, 8))), _REPEAT)))
                         mstore(add(a, 0x20), xor(b1, and(not(b2), b3)))
                         mstore(add(a, 0x40), xor(b2, and(not(b3), b4)))
                         mstore(add(a, 0x60), xor(b3, and(not(b4), b0)))
                         mstore(add(a, 0x80), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 1, then chi along the row
+                    // rho and pi into output row 1, then chi along the row
                     {
-                        let b0 := xor(mload(add(t, 0x60)), mload(add(d, 0x60)))
-                        b0 := or(and(shl(28, b0), 0xffffffffffffffff), shr(36, b0))
-                        let b1 := xor(mload(add(t, 0x120)), mload(add(d, 0x80)))
-                        b1 := or(and(shl(20, b1), 0xffffffffffffffff), shr(44, b1))
-                        let b2 := xor(mload(add(t, 0x140)), mload(d))
-                        b2 := or(and(shl(3, b2), 0xffffffffffffffff), shr(61, b2))
-                        let b3 := xor(mload(add(t, 0x200)), mload(add(d, 0x20)))
-                        b3 := or(and(shl(45, b3), 0xffffffffffffffff), shr(19, b3))
-                        let b4 := xor(mload(add(t, 0x2c0)), mload(add(d, 0x40)))
-                        b4 := or(and(shl(61, b4), 0xffffffffffffffff), shr(3, b4))
+                        let b0 := xor(mload(add(a, 0x380)), d3)
+                        b0 := or(shl(28, b0), shr(228, b0))
+                        let b1 := xor(mload(add(a, 0x440)), d4)
+                        b1 := or(shl(20, b1), shr(236, b1))
+                        let b2 := xor(mload(add(a, 0x460)), d0)
+                        b2 := or(shl(3, b2), shr(253, b2))
+                        let b3 := xor(mload(add(a, 0x520)), d1)
+                        b3 := or(shl(45, b3), shr(211, b3))
+                        let b4 := xor(mload(add(a, 0x5e0)), d2)
+                        b4 := or(shl(61, b4), shr(195, b4))
                         mstore(add(a, 0xa0), xor(b0, and(not(b1), b2)))
                         mstore(add(a, 0xc0), xor(b1, and(not(b2), b3)))
                         mstore(add(a, 0xe0), xor(b2, and(not(b3), b4)))
                         mstore(add(a, 0x100), xor(b3, and(not(b4), b0)))
                         mstore(add(a, 0x120), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 2, then chi along the row
+                    // rho and pi into output row 2, then chi along the row
                     {
-                        let b0 := xor(mload(add(t, 0x20)), mload(add(d, 0x20)))
-                        b0 := or(and(shl(1, b0), 0xffffffffffffffff), shr(63, b0))
-                        let b1 := xor(mload(add(t, 0xe0)), mload(add(d, 0x40)))
-                        b1 := or(and(shl(6, b1), 0xffffffffffffffff), shr(58, b1))
-                        let b2 := xor(mload(add(t, 0x1a0)), mload(add(d, 0x60)))
-                        b2 := or(and(shl(25, b2), 0xffffffffffffffff), shr(39, b2))
-                        let b3 := xor(mload(add(t, 0x260)), mload(add(d, 0x80)))
-                        b3 := or(and(shl(8, b3), 0xffffffffffffffff), shr(56, b3))
-                        let b4 := xor(mload(add(t, 0x280)), mload(d))
-                        b4 := or(and(shl(18, b4), 0xffffffffffffffff), shr(46, b4))
+                        let b0 := xor(mload(add(a, 0x340)), d1)
+                        b0 := or(shl(1, b0), shr(255, b0))
+                        let b1 := xor(mload(add(a, 0x400)), d2)
+                        b1 := or(shl(6, b1), shr(250, b1))
+                        let b2 := xor(mload(add(a, 0x4c0)), d3)
+                        b2 := or(shl(25, b2), shr(231, b2))
+                        let b3 := xor(mload(add(a, 0x580)), d4)
+                        b3 := or(shl(8, b3), shr(248, b3))
+                        let b4 := xor(mload(add(a, 0x5a0)), d0)
+                        b4 := or(shl(18, b4), shr(238, b4))
                         mstore(add(a, 0x140), xor(b0, and(not(b1), b2)))
                         mstore(add(a, 0x160), xor(b1, and(not(b2), b3)))
                         mstore(add(a, 0x180), xor(b2, and(not(b3), b4)))
                         mstore(add(a, 0x1a0), xor(b3, and(not(b4), b0)))
                         mstore(add(a, 0x1c0), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 3, then chi along the row
+                    // rho and pi into output row 3, then chi along the row
                     {
-                        let b0 := xor(mload(add(t, 0x80)), mload(add(d, 0x80)))
-                        b0 := or(and(shl(27, b0), 0xffffffffffffffff), shr(37, b0))
-                        let b1 := xor(mload(add(t, 0xa0)), mload(d))
-                        b1 := or(and(shl(36, b1), 0xffffffffffffffff), shr(28, b1))
-                        let b2 := xor(mload(add(t, 0x160)), mload(add(d, 0x20)))
-                        b2 := or(and(shl(10, b2), 0xffffffffffffffff), shr(54, b2))
-                        let b3 := xor(mload(add(t, 0x220)), mload(add(d, 0x40)))
-                        b3 := or(and(shl(15, b3), 0xffffffffffffffff), shr(49, b3))
-                        let b4 := xor(mload(add(t, 0x2e0)), mload(add(d, 0x60)))
-                        b4 := or(and(shl(56, b4), 0xffffffffffffffff), shr(8, b4))
+                        let b0 := xor(mload(add(a, 0x3a0)), d4)
+                        b0 := or(shl(27, b0), shr(229, b0))
+                        let b1 := xor(mload(add(a, 0x3c0)), d0)
+                        b1 := or(shl(36, b1), shr(220, b1))
+                        let b2 := xor(mload(add(a, 0x480)), d1)
+                        b2 := or(shl(10, b2), shr(246, b2))
+                        let b3 := xor(mload(add(a, 0x540)), d2)
+                        b3 := or(shl(15, b3), shr(241, b3))
+                        let b4 := xor(mload(add(a, 0x600)), d3)
+                        b4 := or(shl(56, b4), shr(200, b4))
                         mstore(add(a, 0x1e0), xor(b0, and(not(b1), b2)))
                         mstore(add(a, 0x200), xor(b1, and(not(b2), b3)))
                         mstore(add(a, 0x220), xor(b2, and(not(b3), b4)))
                         mstore(add(a, 0x240), xor(b3, and(not(b4), b0)))
                         mstore(add(a, 0x260), xor(b4, and(not(b0), b1)))
                     }
-                    // rho-pi into output row 4, then chi along the row
+                    // rho and pi into output row 4, then chi along the row
                     {
-                        let b0 := xor(mload(add(t, 0x40)), mload(add(d, 0x40)))
-                        b0 := or(and(shl(62, b0), 0xffffffffffffffff), shr(2, b0))
-                        let b1 := xor(mload(add(t, 0x100)), mload(add(d, 0x60)))
-                        b1 := or(and(shl(55, b1), 0xffffffffffffffff), shr(9, b1))
-                        let b2 := xor(mload(add(t, 0x1c0)), mload(add(d, 0x80)))
-                        b2 := or(and(shl(39, b2), 0xffffffffffffffff), shr(25, b2))
-                        let b3 := xor(mload(add(t, 0x1e0)), mload(d))
-                        b3 := or(and(shl(41, b3), 0xffffffffffffffff), shr(23, b3))
-                        let b4 := xor(mload(add(t, 0x2a0)), mload(add(d, 0x20)))
-                        b4 := or(and(shl(2, b4), 0xffffffffffffffff), shr(62, b4))
+                        let b0 := xor(mload(add(a, 0x360)), d2)
+                        b0 := or(shl(62, b0), shr(194, b0))
+                        let b1 := xor(mload(add(a, 0x420)), d3)
+                        b1 := or(shl(55, b1), shr(201, b1))
+                        let b2 := xor(mload(add(a, 0x4e0)), d4)
+                        b2 := or(shl(39, b2), shr(217, b2))
+                        let b3 := xor(mload(add(a, 0x500)), d0)
+                        b3 := or(shl(41, b3), shr(215, b3))
+                        let b4 := xor(mload(add(a, 0x5c0)), d1)
+                        b4 := or(shl(2, b4), shr(254, b4))
                         mstore(add(a, 0x280), xor(b0, and(not(b1), b2)))
                         mstore(add(a, 0x2a0), xor(b1, and(not(b2), b3)))
                         mstore(add(a, 0x2c0), xor(b2, and(not(b3), b4)))
@@ -448,7 +455,8 @@ library Keccak {
             // Zero the lanes: copying from past the end of calldata yields zeros, at 3 gas per
             // word instead of a store loop.
             calldatacopy(sponge, calldatasize(), _LANES_T)
-            // FIPS 202's round constants RC[0..23], four per word, read as `mload(rc + 8i) >> 192`.
+            // FIPS 202's round constants RC[0..23], four per word, read as `mload(rc + 8i) >> 192`
+            // and repeated into the lane form by `permute`.
             let rc := add(sponge, _RC)
             mstore(rc, 0x00000000000000010000000000008082800000000000808a8000000080008000)
             mstore(add(rc, 0x20), 0x000000000000808b000000008000000180000000800080818000000000008009)
@@ -462,9 +470,10 @@ library Keccak {
         }
     }
 
-    /// @dev XOR the block buffer into the first rate / 8 lanes. Lanes are little-endian (FIPS 202
-    /// reads bytes into lanes least significant first) and `mload` is big-endian, so the bytes of
-    /// every 8-byte group are reversed: four lanes per 32-byte word at once (`_reverseLanes`).
+    /// @dev XOR the block buffer into the first rate / 8 lanes (in the lane form, times _REPEAT).
+    /// Lanes are little-endian (FIPS 202 reads bytes into lanes least significant first) and
+    /// `mload` is big-endian, so the bytes of every 8-byte group are reversed: four lanes per
+    /// 32-byte word at once (`_reverseLanes`).
     function _xorBlock(uint256 sponge, uint256 rate) private pure {
         unchecked {
             uint256 buf = sponge + _BUF;
@@ -474,19 +483,19 @@ library Keccak {
                 uint256 w = _reverseLanes(_load(buf + i));
                 assembly ("memory-safe") {
                     let lane := add(sponge, shl(2, i))
-                    mstore(lane, xor(mload(lane), shr(192, w)))
+                    mstore(lane, xor(mload(lane), mul(shr(192, w), _REPEAT)))
                     lane := add(lane, 0x20)
-                    mstore(lane, xor(mload(lane), and(shr(128, w), 0xffffffffffffffff)))
+                    mstore(lane, xor(mload(lane), mul(and(shr(128, w), _LANE_MASK), _REPEAT)))
                     lane := add(lane, 0x20)
-                    mstore(lane, xor(mload(lane), and(shr(64, w), 0xffffffffffffffff)))
+                    mstore(lane, xor(mload(lane), mul(and(shr(64, w), _LANE_MASK), _REPEAT)))
                     lane := add(lane, 0x20)
-                    mstore(lane, xor(mload(lane), and(w, 0xffffffffffffffff)))
+                    mstore(lane, xor(mload(lane), mul(and(w, _LANE_MASK), _REPEAT)))
                 }
             }
             uint256 last = _reverseLanes(_load(buf + i));
             assembly ("memory-safe") {
                 let lane := add(sponge, shl(2, i))
-                mstore(lane, xor(mload(lane), shr(192, last)))
+                mstore(lane, xor(mload(lane), mul(shr(192, last), _REPEAT)))
             }
         }
     }
@@ -500,9 +509,10 @@ library Keccak {
                 uint256 w;
                 assembly ("memory-safe") {
                     let lane := add(sponge, shl(2, i))
+                    // One copy of each lane; `shl(192, ...)` drops the other three by itself.
                     w := or(
-                        or(shl(192, mload(lane)), shl(128, mload(add(lane, 0x20)))),
-                        or(shl(64, mload(add(lane, 0x40))), mload(add(lane, 0x60)))
+                        or(shl(192, mload(lane)), shl(128, and(mload(add(lane, 0x20)), _LANE_MASK))),
+                        or(shl(64, and(mload(add(lane, 0x40)), _LANE_MASK)), and(mload(add(lane, 0x60)), _LANE_MASK))
                     )
                 }
                 _store(buf + i, _reverseLanes(w));
