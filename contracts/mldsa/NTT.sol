@@ -74,68 +74,42 @@ library NTT {
         bytes memory zetas = ZETAS;
         assembly ("memory-safe") {
             let zt := add(zetas, 0x20)
-            let end := add(w, 0x2000)
-            let m := 0
-            let a := 0
-            let t := 0
-            // Layers with len >= 4: one zeta per group of 2 * len coefficients, four butterflies
-            // per iteration of the inner loop (a quarter of its overhead). The group pointer p
-            // ends the inner loop at the group's second half, so the outer step of `half` lands
-            // on the next group.
-            for { let len := 128 } gt(len, 2) { len := shr(1, len) } {
-                let half := shl(5, len)
-                for { let p := w } lt(p, end) { p := add(p, half) } {
+            // Two layers per pass (len, then len / 2, for len = 128, 32, 8, 2): each iteration
+            // loads four coefficients once, runs the four butterflies of both layers on the stack
+            // and stores them once, halving the memory traffic and the loop overhead of a layer
+            // at a time. In the group of 2 len coefficients with zeta zetas[m] at the first layer,
+            // the second layer's two groups use zetas[2m] and zetas[2m + 1] (the bit-reversed
+            // order makes the indices a binary tree), so one counter m serves both.
+            for { let hb := 0x1000 } gt(hb, 0x20) { hb := shr(2, hb) } {
+                // hb: len in bytes; qb: len / 2 in bytes.
+                let qb := shr(1, hb)
+                let m := div(0x1000, hb)
+                for { let s := w } lt(s, add(w, 0x2000)) { s := add(s, add(hb, qb)) } {
+                    let z1 := shr(224, mload(add(zt, shl(2, m))))
+                    let z2 := shr(224, mload(add(zt, shl(3, m))))
+                    let z3 := shr(224, mload(add(zt, add(shl(3, m), 4))))
                     m := add(m, 1)
-                    let z := shr(224, mload(add(zt, shl(2, m))))
-                    for { let e := add(p, half) } lt(p, e) { p := add(p, 0x80) } {
-                        let pb := add(p, half)
-                        a := mload(p)
-                        t := mulmod(z, mload(pb), Q)
-                        mstore(p, add(a, t))
-                        mstore(pb, sub(add(a, Q), t))
-                        a := mload(add(p, 0x20))
-                        t := mulmod(z, mload(add(pb, 0x20)), Q)
-                        mstore(add(p, 0x20), add(a, t))
-                        mstore(add(pb, 0x20), sub(add(a, Q), t))
-                        a := mload(add(p, 0x40))
-                        t := mulmod(z, mload(add(pb, 0x40)), Q)
-                        mstore(add(p, 0x40), add(a, t))
-                        mstore(add(pb, 0x40), sub(add(a, Q), t))
-                        a := mload(add(p, 0x60))
-                        t := mulmod(z, mload(add(pb, 0x60)), Q)
-                        mstore(add(p, 0x60), add(a, t))
-                        mstore(add(pb, 0x60), sub(add(a, Q), t))
+                    // s walks the group's first quarter; the outer step then adds len + len / 2
+                    // bytes, landing on the next group.
+                    for { let e := add(s, qb) } lt(s, e) { s := add(s, 0x20) } {
+                        let x0 := mload(s)
+                        let x1 := mload(add(s, qb))
+                        let x2 := mload(add(s, hb))
+                        let x3 := mload(add(s, add(hb, qb)))
+                        let t := mulmod(z1, x2, Q)
+                        x2 := sub(add(x0, Q), t)
+                        x0 := add(x0, t)
+                        t := mulmod(z1, x3, Q)
+                        x3 := sub(add(x1, Q), t)
+                        x1 := add(x1, t)
+                        t := mulmod(z2, x1, Q)
+                        mstore(s, add(x0, t))
+                        mstore(add(s, qb), sub(add(x0, Q), t))
+                        t := mulmod(z3, x3, Q)
+                        mstore(add(s, hb), add(x2, t))
+                        mstore(add(s, add(hb, qb)), sub(add(x2, Q), t))
                     }
                 }
-            }
-            // len = 2: groups of four coefficients with zetas[64..127], no inner loop.
-            let zp := add(zt, 0x100)
-            for { let p := w } lt(p, end) { p := add(p, 0x80) } {
-                let z := shr(224, mload(zp))
-                zp := add(zp, 4)
-                a := mload(p)
-                t := mulmod(z, mload(add(p, 0x40)), Q)
-                mstore(p, add(a, t))
-                mstore(add(p, 0x40), sub(add(a, Q), t))
-                a := mload(add(p, 0x20))
-                t := mulmod(z, mload(add(p, 0x60)), Q)
-                mstore(add(p, 0x20), add(a, t))
-                mstore(add(p, 0x60), sub(add(a, Q), t))
-            }
-            // len = 1: pairs with zetas[128..255], two pairs per iteration.
-            for { let p := w } lt(p, end) { p := add(p, 0x80) } {
-                let zz := mload(zp)
-                zp := add(zp, 8)
-                let z := shr(224, zz)
-                a := mload(p)
-                t := mulmod(z, mload(add(p, 0x20)), Q)
-                mstore(p, add(a, t))
-                mstore(add(p, 0x20), sub(add(a, Q), t))
-                z := and(shr(192, zz), 0xffffffff)
-                a := mload(add(p, 0x40))
-                t := mulmod(z, mload(add(p, 0x60)), Q)
-                mstore(add(p, 0x40), add(a, t))
-                mstore(add(p, 0x60), sub(add(a, Q), t))
             }
         }
     }
@@ -151,77 +125,58 @@ library NTT {
         bytes memory zetas = ZETAS;
         assembly ("memory-safe") {
             let zt := add(zetas, 0x20)
-            let end := add(w, 0x2000)
-            let a := 0
-            let b := 0
-            // len = 1: pairs with zetas[255] down to zetas[128], two pairs per iteration.
-            let zp := add(zt, 0x3f8)
-            for { let p := w } lt(p, end) { p := add(p, 0x80) } {
-                let zz := mload(zp)
-                zp := sub(zp, 8)
-                let z := and(shr(192, zz), 0xffffffff)
-                a := mload(p)
-                b := mload(add(p, 0x20))
-                mstore(p, add(a, b))
-                mstore(add(p, 0x20), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-                z := shr(224, zz)
-                a := mload(add(p, 0x40))
-                b := mload(add(p, 0x60))
-                mstore(add(p, 0x40), add(a, b))
-                mstore(add(p, 0x60), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-            }
-            // len = 2: groups of four coefficients with zetas[127] down to zetas[64].
-            zp := add(zt, 0x1fc)
-            for { let p := w } lt(p, end) { p := add(p, 0x80) } {
-                let z := shr(224, mload(zp))
-                zp := sub(zp, 4)
-                a := mload(p)
-                b := mload(add(p, 0x40))
-                mstore(p, add(a, b))
-                mstore(add(p, 0x40), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-                a := mload(add(p, 0x20))
-                b := mload(add(p, 0x60))
-                mstore(add(p, 0x20), add(a, b))
-                mstore(add(p, 0x60), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-            }
-            // 4 <= len <= 64: one zeta per group, four butterflies per inner iteration (the group
-            // pointer p ends the inner loop at the group's second half, see `forward`).
-            let m := 64
-            for { let len := 4 } lt(len, 128) { len := shl(1, len) } {
-                let half := shl(5, len)
-                for { let p := w } lt(p, end) { p := add(p, half) } {
-                    m := sub(m, 1)
-                    let z := shr(224, mload(add(zt, shl(2, m))))
-                    for { let e := add(p, half) } lt(p, e) { p := add(p, 0x80) } {
-                        let pb := add(p, half)
-                        a := mload(p)
-                        b := mload(pb)
-                        mstore(p, add(a, b))
-                        mstore(pb, mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-                        a := mload(add(p, 0x20))
-                        b := mload(add(pb, 0x20))
-                        mstore(add(p, 0x20), add(a, b))
-                        mstore(add(pb, 0x20), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-                        a := mload(add(p, 0x40))
-                        b := mload(add(pb, 0x40))
-                        mstore(add(p, 0x40), add(a, b))
-                        mstore(add(pb, 0x40), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
-                        a := mload(add(p, 0x60))
-                        b := mload(add(pb, 0x60))
-                        mstore(add(p, 0x60), add(a, b))
-                        mstore(add(pb, 0x60), mulmod(z, sub(add(b, _Q_SHIFTED), a), Q))
+            // Two layers per pass as in `forward` (len, then 2 len, for len = 1, 4, 16; then 64
+            // and 128 below). In a block of 4 len coefficients whose second layer uses
+            // zetas[k], the first layer's two groups use zetas[2k + 1] and zetas[2k]; k counts
+            // down from 128 / len - 1.
+            for { let qb := 0x20 } lt(qb, 0x800) { qb := shl(2, qb) } {
+                // qb: len in bytes; hb: 2 len in bytes.
+                let hb := shl(1, qb)
+                let k := sub(div(0x1000, qb), 1)
+                for { let s := w } lt(s, add(w, 0x2000)) { s := add(s, add(hb, qb)) } {
+                    let zc := shr(224, mload(add(zt, shl(2, k))))
+                    let za := shr(224, mload(add(zt, add(shl(3, k), 4))))
+                    let zb := shr(224, mload(add(zt, shl(3, k))))
+                    k := sub(k, 1)
+                    for { let e := add(s, qb) } lt(s, e) { s := add(s, 0x20) } {
+                        let x0 := mload(s)
+                        let x1 := mload(add(s, qb))
+                        let x2 := mload(add(s, hb))
+                        let x3 := mload(add(s, add(hb, qb)))
+                        let t := add(x0, x1)
+                        x1 := mulmod(za, sub(add(x1, _Q_SHIFTED), x0), Q)
+                        x0 := t
+                        t := add(x2, x3)
+                        x3 := mulmod(zb, sub(add(x3, _Q_SHIFTED), x2), Q)
+                        x2 := t
+                        mstore(s, add(x0, x2))
+                        mstore(add(s, hb), mulmod(zc, sub(add(x2, _Q_SHIFTED), x0), Q))
+                        mstore(add(s, qb), add(x1, x3))
+                        mstore(add(s, add(hb, qb)), mulmod(zc, sub(add(x3, _Q_SHIFTED), x1), Q))
                     }
                 }
             }
-            // len = 128 (zetas[1]) with the final factor 256^-1 folded in: a + b times 256^-1,
-            // and b - a times zetas[1] * 256^-1 mod q (_LAST_ZETA), which saves a separate pass
-            // over the 256 coefficients.
-            for { let p := w } lt(p, add(w, 0x1000)) { p := add(p, 0x20) } {
-                let pb := add(p, 0x1000)
-                a := mload(p)
-                b := mload(pb)
-                mstore(p, mulmod(add(a, b), N_INVERSE, Q))
-                mstore(pb, mulmod(_LAST_ZETA, sub(add(b, _Q_SHIFTED), a), Q))
+            // len = 64 (zetas[3] and zetas[2]) and len = 128 (zetas[1]) with the final factor
+            // 256^-1 folded in: the sum times 256^-1, and the difference times
+            // zetas[1] * 256^-1 mod q (_LAST_ZETA), which saves a separate pass over the 256
+            // coefficients.
+            let za := shr(224, mload(add(zt, 12)))
+            let zb := shr(224, mload(add(zt, 8)))
+            for { let s := w } lt(s, add(w, 0x800)) { s := add(s, 0x20) } {
+                let x0 := mload(s)
+                let x1 := mload(add(s, 0x800))
+                let x2 := mload(add(s, 0x1000))
+                let x3 := mload(add(s, 0x1800))
+                let t := add(x0, x1)
+                x1 := mulmod(za, sub(add(x1, _Q_SHIFTED), x0), Q)
+                x0 := t
+                t := add(x2, x3)
+                x3 := mulmod(zb, sub(add(x3, _Q_SHIFTED), x2), Q)
+                x2 := t
+                mstore(s, mulmod(add(x0, x2), N_INVERSE, Q))
+                mstore(add(s, 0x1000), mulmod(_LAST_ZETA, sub(add(x2, _Q_SHIFTED), x0), Q))
+                mstore(add(s, 0x800), mulmod(add(x1, x3), N_INVERSE, Q))
+                mstore(add(s, 0x1800), mulmod(_LAST_ZETA, sub(add(x3, _Q_SHIFTED), x1), Q))
             }
         }
     }
