@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
 /// @dev Polynomials are `uint256[256] memory` (see `NTT`). Bit-packed fields are little-endian
 /// (FIPS 204's BitsToBytes puts bit i in byte i / 8 at position i mod 8), and `mload` is
 /// big-endian, so a group of eight coefficients of b bits (b bytes) is read with one `mload` and
-/// one byte reversal of the word (`_reverseBytes`), after which coefficient k is
+/// one byte reversal of the word (`reverseBytes`), after which coefficient k is
 /// `(w >> (k * b)) & (2^b - 1)`: 5 shift-and-mask steps for 8 coefficients instead of b byte
 /// extractions per coefficient.
 library MLDSAEncoding {
@@ -104,7 +104,7 @@ library MLDSAEncoding {
                     )
                 }
                 // The 6 little-endian bytes of v become the word's first 6 bytes.
-                v = _reverseBytes(v);
+                v = reverseBytes(v);
                 assembly ("memory-safe") {
                     mstore(dst, v)
                 }
@@ -134,7 +134,7 @@ library MLDSAEncoding {
             assembly ("memory-safe") {
                 w := mload(src)
             }
-            w = _reverseBytes(w);
+            w = reverseBytes(w);
             assembly ("memory-safe") {
                 let p := add(poly, shl(5, g))
                 mstore(p, and(w, 0x3ff))
@@ -164,7 +164,7 @@ library MLDSAEncoding {
             assembly ("memory-safe") {
                 w := mload(src)
             }
-            w = _reverseBytes(w);
+            w = reverseBytes(w);
             assembly ("memory-safe") {
                 let p := add(poly, shl(5, g))
                 let v := and(w, 0x3ffff)
@@ -246,9 +246,9 @@ library MLDSAEncoding {
         }
     }
 
-    /// @dev Reverse the 32 bytes of `w` (five swap steps), turning a big-endian `mload` into the
-    /// little-endian integer FIPS 204's bit packing means.
-    function _reverseBytes(uint256 w) private pure returns (uint256) {
+    /// @notice Reverse the 32 bytes of `w` (five swap steps), turning a big-endian `mload` into
+    /// the little-endian integer FIPS 204's bit packing and byte streams mean.
+    function reverseBytes(uint256 w) internal pure returns (uint256) {
         w =
             ((w >> 8) & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) |
             ((w & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) << 8);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {MLDSAEncoding} from "./Encoding.sol";
 import {Keccak} from "./Keccak.sol";
 
 /// @title MLDSASampling
 /// @notice SampleInBall for ML-DSA-44 (FIPS 204, Algorithm 29): the challenge polynomial c with
-/// tau = 39 coefficients of +-1, from c~.
+/// tau = 39 coefficients of +-1, from c~; RejNTTPoly (Algorithm 30), one entry of ExpandA's
+/// matrix (Algorithm 32).
 library MLDSASampling {
     /// @dev ML-DSA-44's tau: the number of non-zero coefficients of c.
     uint256 internal constant TAU = 39;
@@ -37,8 +39,8 @@ library MLDSASampling {
             signs := mload(buf)
         }
         // The first 8 bytes, read little-endian, are the 64 sign bits: sign bit t is bit
-        // (t mod 8) of byte t / 8, so reversing the byte order within those 8 bytes makes it bit t.
-        signs = _reverse64(signs >> 192);
+        // (t mod 8) of byte t / 8, so reversing the word's byte order makes it bit t.
+        signs = MLDSAEncoding.reverseBytes(signs) & 0xffffffffffffffff;
         uint256 pos = 8;
         for (uint256 i = 256 - TAU; i < 256; ++i) {
             uint256 j;
@@ -64,10 +66,43 @@ library MLDSASampling {
         }
     }
 
-    /// @dev Reverse the 8 bytes of a 64-bit value.
-    function _reverse64(uint256 w) private pure returns (uint256) {
-        w = ((w >> 8) & 0x00ff00ff00ff00ff) | ((w & 0x00ff00ff00ff00ff) << 8);
-        w = ((w >> 16) & 0x0000ffff0000ffff) | ((w & 0x0000ffff0000ffff) << 16);
-        return ((w >> 32) & 0x00000000ffffffff) | ((w & 0x00000000ffffffff) << 32);
+    /// @notice a = RejNTTPoly(rho || column || row): ExpandA's entry A[row][column], already in
+    /// the NTT domain, coefficients reduced.
+    /// @dev SHAKE128's output is squeezed a block (168 bytes, 56 candidates of 3 bytes) at a time;
+    /// 256 coefficients need 5 blocks unless more than 24 of 280 candidates are rejected
+    /// (probability 2^-13 each), so the loop over blocks runs 5 times in all but rare cases, and
+    /// is bounded by the gas otherwise. A block is read 24 bytes (8 candidates) per `mload`, the
+    /// word's bytes reversed once so that candidate k is bits [24k, 24k + 23) of it.
+    function rejNTTPoly(bytes32 rho, uint256 row, uint256 column, uint256[256] memory a) internal pure {
+        uint256 sponge = Keccak.shake128();
+        bytes memory seed = abi.encodePacked(rho, uint8(column), uint8(row));
+        Keccak.absorb(sponge, seed);
+        bytes memory block_ = new bytes(Keccak.SHAKE128_RATE);
+        uint256 buf;
+        assembly ("memory-safe") {
+            buf := add(block_, 0x20)
+        }
+        uint256 count = 0;
+        while (count < 256) {
+            Keccak.squeezeMemory(sponge, buf, Keccak.SHAKE128_RATE);
+            for (uint256 offset = 0; offset < Keccak.SHAKE128_RATE && count < 256; offset += 24) {
+                uint256 w;
+                assembly ("memory-safe") {
+                    w := mload(add(buf, offset))
+                }
+                w = MLDSAEncoding.reverseBytes(w);
+                assembly ("memory-safe") {
+                    // The 24 bytes read are the word's low 192 bits after the reversal.
+                    for { let k := 0 } and(lt(k, 8), lt(count, 256)) { k := add(k, 1) } {
+                        // Algorithm 14 (CoeffFromThreeBytes) clears the top bit of the third byte.
+                        let candidate := and(shr(mul(24, k), w), 0x7fffff)
+                        if lt(candidate, 8380417) {
+                            mstore(add(a, shl(5, count)), candidate)
+                            count := add(count, 1)
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {MLDSAEncoding} from "../mldsa/Encoding.sol";
+import {MLDSARounding} from "../mldsa/Rounding.sol";
 import {MLDSASampling} from "../mldsa/Sampling.sol";
 
 /// @title MLDSAHarness
@@ -40,6 +41,32 @@ contract MLDSAHarness {
     /// @notice SampleInBall(cTilde) reading SHAKE256's output `chunk` bytes at a time.
     function sampleInBallChunked(bytes32 cTilde, uint256 chunk) external pure returns (uint256[256] memory c) {
         MLDSASampling.sampleInBall(cTilde, c, chunk);
+    }
+
+    /// @notice UseHint on every coefficient of `r` with the hint bitmap `hints`.
+    function useHint(uint256[256] memory r, uint256 hints) external pure returns (uint256[256] memory) {
+        MLDSARounding.useHint(r, hints);
+        return r;
+    }
+
+    /// @notice ExpandA's entry A[row][column] (RejNTTPoly).
+    function rejNTTPoly(bytes32 rho, uint256 row, uint256 column) external pure returns (uint256[256] memory a) {
+        MLDSASampling.rejNTTPoly(rho, row, column, a);
+    }
+
+    /// @notice Gas of UseHint on `r` and of one ExpandA entry.
+    function samplingGas(uint256[256] memory r, uint256 hints, bytes32 rho)
+        external
+        view
+        returns (uint256 hintGas, uint256 entryGas)
+    {
+        uint256[256] memory a;
+        hintGas = gasleft();
+        MLDSARounding.useHint(r, hints);
+        hintGas -= gasleft();
+        entryGas = gasleft();
+        MLDSASampling.rejNTTPoly(rho, 3, 2, a);
+        entryGas -= gasleft();
     }
 
     /// @notice Gas of decoding `pk` and `sig`, of w1Encode and of SampleInBall on its c~.
