@@ -15,6 +15,8 @@ from web3.exceptions import ContractLogicError
 
 from tests.contracts.mldsa_harness import CALL_GAS, harness_on
 
+pytestmark = pytest.mark.integration
+
 RATES = {"SHAKE128": 168, "SHAKE256": 136}
 #: Measured when written: 60,049 gas (solc 0.8.37, optimizer 200 runs). The budget is ~5% above it,
 #: so that a change making the permutation dearer is a decision.
@@ -31,8 +33,6 @@ def keccak() -> Iterator[Any]:
     with harness_on("anvil", "KeccakHarness") as contract:
         yield contract
 
-
-pytestmark = pytest.mark.integration
 
 _SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -99,9 +99,8 @@ def test_one_permutation_stays_within_its_gas_budget(keccak: Any) -> None:
     assert 10_000 < used <= PERMUTATION_BUDGET
 
 
-@pytest.mark.parametrize("where", ["embedded"])
-def test_the_embedded_chain_hashes_as_hashlib_too(where: str) -> None:
-    with harness_on(where, "KeccakHarness") as contract:
+def test_the_embedded_chain_hashes_as_hashlib_too() -> None:
+    with harness_on("embedded", "KeccakHarness") as contract:
         for rate in RATES.values():
             data = bytes(range(256)) * 2
             got = bytes(contract.functions.shake(rate, data, 2 * rate + 3).call({"gas": CALL_GAS}))
