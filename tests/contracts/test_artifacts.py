@@ -95,6 +95,9 @@ def test_artifacts_pin_the_compiler_and_the_shanghai_target() -> None:
 #: Test consumers under contracts/test/: compile.js emits every concrete contract it finds.
 TEST_CONTRACTS = [
     "GasBurningConsumer",
+    "KeccakHarness",
+    "MLDSAHarness",
+    "NTTHarness",
     "RecordingConsumer",
     "ReentrantConsumer",
     "RejectingReceiver",
