@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from eth_abi.abi import decode
 from eth_hash.auto import keccak
-from web3.exceptions import Web3RPCError
 
 from oracle.chain import (
     KeyRegistered,
@@ -343,7 +342,7 @@ def test_server_answers_internal_error_the_given_number_of_times(lying: Lying) -
     lying.proxy.fail("eth_blockNumber", times=2, kind="server")
 
     for _ in range(2):
-        with pytest.raises(Web3RPCError, match="internal error"):
+        with pytest.raises(NodeRequestError, match="internal error"):
             reader.chain.block_number()
     assert reader.chain.block_number() == lying.head()
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -141,7 +143,18 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Write-ahead log: a commit appends to one file and syncs it once, where the rollback
     # journal synced three times (journal, database, directory); `synchronous` stays FULL,
     # so a committed transaction (a vote recorded before its broadcast) survives a power cut.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # The mode is kept in the file: only its first opener switches it, which needs the file to
+    # itself, and SQLite answers "locked" at once (no busy wait) while another connection is in.
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
