@@ -58,9 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from eth_account import Account  # noqa: E402
 
-from benchmarks.e2e import CountingProxy  # noqa: E402
+from benchmarks.e2e import CountingProxy, signed_requests  # noqa: E402
 from oracle.chain import (  # noqa: E402
     Chain,
     Status,
@@ -72,7 +71,6 @@ from oracle.chain import (  # noqa: E402
     deploy_verifier,
 )
 from oracle.chain.devnode import LocalNode, anvil_binary, start_anvil, stop_process_group  # noqa: E402
-from oracle.chain.encoding import request_id  # noqa: E402
 from oracle.crypto import SigningKey  # noqa: E402
 from oracle.devdb import run_postgres  # noqa: E402
 from oracle.store import Store  # noqa: E402
@@ -104,39 +102,9 @@ def generate(spec_file: str) -> None:
     verdict); then send again, like a dApp, any transaction left without a receipt."""
     from web3 import Web3
 
-    from oracle.chain import connect
-
     spec = json.loads(Path(spec_file).read_text())
     w3 = Web3(Web3.HTTPProvider(spec["rpc_url"], request_kwargs={"timeout": 30}))
-    account = Account.from_key(spec["requester_key"])
-    signer = SigningKey.from_pem(Path(spec["signing_key_file"]).read_bytes())
-    verifier = Verifier(connect(spec["rpc_url"]), spec["verifier"])
-    gas_price = int(w3.eth.gas_price * 2)
-    raws: list[bytes] = []
-    for nonce in range(spec["count"]):
-        message = nonce.to_bytes(32, "big")
-        signature = signer.sign(message, CONTEXT)
-        if nonce % 5 == 4:
-            message = message[:-1] + b"\xff"  # every fifth request must come out invalid
-        data = verifier.encode(
-            "requestVerification",
-            bytes.fromhex(spec["key_id"][2:]),
-            message,
-            CONTEXT,
-            signature,
-            0,
-            0,
-        )
-        tx = {
-            "to": spec["verifier"],
-            "data": data,
-            "gas": REQUEST_GAS,
-            "gasPrice": gas_price,
-            "nonce": nonce,
-            "chainId": spec["chain_id"],
-            "value": 0,
-        }
-        raws.append(bytes(account.sign_transaction(tx).raw_transaction))
+    raws, ids = signed_requests(spec, w3)
     rate = spec["count"] / spec["duration"]
     started = time.time()
     with Path(spec["out"]).open("w") as out:
@@ -146,8 +114,7 @@ def generate(spec_file: str) -> None:
                 time.sleep(pause)
             sent = time.time()
             w3.eth.send_raw_transaction(raw)
-            rid = request_id(spec["chain_id"], spec["verifier"], account.address, nonce)
-            row = {"id": "0x" + rid.hex(), "sent": sent, "valid": nonce % 5 != 4}
+            row = {"id": "0x" + ids[nonce].hex(), "sent": sent, "valid": nonce % 5 != 4}
             out.write(json.dumps(row) + "\n")
             out.flush()
     missing = {Web3.keccak(raw): raw for raw in raws}

@@ -165,21 +165,17 @@ class CountingProxy:
 # --- the load generator (its own process) --------------------------------------------------------
 
 
-def generate(args: argparse.Namespace) -> None:
-    """Open `args.count` requests from `args.key_file`'s account and write, one JSON line each,
-    the request id and the moment its transaction was handed to the node."""
-    from web3 import Web3
-
-    spec = json.loads(Path(args.spec).read_text())
-    w3 = Web3(Web3.HTTPProvider(spec["rpc_url"], request_kwargs={"timeout": 30}))
-    account = Account.from_key(spec["requester_key"])
-    signer = SigningKey.from_pem(Path(spec["signing_key_file"]).read_bytes())
+def signed_requests(spec: dict[str, Any], w3: Any) -> tuple[list[bytes], list[bytes]]:
+    """`spec["count"]` pre-signed `requestVerification` transactions from the spec's requester
+    (nonces from 0; every fifth one must come out invalid) and their request ids."""
     from oracle.chain import Verifier, connect
 
+    account = Account.from_key(spec["requester_key"])
+    signer = SigningKey.from_pem(Path(spec["signing_key_file"]).read_bytes())
     verifier = Verifier(connect(spec["rpc_url"]), spec["verifier"])
     gas_price = int(w3.eth.gas_price * 2)
-    raws = []
-    ids = []
+    raws: list[bytes] = []
+    ids: list[bytes] = []
     for nonce in range(spec["count"]):
         message = nonce.to_bytes(32, "big")
         signature = signer.sign(message, CONTEXT)
@@ -205,6 +201,17 @@ def generate(args: argparse.Namespace) -> None:
         }
         raws.append(bytes(account.sign_transaction(tx).raw_transaction))
         ids.append(request_id(spec["chain_id"], spec["verifier"], account.address, nonce))
+    return raws, ids
+
+
+def generate(args: argparse.Namespace) -> None:
+    """Open `args.count` requests from `args.key_file`'s account and write, one JSON line each,
+    the request id and the moment its transaction was handed to the node."""
+    from web3 import Web3
+
+    spec = json.loads(Path(args.spec).read_text())
+    w3 = Web3(Web3.HTTPProvider(spec["rpc_url"], request_kwargs={"timeout": 30}))
+    raws, ids = signed_requests(spec, w3)
     rate = float(spec["rate"])
     started = time.time()
     with Path(spec["out"]).open("w") as out:
