@@ -154,3 +154,20 @@ def test_rotate_refuses_bad_input_in_one_line(keys_dir: Path) -> None:
         done = runner.invoke(main, args, env={"PQORACLE_API_SIGNING_KEYS_DIR": None})
         assert done.exit_code == 2, (args, done.output)
         assert reason in done.output, (args, done.output)
+
+
+def test_an_envelope_to_a_key_past_its_grace_is_400_key_retired(
+    keys_dir: Path, settings: Settings, store: Store, issuer: LocalIssuer
+) -> None:
+    old = Keyring(keys_dir).kem("inbox")
+    sealed = seal(b"too late", [old.public_key])
+    rotate(keys_dir, "inbox", grace=timedelta(0), now=datetime.now(UTC) - timedelta(hours=1))
+    configured = settings.model_copy(update={"api_signing_keys_dir": keys_dir})
+    with TestClient(create_app(configured, store=store)) as client:
+        answer = client.post(
+            "/v1/envelope/decrypt",
+            json={"envelope": json.loads(sealed.to_json()), "key": "inbox"},
+            headers=bearer(issue(issuer, "envelope")),
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "key_retired"
