@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {MLDSA44} from "../mldsa/MLDSA44.sol";
 import {MLDSAEncoding} from "../mldsa/Encoding.sol";
+import {Keccak} from "../mldsa/Keccak.sol";
 import {MLDSARounding} from "../mldsa/Rounding.sol";
 import {MLDSASampling} from "../mldsa/Sampling.sol";
 
 /// @title MLDSAHarness
-/// @notice Test helper: exposes the ML-DSA-44 decoding, w1 encoding and SampleInBall, and
-/// measures their gas.
+/// @notice Test helper: exposes the ML-DSA-44 decoding, w1 encoding, SampleInBall and FIPS 204's
+/// internal and external-mu verification, and measures their gas.
 contract MLDSAHarness {
     /// @notice pkDecode: whether the key decodes, rho and t1.
     function decodePublicKey(bytes memory pk) external pure returns (bool ok, bytes32 rho, uint256[256][4] memory t1) {
@@ -93,5 +95,32 @@ contract MLDSAHarness {
         challengeGas = gasleft();
         MLDSASampling.sampleInBall(cTilde, c);
         challengeGas -= gasleft();
+    }
+
+    /// @notice ML-DSA.Verify_internal(pk, M', signature): mu = H(tr || M', 64) from the caller's M'
+    /// (FIPS 204's internal interface, and HashML-DSA once the caller has built its M').
+    function verifyInternal(bytes memory pk, bytes memory sig, bytes memory messagePrime) external pure returns (bool) {
+        (bool ok, bytes memory expanded) = MLDSA44.expand(pk);
+        if (!ok) return false;
+        uint256 form;
+        assembly ("memory-safe") {
+            form := add(expanded, 0x20)
+        }
+        bytes memory tr = new bytes(64);
+        for (uint256 i = 0; i < 64; ++i) {
+            tr[i] = expanded[i];
+        }
+        return MLDSA44.verifyMu(form, sig, Keccak.shake256(bytes.concat(tr, messagePrime), 64));
+    }
+
+    /// @notice Verification from a caller's 64-byte mu (FIPS 204's external-mu interface).
+    function verifyExternalMu(bytes memory pk, bytes memory sig, bytes memory mu) external pure returns (bool) {
+        (bool ok, bytes memory expanded) = MLDSA44.expand(pk);
+        if (!ok || mu.length != 64) return false;
+        uint256 form;
+        assembly ("memory-safe") {
+            form := add(expanded, 0x20)
+        }
+        return MLDSA44.verifyMu(form, sig, mu);
     }
 }
