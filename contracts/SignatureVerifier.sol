@@ -187,8 +187,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// verdict awaiting settlement.
     mapping(bytes32 requestId => uint256) private _posts;
 
-    /// @dev On-chain verifier and its gas limit by algorithm (layout above).
-    mapping(uint8 algorithm => uint256) private _onchainVerifiers;
+    /// @dev On-chain verifiers and their gas limits (layout above), by `algorithm << 1 | withContext`:
+    /// the EIP-8355 form (empty contexts) and the `IMLDSAVerifier` form (contexts) of each set.
+    mapping(uint256 form => uint256) private _onchainVerifiers;
 
     /// @dev Seconds between an announced oracle set change and its effect.
     uint48 private immutable _oracleSetDelay;
@@ -395,7 +396,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ISignatureVerifier
-    function setOnchainVerifier(uint8 algorithm, address verifier, uint32 gasLimit)
+    function setOnchainVerifier(uint8 algorithm, bool withContext, address verifier, uint32 gasLimit)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
@@ -403,8 +404,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         if (verifier != address(0) && (gasLimit == 0 || gasLimit > MAX_ONCHAIN_VERIFY_GAS)) {
             revert VerifierInvalidOnchainVerifier(algorithm, verifier, gasLimit);
         }
-        _onchainVerifiers[algorithm] = uint256(uint160(verifier)) | (uint256(gasLimit) << _VERIFIER_GAS_SHIFT);
-        emit OnchainVerifierSet(algorithm, verifier, gasLimit);
+        _onchainVerifiers[_form(algorithm, withContext)] =
+            uint256(uint160(verifier)) | (uint256(gasLimit) << _VERIFIER_GAS_SHIFT);
+        emit OnchainVerifierSet(algorithm, withContext, verifier, gasLimit);
     }
 
     /// @inheritdoc ISignatureVerifier
@@ -416,7 +418,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         bytes calldata signature
     ) external view returns (bool) {
         uint8 algorithm = _checkedRequest(keyId, publicKey, message.length, context.length, signature.length);
-        return _verifyOnchain(algorithm, _verifierInput(publicKey, signature, message, context));
+        return _verifyOnchain(algorithm, context.length != 0, _verifierInput(publicKey, signature, message, context));
     }
 
     /// @inheritdoc ISignatureVerifier
@@ -434,7 +436,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         // The input first: fewer values on the stack then (the legacy pipeline's 16-slot reach).
         bytes memory input = _verifierInput(publicKey, signature, message, context);
         uint8 algorithm = _checkedRequest(keyId, publicKey, message.length, context.length, signature.length);
-        valid = _verifyOnchain(algorithm, input);
+        valid = _verifyOnchain(algorithm, context.length != 0, input);
         requestId = _openSettled(keyId, algorithm, _writePayload(message, context, signature), callbackGasLimit, valid);
     }
 
@@ -671,8 +673,12 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /// @inheritdoc ISignatureVerifier
-    function onchainVerifierOf(uint8 algorithm) external view returns (address verifier, uint32 gasLimit) {
-        uint256 word = _onchainVerifiers[algorithm];
+    function onchainVerifierOf(uint8 algorithm, bool withContext)
+        external
+        view
+        returns (address verifier, uint32 gasLimit)
+    {
+        uint256 word = _onchainVerifiers[_form(algorithm, withContext)];
         return (address(uint160(word)), uint32(word >> _VERIFIER_GAS_SHIFT));
     }
 
@@ -1242,9 +1248,16 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         );
     }
 
+    /// @dev Key of `_onchainVerifiers` for `algorithm`'s verifier of one form.
+    function _form(uint8 algorithm, bool withContext) private pure returns (uint256) {
+        return (uint256(algorithm) << 1) | (withContext ? 1 : 0);
+    }
+
     /// @dev The call data of an on-chain verification: EIP-8355's `publicKey ‖ signature ‖
-    /// message` for the empty context (what a precompile understands), `verifyWithContext`
-    /// otherwise (EIP-8355 has no context).
+    /// message` for the empty context (what a precompile understands), `IMLDSAVerifier.verify`
+    /// otherwise (EIP-8355 has no context). They go to two different addresses: an EIP-8355
+    /// verifier given the ABI encoding would read it as a key, a signature and a message and answer
+    /// a well-formed 0, a false "invalid".
     function _verifierInput(
         bytes calldata publicKey,
         bytes calldata signature,
@@ -1252,10 +1265,11 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         bytes calldata context
     ) private pure returns (bytes memory) {
         if (context.length == 0) return abi.encodePacked(publicKey, signature, message);
-        return abi.encodeCall(IMLDSAVerifier.verifyWithContext, (publicKey, signature, message, context));
+        return abi.encodeCall(IMLDSAVerifier.verify, (publicKey, signature, message, context));
     }
 
-    /// @dev Runs the on-chain verifier of `algorithm` on `input` and returns its verdict.
+    /// @dev Runs `algorithm`'s on-chain verifier of the form `withContext` names on `input` and
+    /// returns its verdict.
     ///
     /// Gas: the verifier gets exactly its configured limit, never "whatever is left". Bounded, a
     /// verifier that loops or burns gas cannot take a whole transaction, and the cost of a
@@ -1268,11 +1282,11 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// Anything but one 32-byte word holding 0 or 1 is "unavailable" and reverts, never a verdict:
     /// an address without code (no precompile on this chain) answers a STATICCALL with success and
     /// no data, and a failed call or a foreign answer says nothing about the signature.
-    function _verifyOnchain(uint8 algorithm, bytes memory input) private view returns (bool) {
-        uint256 word = _onchainVerifiers[algorithm];
+    function _verifyOnchain(uint8 algorithm, bool withContext, bytes memory input) private view returns (bool) {
+        uint256 word = _onchainVerifiers[_form(algorithm, withContext)];
         address verifier = address(uint160(word));
         uint256 gasLimit = word >> _VERIFIER_GAS_SHIFT;
-        if (verifier == address(0)) revert VerifierOnchainUnavailable(algorithm);
+        if (verifier == address(0)) revert VerifierOnchainUnavailable(algorithm, withContext);
         bool answered;
         uint256 answer;
         uint256 available;
@@ -1293,7 +1307,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
             available := g
         }
         if (available != 0) revert VerifierInsufficientGasForOnchainVerify(available, uint32(gasLimit));
-        if (!answered) revert VerifierOnchainUnavailable(algorithm);
+        if (!answered) revert VerifierOnchainUnavailable(algorithm, withContext);
         return answer == 1;
     }
 
@@ -1314,7 +1328,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
             revert VerifierEvidenceMismatch(requestId);
         }
         return _verifyOnchain(
-            algorithm, _verifierInput(evidence.publicKey, evidence.signature, evidence.message, evidence.context)
+            algorithm,
+            evidence.context.length != 0,
+            _verifierInput(evidence.publicKey, evidence.signature, evidence.message, evidence.context)
         );
     }
 

@@ -224,9 +224,10 @@ interface ISignatureVerifier {
     /// @dev Sending `amount` wei to `to` failed.
     error VerifierTransferFailed(address to, uint256 amount);
 
-    /// @dev No on-chain verifier answered for `algorithm`: none is set, the address has no code,
-    /// the call failed, or the answer was not one 32-byte word holding 0 or 1. Never a verdict.
-    error VerifierOnchainUnavailable(uint8 algorithm);
+    /// @dev No on-chain verifier answered for `algorithm` (of the form for contexts when
+    /// `withContext`): none is set, the address has no code, the call failed, or the answer was not
+    /// one 32-byte word holding 0 or 1. Never a verdict.
+    error VerifierOnchainUnavailable(uint8 algorithm, bool withContext);
 
     /// @dev The caller left too little gas to give the on-chain verifier exactly its limit.
     error VerifierInsufficientGasForOnchainVerify(uint256 available, uint32 gasLimit);
@@ -328,9 +329,10 @@ interface ISignatureVerifier {
         uint96 minFee, uint32 defaultTimeout, uint32 minTimeout, uint32 maxTimeout, uint32 maxCallbackGasLimit
     );
 
-    /// @dev Emitted when the admin sets the on-chain verifier of `algorithm` (zero: none) and the
-    /// exact gas it is called with.
-    event OnchainVerifierSet(uint8 indexed algorithm, address verifier, uint32 gasLimit);
+    /// @dev Emitted when the admin sets `algorithm`'s on-chain verifier for empty contexts
+    /// (EIP-8355) or, `withContext`, for contexts (`IMLDSAVerifier`) (zero: none) and the exact gas
+    /// it is called with.
+    event OnchainVerifierSet(uint8 indexed algorithm, bool withContext, address verifier, uint32 gasLimit);
 
     /// @dev Emitted when the admin sets the mode, the bond per post and the challenge window.
     event OptimisticConfigSet(bool enabled, uint96 bond, uint32 challengeWindow);
@@ -503,10 +505,15 @@ interface ISignatureVerifier {
                          ON-CHAIN VERIFICATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the on-chain verifier of parameter set `algorithm`: an address answering the
-    /// EIP-8355 convention (`IMLDSAVerifier`), such as a precompile (0x12 for ML-DSA-44 in the
-    /// draft) or a deployed Solidity verifier, called with exactly `gasLimit` gas; the zero address
-    /// removes it. It answers `verifyNow`, `requestVerificationNow` and challenges.
+    /// @notice Sets one of parameter set `algorithm`'s two on-chain verifiers, called with exactly
+    /// `gasLimit` gas; the zero address removes it. Requests with the empty context go to the one
+    /// answering the EIP-8355 convention (`withContext` false): a precompile (0x12 for ML-DSA-44 in
+    /// the draft) or a Solidity contract answering the same in its fallback. Requests with a context
+    /// go to an `IMLDSAVerifier` (`withContext` true), which EIP-8355 has no form for. Never one
+    /// address for both: an EIP-8355 verifier reads any input as `pk ‖ sig ‖ msg` and would answer
+    /// an ABI-encoded call with a well-formed, false "invalid". They answer `verifyNow`,
+    /// `requestVerificationNow` and challenges; without the one a request needs, those revert
+    /// (`VerifierOnchainUnavailable`).
     /// @dev `gasLimit` is what a challenge costs at most for the verification itself, so it enters
     /// the bond formula (see `setOptimisticConfig`). It is capped so that a challenge (the verifier,
     /// the 1/64 EIP-150 keeps back, calldata, bookkeeping and the callback) fits under EIP-7825's
@@ -519,7 +526,7 @@ interface ISignatureVerifier {
     ///   (`VerifierInvalidOnchainVerifier`).
     ///
     /// Emits an {OnchainVerifierSet} event.
-    function setOnchainVerifier(uint8 algorithm, address verifier, uint32 gasLimit) external;
+    function setOnchainVerifier(uint8 algorithm, bool withContext, address verifier, uint32 gasLimit) external;
 
     /// @notice Verifies `signature` over `message` and `context` under registered key `keyId` with
     /// the on-chain verifier, in this call, with no oracle. The key travels in calldata (only its
@@ -725,8 +732,12 @@ interface ISignatureVerifier {
     /// @notice Fees `oracle` has earned and not withdrawn, in wei.
     function earnedOf(address oracle) external view returns (uint256);
 
-    /// @notice The on-chain verifier of `algorithm` (zero when none) and the gas it is called with.
-    function onchainVerifierOf(uint8 algorithm) external view returns (address verifier, uint32 gasLimit);
+    /// @notice `algorithm`'s on-chain verifier for empty contexts (EIP-8355) or, `withContext`, for
+    /// contexts (zero when none), and the gas it is called with.
+    function onchainVerifierOf(uint8 algorithm, bool withContext)
+        external
+        view
+        returns (address verifier, uint32 gasLimit);
 
     /// @notice The mode, the bond per post and the challenge window.
     function optimisticConfig() external view returns (OptimisticConfig memory);

@@ -20,7 +20,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 from hexbytes import HexBytes
 from web3.logs import DISCARD
-from web3.types import Wei
+from web3.types import TxParams, Wei
 
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.connection import create_funded_account
@@ -180,12 +180,13 @@ class Handle:
             gas=gas,
         )
 
-    def call(self, function: str, *args: Any, value: int = 0) -> Any:
+    def call(self, function: str, *args: Any, value: int = 0, gas: int | None = None) -> Any:
         """`function`'s return value as an `eth_call` from the signing account."""
+        params: TxParams = {"from": self.account, "value": Wei(value)}
+        if gas is not None:
+            params["gas"] = gas
         try:
-            return self.contract.functions[function](*args).call(
-                {"from": self.account, "value": Wei(value)}
-            )
+            return self.contract.functions[function](*args).call(params)
         except Exception as exc:
             decoded = self.decoder.from_exception(exc)
             if decoded is not None:
@@ -273,13 +274,13 @@ class Handle:
         self.send("announceOracleSetChange", list(oracles), threshold)
         return self.send("applyOracleSetChange")
 
-    # --- on-chain verifier, optimistic mode --------------------------------------------------------
+    # --- on-chain verifier, optimistic mode --------------------------------------------------
 
     def set_onchain_verifier(
-        self, algorithm_id: int, verifier: str, gas_limit: int
+        self, algorithm_id: int, verifier: str, gas_limit: int, *, with_context: bool = False
     ) -> SentTransaction:
-        """setOnchainVerifier (as the admin)."""
-        return self.send("setOnchainVerifier", algorithm_id, verifier, gas_limit)
+        """setOnchainVerifier (as the admin): the EIP-8355 form, or the form for contexts."""
+        return self.send("setOnchainVerifier", algorithm_id, with_context, verifier, gas_limit)
 
     def set_optimistic(
         self, *, enabled: bool = True, bond: int = 10**18, window: int = 3_600
@@ -305,11 +306,16 @@ class Handle:
         return self.send("finalize", opened.request_id, (terms or opened.terms).abi())
 
     def challenge(
-        self, opened: Opened, evidence: Evidence, terms: Terms | None = None
+        self,
+        opened: Opened,
+        evidence: Evidence,
+        terms: Terms | None = None,
+        *,
+        gas: int | None = None,
     ) -> SentTransaction:
-        """Challenge a posted verdict with `evidence`."""
+        """Challenge a posted verdict with `evidence` (`gas` skips the dry run and estimate)."""
         return self.send(
-            "challenge", opened.request_id, (terms or opened.terms).abi(), evidence.abi()
+            "challenge", opened.request_id, (terms or opened.terms).abi(), evidence.abi(), gas=gas
         )
 
 
