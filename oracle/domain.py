@@ -17,13 +17,17 @@ if TYPE_CHECKING:
     from oracle.types import Commitment, KeyId, RequestId, TxHash
 
 __all__ = [
+    "Evidence",
     "Key",
+    "OptimisticConfig",
     "OracleSetChange",
+    "Post",
     "Request",
     "RequestStatus",
     "RequestTerms",
     "Status",
     "Submission",
+    "SubmissionKind",
     "SubmissionState",
     "VerifierConfig",
     "Vote",
@@ -195,6 +199,52 @@ class OracleSetChange:
     effective_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class OptimisticConfig:
+    """`ISignatureVerifier.OptimisticConfig`: the mode, the bond each post locks (wei) and the
+    challenge window (seconds)."""
+
+    enabled: bool = False
+    bond: int = 0
+    challenge_window: int = 0
+
+    def as_abi(self) -> tuple[bool, int, int]:
+        """The ABI tuple of the struct."""
+        return (self.enabled, self.bond, self.challenge_window)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """`postOf`: a posted verdict awaiting its challenge window (`poster` zero when none)."""
+
+    poster: str
+    bond: int
+    valid: bool
+    #: First chain timestamp at which `finalize` accepts it; challenges are accepted before it.
+    finalizes_at: int
+
+    @property
+    def exists(self) -> bool:
+        """Whether a verdict is posted (the zero address means none)."""
+        return int(self.poster, 16) != 0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """`ISignatureVerifier.Evidence`: what a challenger supplies, the request's payload and the
+    key it names; the contract checks it against the request's commitment."""
+
+    algorithm_id: int
+    public_key: bytes = field(repr=False)
+    message: bytes = field(repr=False)
+    context: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+
+    def as_abi(self) -> tuple[int, bytes, bytes, bytes, bytes]:
+        """The ABI tuple of the struct."""
+        return (self.algorithm_id, self.public_key, self.message, self.context, self.signature)
+
+
 class SubmissionState(enum.StrEnum):
     """Fate of one signed vote transaction, as the chain shows it.
 
@@ -210,9 +260,30 @@ class SubmissionState(enum.StrEnum):
     DROPPED = "dropped"
 
 
+class SubmissionKind(enum.StrEnum):
+    """What a recorded transaction does: every transaction a daemon or a watcher signs goes
+    through one journal (recorded before it is sent, settled from its receipt), whatever it
+    calls."""
+
+    #: `voteBatch` (quorum mode).
+    VOTE = "vote"
+    #: `post` of one verdict (optimistic mode).
+    POST = "post"
+    #: `finalize` of this oracle's post once its window is over.
+    FINALIZE = "finalize"
+    #: `challenge` of another account's post (the watcher).
+    CHALLENGE = "challenge"
+    #: `depositBond` (optimistic mode): no request.
+    BOND = "bond"
+    #: A 0-value transfer to itself that takes the nonce of a transaction that must not be
+    #: mined any more (a challenge whose post a reorg removed).
+    CANCEL = "cancel"
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
-    """A signed vote transaction and what the chain made of it."""
+    """A signed vote transaction (or another recorded transaction, see `kind`) and what the chain
+    made of it."""
 
     #: The requests it votes on, in ballot order, with the verdict given on each.
     votes: tuple[tuple[RequestId, bool], ...]
@@ -232,3 +303,5 @@ class Submission:
     sent_block: int | None = None
     #: A bump of its fees would pass the operator's fee cap.
     fee_capped: bool = False
+    #: What the transaction calls.
+    kind: SubmissionKind = SubmissionKind.VOTE

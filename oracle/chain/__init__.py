@@ -22,9 +22,13 @@ from oracle.chain.connection import (
 from oracle.chain.deploy import deploy_verifier
 from oracle.chain.encoding import commitment, key_id, request_id
 from oracle.chain.events import (
+    BondDeposited,
+    BondWithdrawn,
     CallbackDelivered,
     KeyRegistered,
     RequestCancelled,
+    VerdictChallenged,
+    VerdictPosted,
     VerificationDisputed,
     VerificationFinalized,
     VerificationRequested,
@@ -60,6 +64,8 @@ __all__ = [
     "MAX_LOG_WINDOW",
     "MAX_MESSAGE_LENGTH",
     "Artifact",
+    "BondDeposited",
+    "BondWithdrawn",
     "CallbackDelivered",
     "Chain",
     "ErrorDecoder",
@@ -76,6 +82,8 @@ __all__ = [
     "Signer",
     "Status",
     "UnsignedTransaction",
+    "VerdictChallenged",
+    "VerdictPosted",
     "VerificationDisputed",
     "VerificationFinalized",
     "VerificationRequested",

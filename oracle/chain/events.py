@@ -176,6 +176,47 @@ class OracleSetChangeAnnounced(VerifierEvent):
     effective_at: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictPosted(VerifierEvent):
+    """`VerdictPosted(requestId, poster, valid, bond, finalizesAt)` (optimistic mode)."""
+
+    request_id: RequestId
+    poster: ChecksumAddress
+    valid: bool
+    bond: int
+    finalizes_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictChallenged(VerifierEvent):
+    """`VerdictChallenged(requestId, challenger, poster, overturned, valid, reward, burned)`."""
+
+    request_id: RequestId
+    challenger: ChecksumAddress
+    poster: ChecksumAddress
+    overturned: bool
+    valid: bool
+    reward: int
+    burned: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BondDeposited(VerifierEvent):
+    """`BondDeposited(account, amount)`."""
+
+    account: ChecksumAddress
+    amount: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BondWithdrawn(VerifierEvent):
+    """`BondWithdrawn(account, to, amount)`."""
+
+    account: ChecksumAddress
+    to: ChecksumAddress
+    amount: int
+
+
 #: Every event the daemon and the command line read, by name.
 EVENT_NAMES: Final = (
     "KeyRegistered",
@@ -189,6 +230,10 @@ EVENT_NAMES: Final = (
     "FeesWithdrawn",
     "OracleSetChanged",
     "OracleSetChangeAnnounced",
+    "VerdictPosted",
+    "VerdictChallenged",
+    "BondDeposited",
+    "BondWithdrawn",
 )
 
 
@@ -299,5 +344,31 @@ def event_from_log(name: str, decoded: Any) -> VerifierEvent:
             threshold=int(a["threshold"]),
             effective_at=int(a["effectiveAt"]),
             **at,
+        )
+    if name == "VerdictPosted":
+        return VerdictPosted(
+            request_id=RequestId(bytes(a["requestId"])),
+            poster=_address(a["poster"]),
+            valid=bool(a["valid"]),
+            bond=int(a["bond"]),
+            finalizes_at=int(a["finalizesAt"]),
+            **at,
+        )
+    if name == "VerdictChallenged":
+        return VerdictChallenged(
+            request_id=RequestId(bytes(a["requestId"])),
+            challenger=_address(a["challenger"]),
+            poster=_address(a["poster"]),
+            overturned=bool(a["overturned"]),
+            valid=bool(a["valid"]),
+            reward=int(a["reward"]),
+            burned=int(a["burned"]),
+            **at,
+        )
+    if name == "BondDeposited":
+        return BondDeposited(account=_address(a["account"]), amount=int(a["amount"]), **at)
+    if name == "BondWithdrawn":
+        return BondWithdrawn(
+            account=_address(a["account"]), to=_address(a["to"]), amount=int(a["amount"]), **at
         )
     raise KeyError(name)

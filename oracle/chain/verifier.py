@@ -27,6 +27,7 @@ from oracle.chain.events import (
 )
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import (
+    MAX_TRANSACTION_GAS,
     Receipt,
     SentTransaction,
     SignedTransaction,
@@ -39,7 +40,10 @@ from oracle.chain.transactions import (
     wait,
 )
 from oracle.domain import (
+    Evidence,
+    OptimisticConfig,
     OracleSetChange,
+    Post,
     Request,
     RequestStatus,
     RequestTerms,
@@ -70,6 +74,11 @@ VOTE_BATCH_GAS: Final = 15_000_000
 #: Gas planned per vote besides its callback (a finalising vote measured ~11k on Anvil; the rest
 #: is margin for a first vote's storage and a dispute's event).
 VOTE_GAS: Final = 40_000
+
+#: Gas a challenge needs beside its on-chain verifier's limit (with the 1/64 EIP-150 keeps back)
+#: and its callback: calldata of the largest payload, hashing, storage, events and the oracle set
+#: change (the contract's bond formula counts the same 400,000).
+CHALLENGE_OVERHEAD_GAS: Final = 400_000
 
 _E = TypeVar("_E", bound=VerifierEvent)
 
@@ -157,6 +166,20 @@ def _terms(value: object) -> RequestTerms:
     _args.uint(value.fee, 96, "fee")
     _args.uint(value.callback_gas_limit, 32, "callback gas limit")
     return value
+
+
+def _evidence(value: object) -> Evidence:
+    if not isinstance(value, Evidence):
+        raise InputError(f"evidence must be Evidence, got {type(value).__name__}")
+    _args.uint(value.algorithm_id, 8, "algorithm id")
+    for name in ("public_key", "message", "context", "signature"):
+        _args.as_bytes(getattr(value, name), name.replace("_", " "))
+    return value
+
+
+def _post(value: Any) -> Post:
+    poster, bond, valid, finalizes_at = value
+    return Post(to_checksum_address(poster), int(bond), bool(valid), int(finalizes_at))
 
 
 def _vote(value: object) -> Vote:
@@ -460,6 +483,168 @@ class Verifier:
                 VerifierInsufficientGasForCallback, EnforcedPause.
         """
         return self._transact("vote", _vote(ballot).as_abi())
+
+    # --- optimistic mode -------------------------------------------------------------------
+
+    def _sign(self, function: str, *args: Any, value: int = 0) -> SignedTransaction:
+        data = self.encode(function, *args)
+        return sign(self.chain, to=self.address, data=data, value=value, decoder=self.errors)
+
+    def set_onchain_verifier(
+        self, algorithm_id: int, verifier: str, gas_limit: int, *, with_context: bool = False
+    ) -> SentTransaction:
+        """Set the on-chain verifier of a parameter set (the signer is the admin): the EIP-8355
+        one for empty contexts, or with `with_context` an `IMLDSAVerifier` for the others.
+
+        Raises:
+            ContractRevertError: AccessControlUnauthorizedAccount, SanitizerUnsupportedAlgorithm,
+                VerifierInvalidOnchainVerifier.
+        """
+        return self._transact(
+            "setOnchainVerifier",
+            _args.uint(algorithm_id, 8, "algorithm id"),
+            bool(with_context),
+            _args.address(verifier, "on-chain verifier"),
+            _args.uint(gas_limit, 32, "gas limit"),
+        )
+
+    def set_optimistic_config(self, config: OptimisticConfig) -> SentTransaction:
+        """Choose the mode, the bond per post and the challenge window (the signer is the admin).
+
+        Raises:
+            ContractRevertError: AccessControlUnauthorizedAccount, VerifierInvalidOptimisticConfig.
+        """
+        if not isinstance(config, OptimisticConfig):
+            raise InputError(f"config must be OptimisticConfig, got {type(config).__name__}")
+        _args.uint(config.bond, 96, "bond")
+        _args.uint(config.challenge_window, 32, "challenge window")
+        return self._transact("setOptimisticConfig", config.as_abi())
+
+    def deposit_bond(self, amount: int) -> SentTransaction:
+        """Add `amount` wei to the signer's bond and wait for it.
+
+        Raises:
+            ContractRevertError: VerifierZeroDeposit.
+        """
+        return self._transact("depositBond", value=_args.uint(amount, 256, "amount"))
+
+    def sign_deposit_bond(self, amount: int) -> SignedTransaction:
+        """Dry-run and sign `depositBond` of `amount` wei without sending it (record it first)."""
+        return self._sign("depositBond", value=_args.uint(amount, 256, "amount"))
+
+    def withdraw_bond(self, amount: int, to: str | None = None) -> SentTransaction:
+        """Take `amount` wei of the signer's free bond out to `to` (itself by default).
+
+        Raises:
+            ContractRevertError: VerifierInsufficientBond, VerifierTransferFailed.
+        """
+        target = _args.address(to, "recipient") if to is not None else self.chain.address
+        return self._transact("withdrawBond", _args.uint(amount, 256, "amount"), target)
+
+    def post(self, ballot: Vote) -> SentTransaction:
+        """Post one verdict (optimistic mode) and wait for it.
+
+        Raises:
+            ContractRevertError: VerifierNotOracle, VerifierWrongMode, VerifierPosterBarred,
+                VerifierInsufficientBond, VerifierUnknownRequest, VerifierTermsMismatch,
+                VerifierRequestNotPending (posted already), VerifierRequestExpired, EnforcedPause.
+        """
+        return self._transact("post", _vote(ballot).as_abi())
+
+    def sign_post(self, ballot: Vote) -> SignedTransaction:
+        """Dry-run and sign a `post` without sending it, for callers that record it first
+        (errors as `post`)."""
+        return self._sign("post", _vote(ballot).as_abi())
+
+    def finalize(self, request_id: RequestId | bytes, terms: RequestTerms) -> SentTransaction:
+        """Make a posted verdict final once its window is over (anyone may) and wait for it.
+
+        Raises:
+            ContractRevertError: VerifierNotPosted, VerifierTermsMismatch,
+                VerifierChallengeWindowOpen, VerifierInsufficientGasForCallback, EnforcedPause.
+        """
+        return self._transact(
+            "finalize", _args.bytes32(request_id, "request id"), _terms(terms).as_abi()
+        )
+
+    def sign_finalize(
+        self, request_id: RequestId | bytes, terms: RequestTerms
+    ) -> SignedTransaction:
+        """Dry-run and sign a `finalize` without sending it (errors as `finalize`)."""
+        return self._sign(
+            "finalize", _args.bytes32(request_id, "request id"), _terms(terms).as_abi()
+        )
+
+    def challenge_gas(self, terms: RequestTerms, evidence: Evidence) -> int:
+        """The gas limit of a challenge: the on-chain verifier's limit with the 1/64 a call keeps
+        back, its callback likewise, and `CHALLENGE_OVERHEAD_GAS`, within the per-transaction cap.
+
+        Raises:
+            InputError: malformed terms or evidence.
+        """
+        with_context = len(_evidence(evidence).context) > 0
+        # No verifier (gas 0) leaves the overhead: the dry run then reverts with
+        # VerifierOnchainUnavailable, the contract's own word for it.
+        _, gas_limit = self.onchain_verifier_of(evidence.algorithm_id, with_context)
+        planned = (
+            gas_limit * 64 // 63
+            + _terms(terms).callback_gas_limit * 64 // 63
+            + CHALLENGE_OVERHEAD_GAS
+        )
+        return min(planned, MAX_TRANSACTION_GAS, self.chain.block_gas_limit())
+
+    def _challenge_data(
+        self, request_id: RequestId | bytes, terms: RequestTerms, evidence: Evidence
+    ) -> bytes:
+        return self.encode(
+            "challenge",
+            _args.bytes32(request_id, "request id"),
+            _terms(terms).as_abi(),
+            _evidence(evidence).as_abi(),
+        )
+
+    def sign_challenge(
+        self, request_id: RequestId | bytes, terms: RequestTerms, evidence: Evidence
+    ) -> SignedTransaction:
+        """Dry-run (one call, with the challenge's own gas limit) and sign a `challenge` without
+        sending it, for callers that record it first.
+
+        No gas estimate: an estimate runs the on-chain verifier many times over (a binary
+        search), millions of gas each; the limit is computed instead (`challenge_gas`).
+
+        Raises:
+            ContractRevertError: VerifierNotPosted, VerifierTermsMismatch,
+                VerifierChallengeWindowClosed, VerifierEvidenceMismatch,
+                VerifierOnchainUnavailable, VerifierInsufficientGasForOnchainVerify.
+            TransactionRejectedError, ChainConnectionError: simulating or signing.
+        """
+        data = self._challenge_data(request_id, terms, evidence)
+        gas = self.challenge_gas(terms, evidence)
+        call: dict[str, Any] = {
+            "from": self.chain.address,
+            "to": self.address,
+            "data": HexBytes(data),
+            "gas": gas,
+        }
+        try:
+            self.chain.w3.eth.call(cast("Any", call))
+        except ChainConnectionError:
+            raise
+        except Exception as exc:
+            decoded = self.errors.from_exception(exc)
+            if decoded is None:
+                raise
+            raise decoded from exc
+        return sign(self.chain, to=self.address, data=data, decoder=self.errors, gas=gas)
+
+    def challenge(
+        self, request_id: RequestId | bytes, terms: RequestTerms, evidence: Evidence
+    ) -> SentTransaction:
+        """Challenge a posted verdict, wait for it, and return the transaction (its
+        `VerdictChallenged` event says whether it was overturned); errors as `sign_challenge`."""
+        signed = self.sign_challenge(request_id, terms, evidence)
+        self.broadcast(signed)
+        return self.wait(signed.tx_hash)
 
     def sign_replacement(self, raw: bytes) -> SignedTransaction:
         """Re-sign a transaction from `sign_vote_batch` with the same nonce and votes and fees
@@ -790,6 +975,43 @@ class Verifier:
     def earned_of(self, oracle: str) -> int:
         """Fees `oracle` has earned and not withdrawn, in wei."""
         return int(self._call("earnedOf", _args.address(oracle, "oracle")))
+
+    def optimistic_config(self, *, block: int | None = None) -> OptimisticConfig:
+        """The mode, the bond each post locks and the challenge window."""
+        enabled, bond, window = self._call("optimisticConfig", block=block)
+        return OptimisticConfig(bool(enabled), int(bond), int(window))
+
+    def post_of(self, request_id: RequestId | bytes, *, block: int | None = None) -> Post:
+        """The verdict posted on a request and awaiting its window (poster zero when none).
+
+        Raises:
+            InputError: `request_id` is not 32 bytes.
+        """
+        return _post(self._call("postOf", _args.bytes32(request_id, "request id"), block=block))
+
+    def posts_of(
+        self, request_ids: Sequence[RequestId | bytes], *, block: int | None = None
+    ) -> list[Post]:
+        """`post_of` of each request, read together (one JSON-RPC batch on a node)."""
+        arguments = [(_args.bytes32(r, "request id"),) for r in request_ids]
+        return [_post(v) for v in self._call_many("postOf", arguments, block=block)]
+
+    def bond_of(self, account: str, *, block: int | None = None) -> tuple[int, bool]:
+        """`account`'s free bond in wei and whether it is barred from posting."""
+        available, barred = self._call(
+            "bondOf", _args.address(account, "account"), block=block
+        )
+        return int(available), bool(barred)
+
+    def onchain_verifier_of(
+        self, algorithm_id: int, with_context: bool = False
+    ) -> tuple[ChecksumAddress, int]:
+        """The on-chain verifier of a parameter set for empty contexts (or, with `with_context`,
+        for the others) and the gas it is called with; the zero address when none."""
+        verifier, gas_limit = self._call(
+            "onchainVerifierOf", _args.uint(algorithm_id, 8, "algorithm id"), bool(with_context)
+        )
+        return to_checksum_address(verifier), int(gas_limit)
 
     def has_role(self, role: Role | str, account: str) -> bool:
         """Whether `account` holds `role`."""
