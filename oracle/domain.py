@@ -22,6 +22,7 @@ __all__ = [
     "OptimisticConfig",
     "OracleSetChange",
     "Post",
+    "PostedVerdict",
     "Request",
     "RequestStatus",
     "RequestTerms",
@@ -227,6 +228,31 @@ class Post:
     def exists(self) -> bool:
         """Whether a verdict is posted (the zero address means none)."""
         return int(self.poster, 16) != 0
+
+
+@dataclass(frozen=True, slots=True)
+class PostedVerdict:
+    """A verdict posted on a request, as its `VerdictPosted` log carries it, and where."""
+
+    request_id: RequestId
+    poster: str
+    valid: bool
+    bond: int
+    finalizes_at: int
+    block_number: int
+    block_hash: bytes
+    tx_hash: TxHash
+    log_index: int
+
+    def same_post(self, other: PostedVerdict) -> bool:
+        """Whether `other` says the same about the post (wherever it was logged)."""
+        return (
+            self.request_id == other.request_id
+            and self.poster.lower() == other.poster.lower()
+            and self.valid == other.valid
+            and self.bond == other.bond
+            and self.finalizes_at == other.finalizes_at
+        )
 
 
 @dataclass(frozen=True, slots=True)

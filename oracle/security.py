@@ -36,6 +36,7 @@ DEFAULT_SEVERITY: Final[dict[SecurityEventType, Severity]] = {
     SecurityEventType.INPUT_SCREENED: Severity.WARNING,
     SecurityEventType.RATE_LIMITED: Severity.INFO,
     SecurityEventType.DECRYPTION_FAILED: Severity.WARNING,
+    SecurityEventType.WRONG_VERDICT_POSTED: Severity.CRITICAL,
 }
 
 _LEVEL: Final = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from eth_utils.address import to_checksum_address
 
-from oracle.domain import Key, Request
+from oracle.domain import Key, PostedVerdict, Request
 from oracle.types import Commitment, KeyId, RequestId, TxHash
 
 if TYPE_CHECKING:
@@ -185,6 +185,20 @@ class VerdictPosted(VerifierEvent):
     valid: bool
     bond: int
     finalizes_at: int
+
+    def to_posted(self) -> PostedVerdict:
+        """The post as the domain model holds it."""
+        return PostedVerdict(
+            request_id=self.request_id,
+            poster=self.poster,
+            valid=self.valid,
+            bond=self.bond,
+            finalizes_at=self.finalizes_at,
+            block_number=self.block_number,
+            block_hash=self.block_hash,
+            tx_hash=self.tx_hash,
+            log_index=self.log_index,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

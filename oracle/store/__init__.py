@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from oracle.domain import Submission, SubmissionState
-from oracle.store.models import RequestState
-from oracle.store.store import IngestResult, OperatorLock, Store, StoredRequest
+from oracle.store.models import PostState, RequestState
+from oracle.store.store import IngestResult, OperatorLock, Store, StoredPost, StoredRequest
 
 __all__ = [
     "IngestResult",
     "OperatorLock",
+    "PostState",
     "RequestState",
     "Store",
+    "StoredPost",
     "StoredRequest",
     "Submission",
     "SubmissionState",

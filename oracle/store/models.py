@@ -20,10 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from oracle.domain import SubmissionState
+from oracle.domain import SubmissionKind, SubmissionState
 
 #: Bumped whenever a table changes shape (with a migration in `oracle/store/migrations`).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def utcnow() -> datetime:
@@ -44,7 +44,9 @@ class RequestState(enum.StrEnum):
     VERIFIED = "verified"
     #: A vote transaction is signed and recorded (perhaps broadcast); awaiting its receipt.
     SUBMITTED = "submitted"
-    #: This oracle's vote counted at a confirmed block; waiting for the quorum.
+    #: This oracle's vote counted at a confirmed block; waiting for the quorum. In optimistic
+    #: mode: a post is on the request at a confirmed block, this oracle's (waiting for its window,
+    #: then finalised by this oracle) or another's that it skipped (the first post wins).
     VOTED = "voted"
     #: Closed on-chain at a confirmed block: valid or invalid by quorum, cancelled or expired.
     FINAL = "final"
@@ -97,6 +99,30 @@ class SecurityEventType(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     #: An envelope given to the service did not authenticate (wrong key, modified content).
     DECRYPTION_FAILED = "decryption_failed"
+    #: An oracle posted a verdict (optimistic mode) that differs from the watcher's.
+    WRONG_VERDICT_POSTED = "wrong_verdict_posted"
+
+
+class PostState(enum.StrEnum):
+    """Where a posted verdict (optimistic mode) stands for the watcher."""
+
+    #: Read from a confirmed `VerdictPosted` log; not judged yet.
+    OPEN = "open"
+    #: The watcher's verdict is the posted one: never challenged.
+    AGREED = "agreed"
+    #: A challenge transaction is recorded (once, before it is sent); awaiting its receipt.
+    CHALLENGED = "challenged"
+    #: The challenge overturned the post: the reward is the poster's bond less the burned part.
+    WON = "won"
+    #: The challenge confirmed the post (the watcher's verdict was wrong, or the chain's
+    #: verifier disagreed).
+    LOST = "lost"
+    #: Final before this watcher challenged it (window over, finalised, challenged by another).
+    CLOSED = "closed"
+    #: The request's payload or key is not backed by the chain's hashes: it cannot be judged.
+    UNJUDGED = "unjudged"
+    #: Its log was in a block a reorg replaced; waiting to see it again on the new chain.
+    ORPHANED = "orphaned"
 
 
 class Severity(enum.StrEnum):
@@ -221,6 +247,12 @@ class Submission(Base):
     sent_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     #: A bump of its fees would pass the operator's cap (reported once).
     fee_capped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: What it calls (votes; in optimistic mode a post, a finalisation, a challenge, a bond).
+    kind: Mapped[SubmissionKind] = mapped_column(
+        Enum(SubmissionKind, native_enum=False, length=16, validate_strings=True),
+        default=SubmissionKind.VOTE,
+        server_default=SubmissionKind.VOTE.name,
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -238,6 +270,36 @@ class SubmissionVote(Base):
     valid: Mapped[bool] = mapped_column(Boolean)
     #: "counted", or "skipped: <reason>", once the receipt is read.
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class PostRecord(Base):
+    """A verdict posted in optimistic mode (from its `VerdictPosted` log) and what the watcher
+    made of it. A request takes one post on a chain; a reorg may bring another."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_state", "state"),)
+
+    request_id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    poster: Mapped[str] = mapped_column(String(42))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    #: Wei, as decimal text (a uint96).
+    bond: Mapped[str] = mapped_column(String(40))
+    finalizes_at: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    log_index: Mapped[int] = mapped_column(Integer)
+    state: Mapped[PostState] = mapped_column(
+        Enum(PostState, native_enum=False, length=16, validate_strings=True),
+        default=PostState.OPEN,
+    )
+    #: Why it is in its state (the verdict computed, why it was closed).
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Wei a won challenge earned, as decimal text.
+    reward: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
 
 class IngestedBlock(Base):

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oracle.domain import Key, Request, Status, SubmissionState
+from oracle.domain import Key, PostedVerdict, Request, Status, SubmissionKind, SubmissionState
 from oracle.domain import Submission as DomainSubmission
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store import schema
@@ -38,6 +38,8 @@ from oracle.store.models import (
     IngestedBlock,
     KeyRecord,
     Meta,
+    PostRecord,
+    PostState,
     RequestRecord,
     RequestState,
     SecurityEvent,
@@ -84,6 +86,17 @@ class StoredRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredPost:
+    """A posted verdict with what the watcher made of it."""
+
+    post: PostedVerdict
+    state: PostState
+    note: str | None = None
+    #: Wei a won challenge earned.
+    reward: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     """What one window's logs changed in the store."""
 
@@ -95,6 +108,8 @@ class IngestResult:
     replaced: int = 0
     #: Request ids whose log differs from the stored one outside any reorg (a lying node).
     conflicts: tuple[RequestId, ...] = ()
+    #: Posted verdicts stored for the first time (or again, after a reorg).
+    new_posts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +281,38 @@ def _submission(row: Submission, votes: list[SubmissionVote]) -> DomainSubmissio
         last_sent_at=None if row.last_sent_at is None else _utc(row.last_sent_at),
         sent_block=row.sent_block,
         fee_capped=bool(row.fee_capped),
+        kind=row.kind,
     )
+
+
+def _posted(row: PostRecord) -> StoredPost:
+    post = PostedVerdict(
+        request_id=RequestId(row.request_id),
+        poster=row.poster,
+        valid=row.valid,
+        bond=int(row.bond),
+        finalizes_at=row.finalizes_at,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        tx_hash=TxHash(row.tx_hash),
+        log_index=row.log_index,
+    )
+    reward = None if row.reward is None else int(row.reward)
+    return StoredPost(post, row.state, row.note, reward)
+
+
+def _post_columns(post: PostedVerdict) -> dict[str, Any]:
+    return {
+        "request_id": post.request_id,
+        "poster": post.poster,
+        "valid": post.valid,
+        "bond": str(post.bond),
+        "finalizes_at": post.finalizes_at,
+        "block_number": post.block_number,
+        "block_hash": post.block_hash,
+        "tx_hash": post.tx_hash,
+        "log_index": post.log_index,
+    }
 
 
 def _event(row: SecurityEvent) -> StoredSecurityEvent:
@@ -602,7 +648,14 @@ class Store:
         the security events."""
         with self._session() as session:
             self._lock_chain(session)
-            chain_tables = (SubmissionVote, Submission, RequestRecord, KeyRecord, IngestedBlock)
+            chain_tables = (
+                SubmissionVote,
+                Submission,
+                RequestRecord,
+                KeyRecord,
+                IngestedBlock,
+                PostRecord,
+            )
             for model in (*chain_tables, Cursor):
                 session.execute(delete(model))
 
@@ -631,15 +684,17 @@ class Store:
         requests: Iterable[Request],
         blocks: Mapping[int, bytes],
         next_block: int,
+        posts: Iterable[PostedVerdict] = (),
     ) -> IngestResult:
         """Store one block window's logs and block hashes and advance the cursor, all or nothing.
 
         Logs already stored are skipped, so re-reading a window changes nothing. A request that
         a reorg orphaned comes back: unchanged, with its verdict; with other bytes, as a new
         request to verify. Other bytes for a request outside a reorg change nothing and are
-        reported in `conflicts`.
+        reported in `conflicts`. A post a reorg orphaned comes back open, to be judged again
+        (its challenge, if one was recorded, stays recorded: see `record_challenge`).
         """
-        new_keys = new_requests = restored = replaced = 0
+        new_keys = new_requests = restored = replaced = new_posts = 0
         conflicts: list[RequestId] = []
         with self._session() as session:
             self._lock_chain(session)
@@ -706,6 +761,7 @@ class Store:
                     list(fresh.values()),
                 )
                 new_requests += len(inserted.all())
+            new_posts = self._add_posts_in(session, list(posts))
             if blocks:
                 upsert = self._insert(IngestedBlock)
                 session.connection().execute(
@@ -729,7 +785,23 @@ class Store:
             )
             if oldest_kept is not None:
                 session.execute(delete(IngestedBlock).where(IngestedBlock.number < oldest_kept))
-        return IngestResult(new_keys, new_requests, restored, replaced, tuple(conflicts))
+        return IngestResult(new_keys, new_requests, restored, replaced, tuple(conflicts), new_posts)
+
+    @staticmethod
+    def _add_posts_in(session: Session, posts: list[PostedVerdict]) -> int:
+        added = 0
+        for post in posts:
+            row = session.get(PostRecord, post.request_id, with_for_update=True)
+            if row is None:
+                session.add(PostRecord(**_post_columns(post), state=PostState.OPEN))
+                added += 1
+            elif row.state is PostState.ORPHANED:
+                for name, value in _post_columns(post).items():
+                    setattr(row, name, value)
+                row.state = PostState.OPEN
+                row.note = "seen again after a reorg"
+                added += 1
+        return added
 
     def rewind(self, fork_block: int) -> RewindResult:
         """A reorg replaced every block after `fork_block`: reopen what was read or mined there.
@@ -800,6 +872,14 @@ class Store:
                     final_status=None,
                     final_block=None,
                     note=f"read final in a block replaced by a reorg after block {fork_block}",
+                )
+            )
+            session.execute(
+                update(PostRecord)
+                .where(PostRecord.block_number > fork_block)
+                .values(
+                    state=PostState.ORPHANED,
+                    note=f"log in a block replaced by a reorg after block {fork_block}",
                 )
             )
             session.execute(delete(IngestedBlock).where(IngestedBlock.number > fork_block))
@@ -1152,9 +1232,10 @@ class Store:
         sender: str,
         nonce: int,
         raw_tx: bytes,
+        kind: SubmissionKind = SubmissionKind.VOTE,
     ) -> None:
-        """verified → submitted for every request the signed vote transaction carries, with the
-        transaction, before it is broadcast; all or nothing.
+        """verified → submitted for every request the signed vote transaction (or post: `kind`)
+        carries, with the transaction, before it is broadcast; all or nothing.
 
         Raises:
             StoreConflictError: a request is not verified (another process signed first).
@@ -1168,6 +1249,7 @@ class Store:
                 state=SubmissionState.SIGNED,
                 sends=0,
                 confirmed=False,
+                kind=kind,
             )
             session.add(submission)
             session.flush()
@@ -1200,10 +1282,59 @@ class Store:
                 ],
             )
 
-    def record_replacement(self, replaced: bytes, *, tx_hash: bytes, raw_tx: bytes) -> None:
+    def record_action(
+        self,
+        kind: SubmissionKind,
+        votes: Iterable[tuple[bytes, bool]],
+        *,
+        tx_hash: bytes,
+        sender: str,
+        nonce: int,
+        raw_tx: bytes,
+    ) -> None:
+        """A signed transaction that moves no request (a finalisation, a bond deposit), with
+        the requests it concerns, recorded before it is broadcast and settled like votes."""
+        with self._session() as session:
+            self._add_submission_in(session, kind, votes, tx_hash, sender, nonce, raw_tx)
+
+    def _add_submission_in(
+        self,
+        session: Session,
+        kind: SubmissionKind,
+        votes: Iterable[tuple[bytes, bool]],
+        tx_hash: bytes,
+        sender: str,
+        nonce: int,
+        raw_tx: bytes,
+    ) -> None:
+        submission = Submission(
+            tx_hash=tx_hash,
+            sender=sender,
+            nonce=nonce,
+            raw_tx=raw_tx,
+            state=SubmissionState.SIGNED,
+            sends=0,
+            confirmed=False,
+            kind=kind,
+        )
+        session.add(submission)
+        session.flush()
+        rows = [{"submission_id": submission.id, "request_id": r, "valid": v} for r, v in votes]
+        if rows:
+            session.connection().execute(self._insert(SubmissionVote), rows)
+
+    def record_replacement(
+        self,
+        replaced: bytes,
+        *,
+        tx_hash: bytes,
+        raw_tx: bytes,
+        kind: SubmissionKind | None = None,
+    ) -> None:
         """A replacement of the submission `replaced`, signed and not yet broadcast: the same
         sender, nonce and votes (its requests stay submitted); the replaced one stays until the
-        chain shows which of them spent the nonce.
+        chain shows which of them spent the nonce. `kind` is the original's unless given (a
+        cancellation takes the nonce of a transaction that must not be mined).
 
         Raises:
             StoreConflictError: `replaced` is not recorded, no longer signed (mined, dropped),
@@ -1242,6 +1373,7 @@ class Store:
                 sends=0,
                 confirmed=False,
                 fee_capped=False,
+                kind=kind or original.kind,
             )
             session.add(replacement)
             session.flush()
@@ -1290,6 +1422,24 @@ class Store:
             StoreConflictError: the request is not verified.
         """
         self._transition(request_id, (RequestState.VERIFIED,), state=RequestState.SUBMITTED)
+
+    def defer(self, request_id: bytes, note: str) -> None:
+        """verified → voted without a vote of this oracle: another oracle's post is on the
+        request (optimistic mode: the first post wins), or this oracle's own is.
+
+        Raises:
+            StoreConflictError: the request is not verified.
+        """
+        self._transition(request_id, (RequestState.VERIFIED,), state=RequestState.VOTED, note=note)
+
+    def reopen(self, request_id: bytes, note: str) -> None:
+        """voted → verified: no verdict holds the request any more (optimistic mode: the post it
+        waited on is gone, or the mode changed), so this oracle gives its own again.
+
+        Raises:
+            StoreConflictError: the request is not voted.
+        """
+        self._transition(request_id, (RequestState.VOTED,), state=RequestState.VERIFIED, note=note)
 
     def retry(self, request_id: bytes, note: str) -> None:
         """submitted → verified: its last transaction will not land; sign a new one.
@@ -1443,6 +1593,107 @@ class Store:
                 update(Submission)
                 .where(Submission.tx_hash == tx_hash)
                 .values(state=SubmissionState.DROPPED, confirmed=True)
+            )
+
+    # --- posted verdicts (optimistic mode) ------------------------------------------------------
+
+    def post(self, request_id: bytes) -> StoredPost | None:
+        """The verdict posted on a request, as the watcher holds it."""
+        with self._session() as session:
+            row = session.get(PostRecord, request_id)
+            return None if row is None else _posted(row)
+
+    def posts_in(self, state: PostState, limit: int = 100) -> list[StoredPost]:
+        """Up to `limit` posts in `state`, in the order they were logged."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(PostRecord)
+                .where(PostRecord.state == state)
+                .order_by(PostRecord.block_number, PostRecord.log_index)
+                .limit(limit)
+            )
+            return [_posted(row) for row in rows]
+
+    def post_counts(self) -> dict[PostState, int]:
+        """How many posts are in each state."""
+        with self._session() as session:
+            rows = session.execute(
+                select(PostRecord.state, func.count()).group_by(PostRecord.state)
+            )
+            counted = Counter({state: int(count) for state, count in rows})
+        return {state: counted.get(state, 0) for state in PostState}
+
+    def set_post_state(
+        self,
+        request_id: bytes,
+        expected: tuple[PostState, ...],
+        state: PostState,
+        *,
+        note: str | None = None,
+        reward: int | None = None,
+    ) -> bool:
+        """Move a post from one of `expected` to `state` (compare-and-set); return whether it
+        moved."""
+        values: dict[str, Any] = {"state": state}
+        if note is not None:
+            values["note"] = note
+        if reward is not None:
+            values["reward"] = str(reward)
+        with self._session() as session:
+            result = session.execute(
+                update(PostRecord)
+                .where(PostRecord.request_id == request_id, PostRecord.state.in_(expected))
+                .values(**values)
+            )
+            return _rowcount(result) == 1
+
+    def record_challenge(
+        self,
+        request_id: bytes,
+        valid: bool,
+        *,
+        tx_hash: bytes,
+        sender: str,
+        nonce: int,
+        raw_tx: bytes,
+    ) -> None:
+        """open → challenged for the post on `request_id`, with the signed challenge (the verdict
+        the watcher proves, `valid`), before it is broadcast; all or nothing.
+
+        Raises:
+            StoreConflictError: the post is not open, or a challenge of this request that was
+                not refused on chain is recorded already: never two challenges of one post.
+        """
+        with self._session() as session:
+            earlier = session.scalar(
+                select(func.count())
+                .select_from(Submission)
+                .join(SubmissionVote, SubmissionVote.submission_id == Submission.id)
+                .where(
+                    SubmissionVote.request_id == request_id,
+                    Submission.kind == SubmissionKind.CHALLENGE,
+                    Submission.state.not_in((SubmissionState.DROPPED, SubmissionState.REVERTED)),
+                )
+            )
+            if earlier:
+                raise StoreConflictError(
+                    f"request 0x{bytes(request_id).hex()} has a challenge recorded already"
+                )
+            result = session.execute(
+                update(PostRecord)
+                .where(PostRecord.request_id == request_id, PostRecord.state == PostState.OPEN)
+                .values(state=PostState.CHALLENGED, note=None)
+            )
+            if _rowcount(result) != 1:
+                raise StoreConflictError(f"the post on 0x{bytes(request_id).hex()} is not open")
+            self._add_submission_in(
+                session,
+                SubmissionKind.CHALLENGE,
+                [(request_id, valid)],
+                tx_hash,
+                sender,
+                nonce,
+                raw_tx,
             )
 
     # --- security events -------------------------------------------------------------------------

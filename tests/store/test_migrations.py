@@ -174,7 +174,7 @@ def test_a_store_without_migrations_at_another_schema_version_is_refused(store_u
 
 def test_an_empty_database_gets_every_revision(store_url: str) -> None:
     store = Store.open(store_url)
-    assert store.schema_revision() == schema.head() == "0003_fee_replacements"
+    assert store.schema_revision() == schema.head() == "0004_optimistic"
     store.close()
 
 
