@@ -164,12 +164,18 @@ class Settings(BaseSettings):
                 "key_sources", "keystore_password_file is set without keystore_file"
             )
         return self
+
     #: Seconds a daemon replica's claim on pending requests lasts: when a replica dies, other
     #: replicas of the operator on the same PostgreSQL store take its claims after this long.
     #: Keep it above the time one verification batch takes.
     lease_seconds: float = Field(default=30.0, gt=0, le=86_400)
     #: This daemon among the operator's replicas (claims name it); None: `hostname:pid`.
     replica_id: str | None = Field(default=None, min_length=1, max_length=128)
+    #: Optimistic mode: when the oracle's free bond cannot cover its next post, the daemon
+    #: deposits enough for this many posts (0: never; `pqoracle bond deposit` does it by hand).
+    bond_deposit_posts: int = Field(default=0, ge=0, le=10_000)
+    #: SQLAlchemy URL of the watcher's store (`pqoracle watch`); never the daemon's own store.
+    watch_database_url: str = "sqlite:///pqoracle-watch.db"
 
 
 def load_settings(**overrides: object) -> Settings:

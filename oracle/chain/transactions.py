@@ -266,6 +266,45 @@ def sign_replacement(chain: Chain, raw: bytes) -> SignedTransaction:
     )
 
 
+#: Gas of a plain transfer: what a cancellation needs.
+TRANSFER_GAS: Final = 21_000
+
+
+def sign_cancellation(chain: Chain, raw: bytes) -> SignedTransaction:
+    """Sign a cancellation of the signed transaction `raw`: a 0-value transfer from the account
+    to itself with the same nonce and fees bumped by `bump_fees`, so that whichever of the two
+    is mined spends the nonce and `raw` never runs once the cancellation is mined; nothing is
+    sent.
+
+    Raises:
+        InputError: `raw` is not a transaction signed by this connection's account on its chain.
+        FeeCapError: the bump would pass the connection's fee cap.
+        ChainConnectionError: the node cannot be reached.
+        ReadOnlyChainError: the connection has no signing key.
+        SignerError: the signer failed or returned another transaction than the one asked for.
+    """
+    signer = chain.signer
+    original = unsigned_of(raw, sender=signer.address)
+    if original["chainId"] != chain.chain_id:
+        raise InputError(
+            f"the transaction to cancel is for chain {original['chainId']}, not {chain.chain_id}"
+        )
+    fees = bump_fees(chain, Fees.of(original))
+    tx: dict[str, Any] = {
+        "chainId": chain.chain_id,
+        "nonce": original["nonce"],
+        "gas": TRANSFER_GAS,
+        "value": 0,
+        "data": b"",
+        "to": signer.address,
+        **fees.fields(),
+    }
+    cancellation, tx_hash = sign_checked(signer, cast("UnsignedTransaction", tx))
+    return SignedTransaction(
+        tx_hash=tx_hash, raw=cancellation, nonce=int(tx["nonce"]), sender=signer.address
+    )
+
+
 def broadcast(chain: Chain, signed: SignedTransaction) -> bytes:
     """Send a signed transaction; a node that already has it counts as success.
 

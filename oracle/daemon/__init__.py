@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from oracle.daemon.service import CycleReport, OracleDaemon
+from oracle.daemon.watcher import Watcher
 
-__all__ = ["CycleReport", "OracleDaemon"]
+__all__ = ["CycleReport", "OracleDaemon", "Watcher"]

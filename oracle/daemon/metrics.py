@@ -198,6 +198,47 @@ class DaemonMetrics:
             "`max_fee_per_gas_cap` (fee_cap_reached security events).",
             registry=registry,
         )
+        self.posts_sent = Counter(
+            "pqoracle_daemon_posts_sent",
+            "Verdicts posted (optimistic mode), broadcast for the first time.",
+            registry=registry,
+        )
+        self.posts_skipped = Counter(
+            "pqoracle_daemon_posts_skipped",
+            "Requests another oracle posted on first (optimistic mode: the first post wins).",
+            registry=registry,
+        )
+        self.finalizations_sent = Counter(
+            "pqoracle_daemon_finalizations_sent",
+            "`finalize` transactions for this oracle's posts whose window was over.",
+            registry=registry,
+        )
+        self.bond_deposits = Counter(
+            "pqoracle_daemon_bond_deposits",
+            "Bond deposits the daemon made to keep posting (`bond_deposit_posts`).",
+            registry=registry,
+        )
+        self.challenges_sent = Counter(
+            "pqoracle_daemon_challenges_sent",
+            "Challenges of posted verdicts the watcher computed wrong, broadcast.",
+            registry=registry,
+        )
+        self.challenges_won = Counter(
+            "pqoracle_daemon_challenges_won",
+            "Challenges that overturned the posted verdict (read from confirmed receipts).",
+            registry=registry,
+        )
+        self.challenges_lost = Counter(
+            "pqoracle_daemon_challenges_lost",
+            "Challenges the on-chain verifier did not uphold: the posted verdict stood.",
+            registry=registry,
+        )
+        self.challenge_rewards = Counter(
+            "pqoracle_daemon_challenge_rewards_wei",
+            "Wei of posters' bonds credited to the watcher by won challenges (withdraw them "
+            "with `pqoracle withdraw`).",
+            registry=registry,
+        )
         self.cycles = Counter(
             "pqoracle_daemon_cycles",
             "Polling cycles completed.",

@@ -54,6 +54,8 @@ from oracle.chain import (
     KeyRegistered,
     RequestCancelled,
     SignedTransaction,
+    VerdictChallenged,
+    VerdictPosted,
     VerificationDisputed,
     VerificationFinalized,
     VerificationRequested,
@@ -65,7 +67,16 @@ from oracle.chain import (
 from oracle.chain.transactions import fees_of
 from oracle.crypto import get_backend, verify
 from oracle.daemon.metrics import DaemonMetrics
-from oracle.domain import Key, Request, RequestStatus, Status, Vote
+from oracle.domain import (
+    Key,
+    OptimisticConfig,
+    PostedVerdict,
+    Request,
+    RequestStatus,
+    Status,
+    SubmissionKind,
+    Vote,
+)
 from oracle.errors import (
     ArtifactError,
     BackendCapabilityError,
@@ -117,8 +128,12 @@ _OPEN: Final = (
 _LOCAL_WORK: Final = (RequestState.PENDING, RequestState.VERIFIED, RequestState.ORPHANED)
 #: Failures that never heal by waiting: the process ends with the reason.
 _FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
-#: Outcomes of a vote that mean this oracle's vote is on the chain.
-_COUNTED: Final = ("counted", "skipped: already_voted")
+#: Outcomes of a vote that mean this oracle's vote is on the chain (in optimistic mode: its
+#: post, or the finalisation of its post).
+_COUNTED: Final = ("counted", "skipped: already_voted", "posted", "finalized")
+#: Reverts of a post's dry run that mean another transaction got there first (another oracle's
+#: post, the deadline): the next cycle reads what happened from the confirmed block.
+_POST_RACES: Final = ("VerifierRequestNotPending", "VerifierRequestExpired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +219,7 @@ class OracleDaemon:
         self.backend: Backend = get_backend(settings.crypto_backend)
         chain = verifier.chain
         store.bind(chain.chain_id, verifier.address)
-        if not dry_run and not verifier.is_oracle(chain.address):
-            raise ConfigError(
-                f"account {chain.address} is not in the oracle set of {verifier.address}; the "
-                "admin adds it with `pqoracle oracles announce` (or use --dry-run)"
-            )
+        self._check_account()
         #: This replica among the operator's daemons on one store (its claims carry it).
         self.replica = settings.replica_id or f"{socket.gethostname()}:{os.getpid()}"
         #: Held by the one replica that follows the chain and signs (always on SQLite); a
@@ -226,6 +237,34 @@ class OracleDaemon:
         self._last_wait_log = 0.0
         self._quiet: _Quiet | None = None
         self._waited_head: int | None = None
+        #: The verifier's mode, read once per cycle that needs it.
+        self._mode: OptimisticConfig | None = None
+
+    #: Requests still moving through this process's pipeline, and those it moves on by itself
+    #: without a new block (see `_OPEN`, `_LOCAL_WORK`).
+    open_states: tuple[RequestState, ...] = _OPEN
+    local_work: tuple[RequestState, ...] = _LOCAL_WORK
+    #: Whether ingesting stores the `VerdictPosted` logs (the watcher judges them).
+    records_posts = False
+
+    def _check_account(self) -> None:
+        """Refuse an account that cannot vote (unless in a dry run).
+
+        Raises:
+            ConfigError: the account is not in the oracle set.
+        """
+        chain = self.verifier.chain
+        if not self.dry_run and not self.verifier.is_oracle(chain.address):
+            raise ConfigError(
+                f"account {chain.address} is not in the oracle set of {self.verifier.address}; "
+                "the admin adds it with `pqoracle oracles announce` (or use --dry-run)"
+            )
+
+    def optimistic(self) -> OptimisticConfig:
+        """The verifier's mode, read from the chain at most once per cycle."""
+        if self._mode is None:
+            self._mode = self.verifier.optimistic_config()
+        return self._mode
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -356,6 +395,7 @@ class OracleDaemon:
             self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
             return quiet.report
         self._quiet = None
+        self._mode = None
         head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
@@ -372,14 +412,13 @@ class OracleDaemon:
         submitted = finalised = 0
         # Asked again: the lock's connection may have died during the cycle.
         if not self.dry_run and lead and self._take_lead():
-            finalised += self.settle(safe)
-            submitted, closed = self.submit_verified(safe)
-            finalised += closed
-            if submitted:
-                finalised += self.settle(safe)
-            finalised += self.close_voted(safe)
+            submitted, finalised = self.act(safe)
+        elif self.dry_run and lead:
+            submitted, finalised = self.observe(safe)
         counts = self.store.counts()
-        open_states = [s for s in _OPEN if s is not RequestState.VERIFIED or not self.dry_run]
+        open_states = [
+            s for s in self.open_states if s is not RequestState.VERIFIED or not self.dry_run
+        ]
         transactions = [] if self.dry_run else self.store.unsettled_submissions(chain.address)
         unsettled = len(transactions)
         report = CycleReport(
@@ -393,11 +432,12 @@ class OracleDaemon:
             finalised=finalised,
             open_requests=sum(counts[state] for state in open_states)
             + unsettled
+            + self.other_open_work()
             + (0 if caught_up else 1),
             rewound_to=rewound_to,
         )
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
-        if caught_up and rewound_to is None and not any(counts[s] for s in _LOCAL_WORK):
+        if caught_up and rewound_to is None and not any(counts[s] for s in self.local_work):
             self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), report)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
@@ -415,6 +455,26 @@ class OracleDaemon:
         else:
             self._log_waiting(head, safe, counts, unsettled)
         return report
+
+    def act(self, safe: int) -> tuple[int, int]:
+        """What the lead replica sends: settle, then vote (or post) on verified requests, then
+        close those the chain closed; return (votes or posts broadcast, requests finalised)."""
+        finalised = self.settle(safe)
+        submitted, closed = self.submit_verified(safe)
+        finalised += closed
+        if submitted:
+            finalised += self.settle(safe)
+        finalised += self.close_voted(safe)
+        return submitted, finalised
+
+    def observe(self, safe: int) -> tuple[int, int]:
+        """What the lead replica of a dry run does besides verifying (nothing: it sends nothing);
+        returns (transactions broadcast, requests finalised)."""
+        return 0, 0
+
+    def other_open_work(self) -> int:
+        """Work besides requests and transactions that keeps a cycle from being settled."""
+        return 0
 
     def _still_quiet(self, quiet: _Quiet, tip: tuple[int, bytes], lead: bool) -> bool:
         """Whether nothing a cycle reads moved since the last quiet one: the same head block
@@ -563,6 +623,7 @@ class OracleDaemon:
     ) -> tuple[int, int]:
         keys: list[Key] = []
         requests: list[Request] = []
+        posts: list[PostedVerdict] = []
         closing: list[VerificationFinalized | RequestCancelled] = []
         disputes: list[VerificationDisputed] = []
         blocks = self._canonical_blocks(events, end, end_hash)
@@ -588,7 +649,11 @@ class OracleDaemon:
                 closing.append(event)
             elif isinstance(event, VerificationDisputed):
                 disputes.append(event)
-        result = self.store.ingest(keys=keys, requests=requests, blocks=blocks, next_block=end + 1)
+            elif isinstance(event, VerdictPosted) and self.records_posts:
+                posts.append(event.to_posted())
+        result = self.store.ingest(
+            keys=keys, requests=requests, blocks=blocks, next_block=end + 1, posts=posts
+        )
         self.metrics.requests_seen.inc(result.new_requests)
         for request_id in result.conflicts:
             record_event(
@@ -924,15 +989,26 @@ class OracleDaemon:
             )
 
     def close_voted(self, safe: int) -> int:
-        """Requests this oracle voted on: final once the quorum (or the deadline) closes them."""
+        """Requests this oracle voted on: final once the quorum (or the deadline) closes them.
+        In optimistic mode, this oracle's posts are finalised once their window is over, and a
+        request no post holds any more is posted on again."""
         voted = self.store.requests_in(RequestState.VOTED, self.settings.batch_size)
         statuses = self.verifier.statuses_of([s.request.request_id for s in voted], block=safe)
-        closing = [
-            (stored, status)
-            for stored, status in zip(voted, statuses, strict=True)
-            if status.status.is_closed
-        ]
+        closing: list[tuple[StoredRequest, RequestStatus]] = []
+        posted: list[StoredRequest] = []
+        unheld: list[StoredRequest] = []
+        for stored, status in zip(voted, statuses, strict=True):
+            if status.status.is_closed:
+                closing.append((stored, status))
+            elif status.status is Status.POSTED:
+                posted.append(stored)
+            elif status.status is Status.PENDING:
+                unheld.append(stored)
         self._finalise_all(closing, safe)
+        if posted:
+            self._finalize_posts(posted)
+        if unheld and self.optimistic().enabled:
+            self._reopen_unheld(unheld, safe)
         return len(closing)
 
     def _settle_transactions(self, safe: int) -> None:
@@ -1012,6 +1088,8 @@ class OracleDaemon:
                 continue
             if newest[submission.nonce] != submission.tx_hash:
                 continue
+            if self.withdraw_stale(submission, head):
+                continue
             if submission.sent_block is None and submission.sends:
                 # Sent by the submit stage, which does not read the head.
                 self.store.record_send_attempt(submission.tx_hash, head)
@@ -1019,6 +1097,11 @@ class OracleDaemon:
                 continue
             if lost or self._resend_due(submission, known, now):
                 self._broadcast(submission.tx_hash, submission.raw_tx, submission.nonce, head=head)
+
+    def withdraw_stale(self, submission: Submission, head: int) -> bool:
+        """Whether an unmined transaction must not go out again (the watcher cancels a challenge
+        whose post a reorg took away); a vote or a post always goes out."""
+        return False
 
     def _replace_due(self, submission: Submission, spent: int, head: int) -> bool:
         """Whether the account's next transaction to mine has waited `replace_after_blocks`
@@ -1097,6 +1180,23 @@ class OracleDaemon:
             return {request_id: "reverted" for request_id, _ in submission.votes}
         me = self.verifier.chain.address
         outcomes: dict[bytes, str] = {}
+        kind = submission.kind
+        if kind is not SubmissionKind.VOTE:
+            for event in self.verifier.events_in(receipt):
+                if isinstance(event, VerdictPosted) and kind is SubmissionKind.POST:
+                    mine = event.poster == me
+                    outcomes.update({event.request_id: "posted"} if mine else {})
+                elif isinstance(event, VerificationFinalized) and kind is SubmissionKind.FINALIZE:
+                    outcomes[event.request_id] = "finalized"
+                elif isinstance(event, VerdictChallenged) and kind is SubmissionKind.CHALLENGE:
+                    if event.challenger != me:
+                        continue
+                    # The reward rides along: the watcher reports it from the store.
+                    won = f"won {event.reward}" if event.overturned else "lost"
+                    outcomes[event.request_id] = won
+            if kind is SubmissionKind.CANCEL:
+                outcomes = {request_id: "cancelled" for request_id, _ in submission.votes}
+            return outcomes
         for event in self.verifier.events_in(receipt):
             if isinstance(event, VoteCast) and event.oracle == me:
                 outcomes[event.request_id] = "counted"
@@ -1177,6 +1277,7 @@ class OracleDaemon:
         statuses = self.verifier.statuses_of(ids, block=safe)
         in_flight = self.store.open_submissions(ids)
         candidates: list[StoredRequest] = []
+        posted: list[StoredRequest] = []
         for stored, status in zip(batch, statuses, strict=True):
             request = stored.request
             if status.status.is_closed:
@@ -1186,16 +1287,23 @@ class OracleDaemon:
             if request.request_id in in_flight:
                 self.store.promote(request.request_id)
                 continue
+            if status.status is Status.POSTED:
+                posted.append(stored)
+                continue
             if request.deadline <= now:
                 continue  # too late for a vote; the contract will report it expired
             candidates.append(stored)
+        if posted:
+            self._defer_to_posts(posted, safe)
         if confirming and candidates:
-            # Closed at the head, not yet at the confirmed block: a batch never reverts, so no
-            # dry run would refuse these votes, and the contract would only skip them. Wait for
-            # the confirmed block to close them (or a reorg to reopen them).
+            # Closed (or posted on) at the head, not yet at the confirmed block: a batch never
+            # reverts, so no dry run would refuse these votes, and the contract would only skip
+            # them. Wait for the confirmed block to show it (or a reorg to reopen them).
             at_head = self.verifier.statuses_of([s.request.request_id for s in candidates])
             candidates = [
-                s for s, head in zip(candidates, at_head, strict=True) if not head.status.is_closed
+                s
+                for s, head in zip(candidates, at_head, strict=True)
+                if not head.status.is_closed and head.status is not Status.POSTED
             ]
         for stored in candidates:
             request = stored.request
@@ -1203,6 +1311,11 @@ class OracleDaemon:
             valid = stored.verdict != self.invert_verdicts
             ballots.append(Vote(request.request_id, valid, request.terms))
         self._finalise_all(closing, safe)
+        mode = self.optimistic() if ballots else None
+        if mode is not None and mode.enabled:
+            if self._nonce_gap():
+                return 0, closed
+            return self._post_all(ballots, mode), closed
         size = self.settings.vote_batch_size
         if ballots and len(ballots) < size and self.settings.vote_batch_wait > 0:
             oldest = min(s.request.block_number for s in batch)
@@ -1240,6 +1353,186 @@ class OracleDaemon:
                 submitted += len(chunk)
                 self.metrics.votes_sent.inc(len(chunk))
         return submitted, closed
+
+    # --- optimistic mode ---------------------------------------------------------------------
+
+    def _defer_to_posts(self, posted: list[StoredRequest], safe: int) -> None:
+        """Verified requests that carry a post at the confirmed block wait for it (voted): this
+        oracle's own post, or another's that won the race (skipped: the first post wins, and a
+        post of this oracle would only revert)."""
+        me = self.verifier.chain.address.lower()
+        posts = self.verifier.posts_of([s.request.request_id for s in posted], block=safe)
+        for stored, post in zip(posted, posts, strict=True):
+            request_id = stored.request.request_id
+            if not post.exists:
+                continue
+            ours = post.poster.lower() == me
+            verdict = "valid" if post.valid else "invalid"
+            note = "posted by this oracle" if ours else f"skipped: {post.poster} posted first"
+            try:
+                self.store.defer(request_id, note)
+            except StoreConflictError:
+                continue
+            if not ours:
+                self.metrics.posts_skipped.inc()
+                logger.info(
+                    "post skipped",
+                    extra={"request_id": request_id, "poster": post.poster, "posted": verdict},
+                )
+
+    def _post_all(self, ballots: list[Vote], mode: OptimisticConfig) -> int:
+        """Post each verdict (one `post` per request: the contract takes one ballot), as many as
+        the free bond covers; sign, record and broadcast each. Returns the posts broadcast."""
+        chain = self.verifier.chain
+        chain.nonces.reset()
+        free, _barred = self.verifier.bond_of(chain.address)
+        covered = free // mode.bond if mode.bond else len(ballots)
+        if covered < len(ballots):
+            self._top_up_bond(mode, free, len(ballots))
+        submitted = 0
+        for ballot in ballots[:covered]:
+            try:
+                signed = self.verifier.sign_post(ballot)
+            except ContractRevertError as err:
+                if err.error_name in _POST_RACES:
+                    # Another oracle's post (or the deadline) came first; the confirmed block
+                    # will show which, and the request is then skipped or closed.
+                    self.store.note(ballot.request_id, f"not posted: {err.error_name}")
+                    logger.info(
+                        "post raced",
+                        extra={"request_id": ballot.request_id, "reason": err.error_name},
+                    )
+                    continue
+                # Barred, paused, out of the set, not in optimistic mode: nothing goes through.
+                self.store.note(ballot.request_id, str(err))
+                self._refused(err)
+                break
+            self._refusal = None
+            try:
+                self.store.record_signed(
+                    [(ballot.request_id, ballot.valid)],
+                    tx_hash=signed.tx_hash,
+                    sender=signed.sender,
+                    nonce=signed.nonce,
+                    raw_tx=signed.raw,
+                    kind=SubmissionKind.POST,
+                )
+            except StoreConflictError:
+                chain.nonces.reset()
+                continue
+            if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+                submitted += 1
+                self.metrics.posts_sent.inc()
+        return submitted
+
+    def _top_up_bond(self, mode: OptimisticConfig, free: int, wanted: int) -> None:
+        """The free bond covers fewer posts than are waiting: deposit enough for
+        `bond_deposit_posts` posts (once: not while a deposit is unsettled), or report that the
+        operator must (`pqoracle bond deposit`)."""
+        chain = self.verifier.chain
+        posts = self.settings.bond_deposit_posts
+        if posts == 0:
+            reason = (
+                f"free bond {free} wei covers {free // mode.bond} of {wanted} posts waiting "
+                f"(bond {mode.bond} wei per post); deposit with `pqoracle bond deposit`"
+            )
+            if self._refusal != "bond":
+                self._refusal = "bond"
+                record_event(
+                    self.store,
+                    SecurityEventType.FULFILMENT_REFUSED,
+                    f"this oracle cannot post every verdict: {reason}",
+                )
+            return
+        unsettled = self.store.unsettled_submissions(chain.address)
+        if any(s.kind is SubmissionKind.BOND for s in unsettled):
+            return
+        amount = max(mode.bond * posts - free, mode.bond)
+        try:
+            signed = self.verifier.sign_deposit_bond(amount)
+        except ContractRevertError as err:
+            self._refused(err)
+            return
+        self.store.record_action(
+            SubmissionKind.BOND,
+            [],
+            tx_hash=signed.tx_hash,
+            sender=signed.sender,
+            nonce=signed.nonce,
+            raw_tx=signed.raw,
+        )
+        if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+            self.metrics.bond_deposits.inc()
+            logger.info(
+                "bond deposited", extra={"tx_hash": signed.tx_hash, "wei": amount, "free": free}
+            )
+
+    def _finalize_posts(self, posted: list[StoredRequest]) -> None:
+        """Finalise this oracle's posts whose window is over (so the fee is paid and the
+        consumer called back), one recorded `finalize` per post, none while one is unsettled."""
+        chain = self.verifier.chain
+        me = chain.address.lower()
+        ids = [s.request.request_id for s in posted]
+        in_flight = self.store.open_submissions(ids)
+        posts = self.verifier.posts_of(ids)
+        # The chain's clock; a development node that mines only on demand lags behind the wall
+        # clock, and its next block will not: the dry run decides.
+        now = max(chain.block_timestamp("latest"), int(time.time()))
+        due = [
+            (stored, post)
+            for stored, post in zip(posted, posts, strict=True)
+            if post.exists
+            and post.poster.lower() == me
+            and post.finalizes_at <= now
+            and stored.request.request_id not in in_flight
+        ]
+        if not due or self._nonce_gap():
+            return
+        chain.nonces.reset()
+        for stored, post in due:
+            request = stored.request
+            try:
+                signed = self.verifier.sign_finalize(request.request_id, request.terms)
+            except ContractRevertError as err:
+                # The window is not over at the node's next block yet, or the request closed.
+                logger.debug(
+                    "not finalised yet",
+                    extra={"request_id": request.request_id, "reason": err.error_name},
+                )
+                continue
+            try:
+                self.store.record_action(
+                    SubmissionKind.FINALIZE,
+                    [(request.request_id, post.valid)],
+                    tx_hash=signed.tx_hash,
+                    sender=signed.sender,
+                    nonce=signed.nonce,
+                    raw_tx=signed.raw,
+                )
+            except StoreConflictError:
+                chain.nonces.reset()
+                continue
+            if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+                self.metrics.finalizations_sent.inc()
+                logger.info(
+                    "finalize sent",
+                    extra={"request_id": request.request_id, "tx_hash": signed.tx_hash},
+                )
+
+    def _reopen_unheld(self, unheld: list[StoredRequest], safe: int) -> None:
+        """In optimistic mode a request this oracle holds as posted on but that is pending at
+        the confirmed block has no post any more (a reorg took it, or it was voted on before the
+        switch to optimistic mode): post this oracle's verdict."""
+        in_flight = self.store.open_submissions(s.request.request_id for s in unheld)
+        for stored in unheld:
+            request_id = stored.request.request_id
+            if request_id in in_flight:
+                continue
+            try:
+                self.store.reopen(request_id, f"no verdict is posted on it at block {safe}")
+            except StoreConflictError:
+                continue
+            logger.info("no post holds the request, posting", extra={"request_id": request_id})
 
     def _nonce_gap(self) -> bool:
         """Whether the node lacks a transaction this account signed and recorded (a new one
@@ -1320,7 +1613,7 @@ class OracleDaemon:
         unconfirmed = 0
         if head > safe:
             unconfirmed = len(self.verifier.events_of(VerificationRequested, safe + 1, head))
-        waiting = unconfirmed + unsettled + sum(counts[state] for state in _OPEN)
+        waiting = unconfirmed + unsettled + sum(counts[state] for state in self.open_states)
         if not waiting:
             self._waited_head = None
             return
