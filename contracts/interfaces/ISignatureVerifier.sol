@@ -586,16 +586,22 @@ interface ISignatureVerifier {
     /// watchers a different amount of time on each. UMA's default is 2 hours.
     ///
     /// Choosing the bond: a challenge must pay for itself. It costs the challenger at most
-    /// `G = gasLimit * 64 / 63 + 400,000 + maxCallbackGasLimit` gas (the verifier's gas limit, with
-    /// the 1/64 EIP-150 keeps back; ~400,000 for calldata of an ML-DSA-87 payload, hashing, storage,
-    /// events and the set change; the callback), and it earns `bond * (100 - BOND_BURN_PERCENT) / 100`.
-    /// At the highest gas price `p` (wei) at which challenges must stay worth it:
+    ///
+    ///     G = gasLimit * 64 / 63 + 600,000 + maxCallbackGasLimit   (gas)
+    ///
+    /// where `gasLimit` is the largest on-chain verifier gas limit set (the transaction must carry
+    /// 64/63 of it, EIP-150), 600,000 bounds the rest (21,000 base, calldata of an ML-DSA-87
+    /// payload, hashing, storage, events, and removing the poster from a 32-oracle set; measured
+    /// on ML-DSA-44 with 3 oracles: ~230,000), and the callback gets its own limit. It earns
+    /// `bond * (100 - BOND_BURN_PERCENT) / 100`. At the highest gas price `p` (wei per gas) at which
+    /// challenges must stay worth it:
     ///
     ///     bond >= G * p * 100 / (100 - BOND_BURN_PERCENT)   (= 2 * G * p with 50% burned)
     ///
-    /// e.g. a 10,000,000-gas Solidity verifier and a 500,000 callback cap: G ~= 11.1M gas, so at
-    /// 100 gwei the bond must be at least 2 * 11.1M * 100 gwei = 2.22 ETH; with a 6,500-gas
-    /// precompile G ~= 0.9M gas and 0.18 ETH suffices. The bond should also exceed what a poster
+    /// e.g. the Solidity ML-DSA-44 verifier (~10.1M gas from a raw key, ~2.5M from a registered
+    /// form; limit 12,000,000) and a 500,000-gas callback cap: G ~= 13.3M, so at 100 gwei the bond
+    /// must be at least 2 * 13.3M * 100 gwei = 2.66 ETH; with a precompile (EIP-8355: 6,500 gas;
+    /// limit 20,000) G ~= 1.12M and 0.224 ETH suffices. The bond should also exceed what a poster
     /// could gain from one false verdict finalised: it is all a liar stands to lose per post.
     ///
     /// Requirements:
