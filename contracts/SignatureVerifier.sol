@@ -553,6 +553,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         if (overturned) {
             _overturn(requestId, record, terms, valid);
         } else {
+            // Confirming finalises the posted verdict, which `finalize` refuses while paused: the
+            // same here (a pause may be about a faulty verifier). Overturning stays open.
+            _requireNotPaused(_config);
             emit VerdictChallenged(requestId, msg.sender, address(uint160(_posts[requestId])), false, valid, 0, 0);
             _confirm(requestId, record, terms);
         }

@@ -4,7 +4,10 @@ pragma solidity ^0.8.24;
 /// @title ISignatureVerifier
 /// @notice On-chain half of the post-quantum signature oracle: dApps register ML-DSA (FIPS 204)
 /// public keys and open verification requests; a set of oracles verifies off-chain and votes, and a
-/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested.
+/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested
+/// (quorum mode). In optimistic mode one bonded oracle posts the verdict instead, final after a
+/// challenge window unless anyone proves it wrong with the on-chain verifier, which also answers
+/// `verifyNow` and `requestVerificationNow` with no oracle at all.
 /// @dev Sizes are checked by `InputSanitizer`, whose errors (`SanitizerUnsupportedAlgorithm`,
 /// `SanitizerInvalidPublicKeyLength`, `SanitizerInvalidSignatureLength`, `SanitizerMessageTooLong`,
 /// `SanitizerContextTooLong`) are part of this interface's behaviour. Pausing reverts with
@@ -515,7 +518,11 @@ interface ISignatureVerifier {
     /// `requestVerificationNow` and challenges; without the one a request needs, those revert
     /// (`VerifierOnchainUnavailable`).
     /// @dev `gasLimit` is what a challenge costs at most for the verification itself, so it enters
-    /// the bond formula (see `setOptimisticConfig`). It is capped so that a challenge (the verifier,
+    /// the bond formula (see `setOptimisticConfig`); callers must leave 64/63 of it, even when the
+    /// verifier needs less, so it should be close to the verifier's worst case.
+    ///
+    /// Note: removing or breaking a verifier while verdicts are posted leaves them unchallengeable
+    /// until their windows close; replace one only with a working one. It is capped so that a challenge (the verifier,
     /// the 1/64 EIP-150 keeps back, calldata, bookkeeping and the callback) fits under EIP-7825's
     /// 16,777,216 gas per transaction.
     ///
@@ -592,7 +599,7 @@ interface ISignatureVerifier {
     /// where `gasLimit` is the largest on-chain verifier gas limit set (the transaction must carry
     /// 64/63 of it, EIP-150), 600,000 bounds the rest (21,000 base, calldata of an ML-DSA-87
     /// payload, hashing, storage, events, and removing the poster from a 32-oracle set; measured
-    /// on ML-DSA-44 with 3 oracles: ~230,000), and the callback gets its own limit. It earns
+    /// on ML-DSA-44 with 3 oracles: ~150,000), and the callback gets its own limit. It earns
     /// `bond * (100 - BOND_BURN_PERCENT) / 100`. At the highest gas price `p` (wei per gas) at which
     /// challenges must stay worth it:
     ///
@@ -661,7 +668,9 @@ interface ISignatureVerifier {
 
     /// @notice Challenges a posted verdict before its window closes by running the on-chain
     /// verifier on `evidence`, which must hash to the request's commitment. Returns whether the
-    /// posted verdict was overturned. Anyone may call, paused or not.
+    /// posted verdict was overturned. Anyone may call, paused or not (a pause does not stop the
+    /// windows, so it must not stop challenges), but while paused a challenge that would confirm
+    /// the posted verdict reverts (`EnforcedPause`), as `finalize` does.
     ///
     /// If the on-chain verdict differs, it replaces the posted one and is final at once; the
     /// challenger is credited the poster's locked bond less the burned `BOND_BURN_PERCENT` (and
