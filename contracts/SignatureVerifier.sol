@@ -134,8 +134,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     uint256 public constant BOND_BURN_PERCENT = 50;
 
     /// @notice Largest gas limit an on-chain verifier may be given: with the 1/64 EIP-150 keeps
-    /// back, a challenge's ~400,000 gas of its own and a 500,000-gas callback, it stays under
-    /// EIP-7825's 16,777,216 gas per transaction.
+    /// back (15,238,096 in all), a challenge's at most 600,000 gas of its own and a 500,000-gas
+    /// callback, a challenge stays under EIP-7825's 16,777,216 gas per transaction. A callback cap
+    /// above ~900,000 needs a smaller limit.
     uint32 public constant MAX_ONCHAIN_VERIFY_GAS = 15_000_000;
 
     /*//////////////////////////////////////////////////////////////
@@ -552,6 +553,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         if (overturned) {
             _overturn(requestId, record, terms, valid);
         } else {
+            // Confirming finalises the posted verdict, which `finalize` refuses while paused: the
+            // same here (a pause may be about a faulty verifier). Overturning stays open.
+            _requireNotPaused(_config);
             emit VerdictChallenged(requestId, msg.sender, address(uint160(_posts[requestId])), false, valid, 0, 0);
             _confirm(requestId, record, terms);
         }

@@ -4,7 +4,10 @@ pragma solidity ^0.8.24;
 /// @title ISignatureVerifier
 /// @notice On-chain half of the post-quantum signature oracle: dApps register ML-DSA (FIPS 204)
 /// public keys and open verification requests; a set of oracles verifies off-chain and votes, and a
-/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested.
+/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested
+/// (quorum mode). In optimistic mode one bonded oracle posts the verdict instead, final after a
+/// challenge window unless anyone proves it wrong with the on-chain verifier, which also answers
+/// `verifyNow` and `requestVerificationNow` with no oracle at all.
 /// @dev Sizes are checked by `InputSanitizer`, whose errors (`SanitizerUnsupportedAlgorithm`,
 /// `SanitizerInvalidPublicKeyLength`, `SanitizerInvalidSignatureLength`, `SanitizerMessageTooLong`,
 /// `SanitizerContextTooLong`) are part of this interface's behaviour. Pausing reverts with
@@ -515,7 +518,11 @@ interface ISignatureVerifier {
     /// `requestVerificationNow` and challenges; without the one a request needs, those revert
     /// (`VerifierOnchainUnavailable`).
     /// @dev `gasLimit` is what a challenge costs at most for the verification itself, so it enters
-    /// the bond formula (see `setOptimisticConfig`). It is capped so that a challenge (the verifier,
+    /// the bond formula (see `setOptimisticConfig`); callers must leave 64/63 of it, even when the
+    /// verifier needs less, so it should be close to the verifier's worst case.
+    ///
+    /// Note: removing or breaking a verifier while verdicts are posted leaves them unchallengeable
+    /// until their windows close; replace one only with a working one. It is capped so that a challenge (the verifier,
     /// the 1/64 EIP-150 keeps back, calldata, bookkeeping and the callback) fits under EIP-7825's
     /// 16,777,216 gas per transaction.
     ///
@@ -586,16 +593,22 @@ interface ISignatureVerifier {
     /// watchers a different amount of time on each. UMA's default is 2 hours.
     ///
     /// Choosing the bond: a challenge must pay for itself. It costs the challenger at most
-    /// `G = gasLimit * 64 / 63 + 400,000 + maxCallbackGasLimit` gas (the verifier's gas limit, with
-    /// the 1/64 EIP-150 keeps back; ~400,000 for calldata of an ML-DSA-87 payload, hashing, storage,
-    /// events and the set change; the callback), and it earns `bond * (100 - BOND_BURN_PERCENT) / 100`.
-    /// At the highest gas price `p` (wei) at which challenges must stay worth it:
+    ///
+    ///     G = gasLimit * 64 / 63 + 600,000 + maxCallbackGasLimit   (gas)
+    ///
+    /// where `gasLimit` is the largest on-chain verifier gas limit set (the transaction must carry
+    /// 64/63 of it, EIP-150), 600,000 bounds the rest (21,000 base, calldata of an ML-DSA-87
+    /// payload, hashing, storage, events, and removing the poster from a 32-oracle set; measured
+    /// on ML-DSA-44 with 3 oracles: ~150,000), and the callback gets its own limit. It earns
+    /// `bond * (100 - BOND_BURN_PERCENT) / 100`. At the highest gas price `p` (wei per gas) at which
+    /// challenges must stay worth it:
     ///
     ///     bond >= G * p * 100 / (100 - BOND_BURN_PERCENT)   (= 2 * G * p with 50% burned)
     ///
-    /// e.g. a 10,000,000-gas Solidity verifier and a 500,000 callback cap: G ~= 11.1M gas, so at
-    /// 100 gwei the bond must be at least 2 * 11.1M * 100 gwei = 2.22 ETH; with a 6,500-gas
-    /// precompile G ~= 0.9M gas and 0.18 ETH suffices. The bond should also exceed what a poster
+    /// e.g. the Solidity ML-DSA-44 verifier (~10.1M gas from a raw key, ~2.5M from a registered
+    /// form; limit 12,000,000) and a 500,000-gas callback cap: G ~= 13.3M, so at 100 gwei the bond
+    /// must be at least 2 * 13.3M * 100 gwei = 2.66 ETH; with a precompile (EIP-8355: 6,500 gas;
+    /// limit 20,000) G ~= 1.12M and 0.224 ETH suffices. The bond should also exceed what a poster
     /// could gain from one false verdict finalised: it is all a liar stands to lose per post.
     ///
     /// Requirements:
@@ -655,7 +668,9 @@ interface ISignatureVerifier {
 
     /// @notice Challenges a posted verdict before its window closes by running the on-chain
     /// verifier on `evidence`, which must hash to the request's commitment. Returns whether the
-    /// posted verdict was overturned. Anyone may call, paused or not.
+    /// posted verdict was overturned. Anyone may call, paused or not (a pause does not stop the
+    /// windows, so it must not stop challenges), but while paused a challenge that would confirm
+    /// the posted verdict reverts (`EnforcedPause`), as `finalize` does.
     ///
     /// If the on-chain verdict differs, it replaces the posted one and is final at once; the
     /// challenger is credited the poster's locked bond less the burned `BOND_BURN_PERCENT` (and

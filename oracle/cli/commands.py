@@ -18,6 +18,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.keyring import keys_group
     from oracle.cli.maml import maml_group
     from oracle.cli.mcp import mcp_command
+    from oracle.cli.onchain import onchain_group
     from oracle.cli.report import report_command
     from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
@@ -41,6 +42,7 @@ def all_commands() -> list[click.Command]:
         chain.oracles_group,
         chain.run,
         chain.demo,
+        onchain_group,
         events,
         store_group,
         maml_group,

@@ -638,6 +638,11 @@ def test_a_failed_challenge_confirms_the_verdict_at_once_and_pays_the_challenger
     opened = _open_through(deployment, consumer, signed, fee=FEE)
     poster.post(opened.ballot(True))
     challenger = deployment.outsider
+    # While paused, confirming (finalising as posted) waits, as `finalize` does.
+    deployment.pauser.send("pause")
+    with reverts("EnforcedPause"):
+        challenger.challenge(opened, signed.evidence())
+    deployment.pauser.send("unpause")
     assert (
         challenger.call("challenge", opened.request_id, opened.terms.abi(), signed.evidence().abi())
         is False

@@ -1,0 +1,159 @@
+"""`pqoracle onchain`: the on-chain ML-DSA-44 verifier (contracts/mldsa/) from the command line:
+`deploy` it, `register` a key's expanded form, `verify` a signature by call (exit 0 valid, 1
+invalid, 2 bad input, 3 runtime failure)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from oracle.cli._io import emit, payload, read_source
+from oracle.cli.chain import _chain_options, _connect, _settings
+from oracle.cli.keys import message_input, message_options, signature_input
+from oracle.crypto import load_public_key
+from oracle.errors import InputError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from oracle.chain import Chain
+    from oracle.chain.mldsa import OnchainVerifier
+
+#: Where the verifier's address may come from besides --mldsa-verifier.
+ADDRESS_ENV = "PQORACLE_MLDSA44_VERIFIER"
+
+
+def _address_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--mldsa-verifier",
+        "address",
+        envvar=ADDRESS_ENV,
+        help=f"MLDSA44Verifier address, from `pqoracle onchain deploy` (env {ADDRESS_ENV}).",
+    )(func)
+
+
+def _chain(rpc_url: str | None, private_key_file: Path | None) -> Chain:
+    settings = _settings(rpc_url, private_key_file)
+    if settings.rpc_url is None:
+        # The embedded chain lives in one process: what `deploy` made there is gone when it exits.
+        raise InputError("the on-chain verifier needs a node: give --rpc-url or PQORACLE_RPC_URL")
+    return _connect(settings)
+
+
+def _attach(chain: Chain, address: str | None) -> OnchainVerifier:
+    from oracle.chain.mldsa import OnchainVerifier
+
+    if not address:
+        raise InputError(f"no verifier: give --mldsa-verifier or {ADDRESS_ENV}")
+    return OnchainVerifier(chain, address)
+
+
+@click.group(name="onchain")
+def onchain_group() -> None:
+    """The exact ML-DSA-44 verifier in Solidity: deploy, register keys, verify on chain."""
+
+
+@onchain_group.command(name="deploy")
+@_chain_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def deploy_command(rpc_url: str | None, private_key_file: Path | None, as_json: bool) -> None:
+    """Deploy an MLDSA44Verifier and its EIP-8355 entry point (MLDSA44Precompile)."""
+    from oracle.chain.mldsa import deploy_onchain_verifier
+
+    chain = _chain(rpc_url, private_key_file)
+    deployed = deploy_onchain_verifier(chain)
+    emit(
+        {
+            "mldsa_verifier": deployed.address,
+            "eip8355_verifier": deployed.precompile or "",
+            "chain_id": chain.chain_id,
+        },
+        as_json,
+    )
+
+
+@onchain_group.command(name="register")
+@_chain_options
+@_address_option
+@click.option("--public-key", "-p", "public_key_file", required=True, help="Public key PEM file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def register_command(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    address: str | None,
+    public_key_file: str,
+    as_json: bool,
+) -> None:
+    """Keep an ML-DSA-44 key's expanded form on chain (~10.8M gas once; each later verify of the
+    key then costs ~2.5M instead of ~10.1M)."""
+    from oracle.chain.mldsa import require_ml_dsa_44
+
+    public = load_public_key(read_source(public_key_file))
+    require_ml_dsa_44(public)
+    verifier = _attach(_chain(rpc_url, private_key_file), address)
+    done = verifier.register(public)
+    emit(
+        {
+            "form": done.form,
+            "registered": "new" if done.created else "already",
+            "gas_used": done.gas_used,
+        },
+        as_json,
+    )
+
+
+@onchain_group.command(name="verify")
+@_chain_options
+@_address_option
+@click.option("--public-key", "-p", "public_key_file", required=True, help="Public key PEM file.")
+@message_options
+@click.option("--signature-hex", "-s", help="Signature as 0x hex.")
+@click.option("--signature-file", help="Raw signature file.")
+@click.option(
+    "--eip8355",
+    "eip8355_address",
+    help="Ask this EIP-8355 verifier instead (a precompile, or the MLDSA44Precompile that "
+    "`deploy` printed); empty context only.",
+)
+@click.option("--gas", "show_gas", is_flag=True, help="Also print the gas a transaction would use.")
+def verify_command(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    address: str | None,
+    public_key_file: str,
+    message: str | None,
+    message_hex: str | None,
+    message_file: str | None,
+    context: str | None,
+    context_hex: str | None,
+    signature_hex: str | None,
+    signature_file: str | None,
+    eip8355_address: str | None,
+    show_gas: bool,
+) -> None:
+    """Ask the chain whether a signature is valid: exit 0 valid, 1 invalid, 2 bad input."""
+    from oracle.chain.mldsa import eip8355_verify, require_ml_dsa_44
+
+    public = load_public_key(read_source(public_key_file))
+    require_ml_dsa_44(public)
+    signature = signature_input(signature_hex, signature_file)
+    data = message_input(message, message_hex, message_file)
+    ctx = payload(context, context_hex, None, what="context")
+    chain = _chain(rpc_url, private_key_file)
+    if eip8355_address is not None:
+        if ctx:
+            raise InputError("an EIP-8355 verifier takes no context: drop --context")
+        if show_gas:
+            raise InputError("--gas applies to the MLDSA44Verifier, not to --eip8355")
+        valid = eip8355_verify(chain, eip8355_address, public, data, signature)
+        click.echo("valid" if valid else "invalid")
+    else:
+        verifier = _attach(chain, address)
+        valid = verifier.verify(public, data, signature, ctx)
+        line = "valid" if valid else "invalid"
+        if show_gas:
+            line += f" gas={verifier.verify_gas(public, data, signature, ctx)}"
+        click.echo(line)
+    if not valid:
+        raise click.exceptions.Exit(1)
