@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from oracle.chain import _args
 from oracle.chain.artifacts import load_artifact
 from oracle.chain.revert import ErrorDecoder
-from oracle.chain.transactions import MAX_TRANSACTION_GAS, SentTransaction, transact
+from oracle.chain.transactions import transact
 from oracle.chain.verifier import CONTRACT_NAME, Verifier
+from oracle.crypto import ML_DSA_44
 from oracle.domain import VerifierConfig
 from oracle.errors import ContractNotFoundError, InputError
 
 if TYPE_CHECKING:
-    from eth_typing import ChecksumAddress
-
     from oracle.chain.connection import Chain
+    from oracle.chain.mldsa import OnchainVerifier
 
-#: The ML-DSA-44 verifiers' contract names (`contracts/mldsa/`).
-MLDSA44_VERIFIER: Final = "MLDSA44Verifier"
-MLDSA44_PRECOMPILE: Final = "MLDSA44Precompile"
 #: Gas the SignatureVerifier gives the ML-DSA-44 verifiers: a verify of a key seen once costs
 #: ~10.1M, of a registered key ~2.5M; under `MAX_ONCHAIN_VERIFY_GAS` (15M).
 MLDSA44_VERIFY_GAS: Final = 12_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class OnchainMLDSA44:
-    """The project's on-chain ML-DSA-44 verifiers: `verifier` (`IMLDSAVerifier`, contexts, and
-    the register of expanded keys) and `precompile` (the EIP-8355 convention, empty contexts)."""
-
-    verifier: ChecksumAddress
-    precompile: ChecksumAddress
 
 
 def deploy_verifier(
@@ -78,66 +65,19 @@ def deploy_verifier(
     return Verifier(chain, sent.contract_address, artifact=artifact)
 
 
-def _deploy(chain: Chain, name: str, *args: object) -> ChecksumAddress:
-    artifact = load_artifact(name)
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(*args),
-        decoder=ErrorDecoder(name, artifact.abi),
-    )
-    if sent.contract_address is None:
-        raise ContractNotFoundError(
-            f"deployment 0x{sent.tx_hash.hex()} has no contract address in its receipt"
-        )
-    return sent.contract_address
-
-
-def deploy_mldsa44(chain: Chain) -> OnchainMLDSA44:
-    """Deploy `MLDSA44Verifier` and an `MLDSA44Precompile` reading its register of keys.
-
-    Raises:
-        TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
-    """
-    verifier = _deploy(chain, MLDSA44_VERIFIER)
-    return OnchainMLDSA44(verifier, _deploy(chain, MLDSA44_PRECOMPILE, verifier))
-
-
-def use_mldsa44(
-    verifier: Verifier, onchain: OnchainMLDSA44, *, gas_limit: int = MLDSA44_VERIFY_GAS
+def use_onchain_verifier(
+    verifier: Verifier, onchain: OnchainVerifier, *, gas_limit: int = MLDSA44_VERIFY_GAS
 ) -> None:
-    """Make `onchain` the referee of ML-DSA-44 on `verifier` (the signer is its admin): the
-    precompile form for empty contexts, `MLDSA44Verifier` for the others.
+    """Make the on-chain ML-DSA-44 verifier `onchain` the referee of ML-DSA-44 on `verifier`
+    (the signer is its admin): its EIP-8355 entry point for empty contexts, `MLDSA44Verifier`
+    itself for the others.
 
     Raises:
+        InputError: `onchain` has no EIP-8355 entry point.
         ContractRevertError: AccessControlUnauthorizedAccount, VerifierInvalidOnchainVerifier.
     """
-    algorithm_id = 1  # ML-DSA-44
+    if onchain.precompile is None:
+        raise InputError("the on-chain verifier needs its EIP-8355 entry point (the precompile)")
+    algorithm_id = ML_DSA_44.id
     verifier.set_onchain_verifier(algorithm_id, onchain.precompile, gas_limit)
-    verifier.set_onchain_verifier(algorithm_id, onchain.verifier, gas_limit, with_context=True)
-
-
-def register_mldsa44_key(
-    chain: Chain, onchain: OnchainMLDSA44, public_key: bytes
-) -> SentTransaction:
-    """Keep `public_key`'s expanded form on chain (`MLDSA44Verifier.register`, ~10.8M gas once),
-    so that every later verify of it costs ~2.5M gas instead of ~10.1M.
-
-    The gas limit is the per-transaction cap, not an estimate: an estimate would run the
-    expansion many times over (a binary search), which takes minutes on the embedded chain.
-
-    Raises:
-        InputError: `public_key` is not bytes.
-        ContractRevertError: the key is not 1,312 bytes (`MLDSA44InvalidPublicKeyLength`).
-    """
-    artifact = load_artifact(MLDSA44_VERIFIER)
-    raw = _args.as_bytes(public_key, "public key")
-    contract = chain.w3.eth.contract(address=onchain.verifier, abi=artifact.abi)
-    data = bytes.fromhex(contract.encode_abi("register", args=[raw])[2:])
-    return transact(
-        chain,
-        to=onchain.verifier,
-        data=data,
-        decoder=ErrorDecoder(MLDSA44_VERIFIER, artifact.abi),
-        gas=min(MAX_TRANSACTION_GAS, chain.block_gas_limit()),
-    )
+    verifier.set_onchain_verifier(algorithm_id, onchain.address, gas_limit, with_context=True)

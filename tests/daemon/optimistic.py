@@ -18,9 +18,10 @@ from oracle.chain import (
     create_funded_account,
     mine_blocks,
 )
-from oracle.chain.deploy import OnchainMLDSA44, deploy_mldsa44, register_mldsa44_key, use_mldsa44
+from oracle.chain.deploy import use_onchain_verifier
+from oracle.chain.mldsa import OnchainVerifier, deploy_onchain_verifier
 from oracle.config import Settings
-from oracle.crypto import SigningKey
+from oracle.crypto import PublicKey, SigningKey
 from oracle.daemon import OracleDaemon, Watcher
 from oracle.domain import OptimisticConfig, Request, Status
 from oracle.store import Store
@@ -44,7 +45,7 @@ class Optimistic:
     liar: Verifier
     dapp: Verifier
     watcher_account: Verifier
-    onchain: OnchainMLDSA44
+    onchain: OnchainVerifier
     key: SigningKey
     key_id: bytes
     tmp_path: Path
@@ -111,14 +112,14 @@ def optimistic_on(chain: Chain, tmp_path: Path, *, window: int = WINDOW) -> Opti
     to optimistic mode, bond both oracles for 10 posts and register one key."""
     deployment = deploy_with_roles(chain, oracles=2, threshold=1)
     admin = deployment.admin
-    onchain = deploy_mldsa44(chain)
-    use_mldsa44(admin, onchain)
+    onchain = deploy_onchain_verifier(chain)
+    use_onchain_verifier(admin, onchain)
     admin.set_optimistic_config(OptimisticConfig(True, BOND, window))
     honest, liar = deployment.oracles
     for oracle in (honest, liar):
         oracle.deposit_bond(10 * BOND)
     key = SigningKey.generate("ML-DSA-44")
-    register_mldsa44_key(chain, onchain, key.public_key)
+    onchain.register(PublicKey.from_bytes(key.algorithm, key.public_key))
     key_id = deployment.outsider.register_key(key.algorithm.id, key.public_key)
     watcher_account = admin.using(chain.with_account(create_funded_account(chain)))
     return Optimistic(
