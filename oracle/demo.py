@@ -116,7 +116,7 @@ ORACLES: Final = 3
 THRESHOLD: Final = 2
 
 
-def _new_account(chain: Chain) -> LocalAccount:
+def new_account(chain: Chain) -> LocalAccount:
     if chain.account is not None:
         return create_funded_account(chain, wei=ACCOUNT_FUNDING)
     account: LocalAccount = Account.create()
@@ -125,7 +125,7 @@ def _new_account(chain: Chain) -> LocalAccount:
     return account
 
 
-def _payload(case: str, key: SigningKey, other: SigningKey) -> tuple[bytes, bytes, bytes]:
+def payload(case: str, key: SigningKey, other: SigningKey) -> tuple[bytes, bytes, bytes]:
     """(message, context, signature) for one case, all under `key`'s id."""
     signature = key.sign(MESSAGE, CONTEXT)
     if case == "tampered message":
@@ -155,20 +155,20 @@ def run_demo(
         StoreError: the store cannot be opened.
     """
     started = time.monotonic()
-    admin_chain = chain if chain.account is not None else chain.with_account(_new_account(chain))
-    oracle_chains = [admin_chain.with_account(_new_account(admin_chain)) for _ in range(ORACLES)]
+    admin_chain = chain if chain.account is not None else chain.with_account(new_account(chain))
+    oracle_chains = [admin_chain.with_account(new_account(admin_chain)) for _ in range(ORACLES)]
     verifier = deploy_verifier(
         admin_chain, oracles=[c.address for c in oracle_chains], threshold=THRESHOLD
     )
     deployed_at = admin_chain.block_number()
-    dapp = verifier.using(admin_chain.with_account(_new_account(admin_chain)))
+    dapp = verifier.using(admin_chain.with_account(new_account(admin_chain)))
 
     opened: list[tuple[bytes, str, str, str]] = []
     for algorithm in ALGORITHMS:
         key, other = SigningKey.generate(algorithm), SigningKey.generate(algorithm)
         key_id = dapp.register_key(algorithm.id, key.public_key)
         for case, expected in CASES:
-            message, context, signature = _payload(case, key, other)
+            message, context, signature = payload(case, key, other)
             request_id = dapp.request_verification(key_id, message, context, signature)
             opened.append((request_id, algorithm.name, case, expected))
 

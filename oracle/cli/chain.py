@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from oracle.accounts import PasswordPrompt
     from oracle.chain import Chain, Verifier
     from oracle.config import Settings
+    from oracle.daemon import OracleDaemon
+    from oracle.daemon.metrics import DaemonMetrics
     from oracle.demo import DemoReport
+    from oracle.demo_optimistic import OptimisticReport
+    from oracle.store import Store
 
 # --- shared options -------------------------------------------------------------------------
 
@@ -693,8 +697,6 @@ def run(
 ) -> None:
     """Run the oracle daemon until SIGINT/SIGTERM."""
     from oracle.daemon import OracleDaemon
-    from oracle.daemon.metrics import DaemonMetrics, MetricsServer
-    from oracle.store import Store
 
     settings = _settings(
         rpc_url,
@@ -706,9 +708,39 @@ def run(
         daemon_metrics_port=metrics_port,
         daemon_metrics_host=metrics_host,
     )
+
+    def make(verifier: Verifier, store: Store, metrics: DaemonMetrics) -> OracleDaemon:
+        return OracleDaemon(
+            verifier,
+            store,
+            settings,
+            dry_run=dry_run,
+            reset_store=reset_store,
+            invert_verdicts=invert_verdicts,
+            metrics=metrics,
+        )
+
+    run_loop(
+        make, settings, settings.database_url, log_format, max_cycles=1 if once else max_cycles
+    )
+
+
+def run_loop(
+    make: Callable[[Verifier, Store, DaemonMetrics], OracleDaemon],
+    settings: Settings,
+    store_url: str,
+    log_format: str,
+    *,
+    max_cycles: int | None,
+) -> None:
+    """Open the store and the verifier, build the daemon (or the watcher) with `make`, serve
+    its metrics when configured, and run it until SIGINT/SIGTERM or `max_cycles`."""
+    from oracle.daemon.metrics import DaemonMetrics, MetricsServer
+    from oracle.store import Store
+
     configure_logging(json_lines=log_format == "json")
     # The store first: a missing driver or a bad URL is reported before any node is contacted.
-    store = Store.open(settings.database_url)
+    store = Store.open(store_url)
     try:
         verifier = _open_verifier(settings)
     except BaseException:
@@ -724,15 +756,7 @@ def run(
     metrics = DaemonMetrics()
     server: MetricsServer | None = None
     try:
-        daemon = OracleDaemon(
-            verifier,
-            store,
-            settings,
-            dry_run=dry_run,
-            reset_store=reset_store,
-            invert_verdicts=invert_verdicts,
-            metrics=metrics,
-        )
+        daemon = make(verifier, store, metrics)
         if settings.daemon_metrics_port is not None:
             server = MetricsServer(
                 metrics,
@@ -741,7 +765,7 @@ def run(
                 max_lag_blocks=settings.daemon_max_lag_blocks,
                 max_cycle_age=settings.daemon_max_cycle_age,
             )
-        daemon.run(stop=stop, max_cycles=1 if once else max_cycles)
+        daemon.run(stop=stop, max_cycles=max_cycles)
     finally:
         if server is not None:
             server.close()
@@ -761,12 +785,27 @@ def run(
     help="Seconds the daemon may take to finalise every request.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--optimistic",
+    is_flag=True,
+    help="Optimistic mode instead of a quorum: bonded posts, a lying oracle, a watcher, and "
+    "challenges judged by the on-chain ML-DSA-44 verifier.",
+)
+@click.option(
+    "--challenge-window",
+    type=click.IntRange(5, 3600),
+    default=15,
+    show_default=True,
+    help="Seconds a post waits for challenges (with --optimistic).",
+)
 def demo(
     rpc_url: str | None,
     private_key_file: Path | None,
     database_url: str,
     timeout: float,
     as_json: bool,
+    optimistic: bool,
+    challenge_window: int,
 ) -> None:
     """Everything end to end: deploy, keys, valid and invalid requests, daemon, results."""
     from oracle.demo import run_demo
@@ -777,6 +816,19 @@ def demo(
 
     settings = _settings(rpc_url, private_key_file, poll_interval=0.05)
     chain = _connect(settings, needs_node=False)
+    if optimistic:
+        from oracle.demo_optimistic import run_optimistic_demo
+
+        # Its lies are expected, and in the table: no error line for each.
+        configure_logging(json_lines=False, level=logging.CRITICAL + 1)
+        outcome = run_optimistic_demo(chain, settings, window=challenge_window, timeout=timeout)
+        if as_json:
+            click.echo(json.dumps(outcome.to_json()))
+        else:
+            _print_optimistic_table(outcome)
+        if not outcome.succeeded:
+            raise click.exceptions.Exit(1)
+        return
     report = run_demo(chain, settings, store_url=database_url, timeout=timeout)
     if as_json:
         click.echo(json.dumps(report.to_json()))
@@ -809,4 +861,44 @@ def _print_table(report: DemoReport) -> None:
     click.echo(
         f"{right}/{len(report.requests)} requests final as expected in {report.seconds:.1f} s; "
         f"{report.disputes_recorded} disputed votes recorded as security events"
+    )
+
+
+def _ether(wei: int) -> str:
+    return f"{wei / 10**18:g} ETH"
+
+
+def _print_optimistic_table(report: OptimisticReport) -> None:
+    click.echo(f"chain     {report.chain} (chain id {report.chain_id})")
+    click.echo(
+        f"verifier  {report.verifier} (optimistic mode: bond {_ether(report.bond)} per post, "
+        f"challenge window {report.window} s)"
+    )
+    click.echo(
+        f"referee   MLDSA44Verifier {report.mldsa_verifier}, EIP-8355 {report.eip8355_verifier}"
+    )
+    click.echo(f"oracles   honest {report.honest}; liar {report.liar} (inverts every verdict)")
+    click.echo(f"watcher   {report.watcher}")
+    click.echo("")
+    click.echo(
+        f"{'request':12}  {'case':19}  {'true':7}  {'posted by':9}  {'posted':7}  "
+        f"{'challenged':10}  {'final':7}  bond moved"
+    )
+    for r in report.rows:
+        short = "0x" + r.request_id.hex()[:8] + ".."
+        challenged = ("yes, won" if r.overturned else "yes, lost") if r.challenged else "no"
+        moved = f"{_ether(r.reward)} to watcher, {_ether(r.burned)} burned" if r.challenged else "-"
+        mark = "" if r.as_expected else "  MISMATCH"
+        click.echo(
+            f"{short:12}  {r.case:19}  {r.expected:7}  {r.posted_by or '-':9}  "
+            f"{r.posted or '-':7}  {challenged:10}  {r.final:7}  {moved}{mark}"
+        )
+    lies = [r for r in report.rows if r.posted and r.posted != r.expected]
+    overturned = sum(r.overturned for r in lies)
+    click.echo("")
+    click.echo(
+        f"{overturned}/{len(lies)} lies challenged and overturned in {report.seconds:.1f} s; "
+        f"the watcher earned {_ether(report.watcher_earned)}; the liar is "
+        f"{'barred' if report.liar_barred else 'NOT barred'} and "
+        f"{'still in' if report.liar_in_oracle_set else 'out of'} the oracle set"
     )

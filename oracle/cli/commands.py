@@ -23,6 +23,7 @@ def all_commands() -> list[click.Command]:
     from oracle.cli.screen import screen_command
     from oracle.cli.serve import serve, token
     from oracle.cli.store import store_group
+    from oracle.cli.watch import bond_group, watch
 
     return [
         keys.keygen,
@@ -41,6 +42,8 @@ def all_commands() -> list[click.Command]:
         chain.withdraw,
         chain.oracles_group,
         chain.run,
+        watch,
+        bond_group,
         chain.demo,
         onchain_group,
         events,
