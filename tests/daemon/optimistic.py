@@ -75,9 +75,9 @@ class Optimistic:
         """The SQLite URL of store `name`."""
         return f"sqlite:///{self.tmp_path / (name + '.db')}"
 
-    def daemon(self, who: Verifier, name: str, *, lying: bool = False, **overrides: object) -> (
-        OracleDaemon
-    ):
+    def daemon(
+        self, who: Verifier, name: str, *, lying: bool = False, **overrides: object
+    ) -> OracleDaemon:
         """An oracle daemon for `who` on store `name` (inverting every verdict with `lying`)."""
         settings = self.settings(name, **overrides)
         return OracleDaemon(who, Store.open(settings.database_url), settings, invert_verdicts=lying)
