@@ -2,15 +2,19 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "./AccessControl.sol";
+import {IMLDSAVerifier} from "./interfaces/IMLDSAVerifier.sol";
 import {ISignatureVerifier} from "./interfaces/ISignatureVerifier.sol";
 import {IVerificationConsumer} from "./interfaces/IVerificationConsumer.sol";
 import {InputSanitizer} from "./libraries/InputSanitizer.sol";
 
 /// @title SignatureVerifier
-/// @notice Post-quantum (ML-DSA, FIPS 204) signature verification by a quorum of off-chain oracles.
-/// A dApp registers a public key once, then opens requests that reference it (or carry it inline),
-/// optionally paying a fee and asking to be called back; the oracles of the current set verify
-/// off-chain and vote, and the request is final once `threshold` of them agree.
+/// @notice Post-quantum (ML-DSA, FIPS 204) signature verification by off-chain oracles, held to
+/// account by an on-chain verifier. A dApp registers a public key once, then opens requests that
+/// reference it (or carry it inline), optionally paying a fee and asking to be called back. In
+/// quorum mode the oracles of the current set verify off-chain and vote, and the request is final
+/// once `threshold` of them agree. In optimistic mode one bonded oracle posts the verdict, final
+/// after a challenge window unless anyone proves it wrong with the on-chain verifier (EIP-8355
+/// convention: a precompile or a Solidity verifier), which also answers `verifyNow` directly.
 /// @dev Chainlink's request/fulfil commitment pattern, taken down to one storage slot per request:
 ///
 ///     bits [0, 112)   uint112(keccak256(abi.encode(RequestTerms)))
@@ -21,6 +25,14 @@ import {InputSanitizer} from "./libraries/InputSanitizer.sol";
 ///
 /// Everything else travels in calldata and in the `VerificationRequested` event; votes and
 /// cancellations restate the terms, which must hash to the stored bits.
+///
+/// A request with a posted verdict (optimistic mode) keeps bits [0, 152) and reuses the vote masks:
+///
+///     bits [152, 192) timestamp from which the verdict can be finalised
+///     bit  192        the posted verdict (1: Valid)
+///     bits [248, 256) stored status Posted
+///
+/// and a second word, `_posts`, holds the poster and the bond it locked, deleted at settlement.
 ///
 /// Oracles occupy slots 0..47. A vote counts only while its slot is in the current set's active
 /// mask, so a removed oracle's votes stop counting the moment a change takes effect. A released
@@ -67,12 +79,28 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     uint256 private constant _VALID = 2;
     uint256 private constant _INVALID = 3;
     uint256 private constant _CANCELLED = 4;
+    uint256 private constant _POSTED = 6;
+    uint256 private constant _FINALIZES_AT_SHIFT = 152;
+    uint256 private constant _POSTED_VALID_SHIFT = 192;
 
-    // Member word layout: [0, 48) active mask, [48, 56) threshold, [56, 64) slot, then two flags.
+    // Member word layout: [0, 48) active mask, [48, 56) threshold, [56, 64) slot, then three flags.
     uint256 private constant _THRESHOLD_SHIFT = 48;
     uint256 private constant _SLOT_SHIFT = 56;
     uint256 private constant _MEMBER_FLAG = 1 << 64;
     uint256 private constant _MEMBER_PAUSED_FLAG = 1 << 65;
+    // A copy of the mode, so that a vote refuses optimistic mode without a cold read.
+    uint256 private constant _MEMBER_OPTIMISTIC_FLAG = 1 << 66;
+
+    // Optimistic word layout: [0, 96) bond, [96, 128) challenge window, bit 128 enabled.
+    uint256 private constant _WINDOW_SHIFT = 96;
+    uint256 private constant _OPTIMISTIC_FLAG = 1 << 128;
+
+    // Bond word: the free bond, with bit 255 set once the account is barred from posting (no
+    // bond reaches 2**255 wei).
+    uint256 private constant _BARRED_FLAG = 1 << 255;
+
+    // On-chain verifier word: [0, 160) address, [160, 192) gas limit.
+    uint256 private constant _VERIFIER_GAS_SHIFT = 160;
 
     // Config word layout: the `Config` fields in declaration order, then the paused flag.
     uint256 private constant _DEFAULT_TIMEOUT_SHIFT = 96;
@@ -100,6 +128,16 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// @dev Gas kept back before the consumer callback for the CALL itself and for the work after
     /// it (the `CallbackDelivered` event and the return), as VRF v2.5 keeps 5,000.
     uint256 private constant _GAS_FOR_CALLBACK_CHECK = 5_000;
+
+    /// @notice Share of an overturned poster's bond that is burned (kept in the verifier for ever,
+    /// owed to nobody), in percent; the challenger gets the rest. See `challenge` for why.
+    uint256 public constant BOND_BURN_PERCENT = 50;
+
+    /// @notice Largest gas limit an on-chain verifier may be given: with the 1/64 EIP-150 keeps
+    /// back (15,238,096 in all), a challenge's at most 600,000 gas of its own and a 500,000-gas
+    /// callback, a challenge stays under EIP-7825's 16,777,216 gas per transaction. A callback cap
+    /// above ~900,000 needs a smaller limit.
+    uint32 public constant MAX_ONCHAIN_VERIFY_GAS = 15_000_000;
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -139,6 +177,20 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
 
     /// @dev Largest `maxTimeout` ever configured: how long a released oracle slot cools down.
     uint32 private _maxTimeoutEver;
+
+    /// @dev The `OptimisticConfig`, packed (layout above); 0: quorum mode.
+    uint256 private _optimistic;
+
+    /// @dev Free bond and barred flag by account (layout above).
+    mapping(address account => uint256) private _bonds;
+
+    /// @dev Poster in bits [0, 160) and locked bond in [160, 256) of each request with a posted
+    /// verdict awaiting settlement.
+    mapping(bytes32 requestId => uint256) private _posts;
+
+    /// @dev On-chain verifiers and their gas limits (layout above), by `algorithm << 1 | withContext`:
+    /// the EIP-8355 form (empty contexts) and the `IMLDSAVerifier` form (contexts) of each set.
+    mapping(uint256 form => uint256) private _onchainVerifiers;
 
     /// @dev Seconds between an announced oracle set change and its effect.
     uint48 private immutable _oracleSetDelay;
@@ -250,7 +302,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
         if (member & _MEMBER_FLAG == 0) revert VerifierNotOracle(msg.sender);
-        if (member & _MEMBER_PAUSED_FLAG != 0) revert EnforcedPause();
+        // One test for both refusals on the path every vote takes.
+        if (member & (_MEMBER_PAUSED_FLAG | _MEMBER_OPTIMISTIC_FLAG) != 0) _refuseMember(member);
         uint256 outcome = _cast(member, ballot);
         if (outcome != _COUNTED) _revertVote(outcome, ballot.requestId);
     }
@@ -340,6 +393,175 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /*//////////////////////////////////////////////////////////////
+                         ON-CHAIN VERIFICATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISignatureVerifier
+    function setOnchainVerifier(uint8 algorithm, bool withContext, address verifier, uint32 gasLimit)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        InputSanitizer.checkAlgorithm(algorithm);
+        if (verifier != address(0) && (gasLimit == 0 || gasLimit > MAX_ONCHAIN_VERIFY_GAS)) {
+            revert VerifierInvalidOnchainVerifier(algorithm, verifier, gasLimit);
+        }
+        _onchainVerifiers[_form(algorithm, withContext)] =
+            uint256(uint160(verifier)) | (uint256(gasLimit) << _VERIFIER_GAS_SHIFT);
+        emit OnchainVerifierSet(algorithm, withContext, verifier, gasLimit);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function verifyNow(
+        bytes32 keyId,
+        bytes calldata publicKey,
+        bytes calldata message,
+        bytes calldata context,
+        bytes calldata signature
+    ) external view returns (bool) {
+        uint8 algorithm = _checkedRequest(keyId, publicKey, message.length, context.length, signature.length);
+        return _verifyOnchain(algorithm, context.length != 0, _verifierInput(publicKey, signature, message, context));
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Key and sizes are checked before the verifier runs, so a malformed request costs no
+    /// verification; the request is written only once the verdict is in.
+    function requestVerificationNow(
+        bytes32 keyId,
+        bytes calldata publicKey,
+        bytes calldata message,
+        bytes calldata context,
+        bytes calldata signature,
+        uint32 callbackGasLimit
+    ) external returns (bytes32 requestId, bool valid) {
+        _requireNotPaused(_config);
+        // The input first: fewer values on the stack then (the legacy pipeline's 16-slot reach).
+        bytes memory input = _verifierInput(publicKey, signature, message, context);
+        uint8 algorithm = _checkedRequest(keyId, publicKey, message.length, context.length, signature.length);
+        valid = _verifyOnchain(algorithm, context.length != 0, input);
+        requestId = _openSettled(keyId, algorithm, _writePayload(message, context, signature), callbackGasLimit, valid);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             OPTIMISTIC MODE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Every member word carries a copy of the mode (so a vote needs no extra cold read): a
+    /// change of mode rewrites them, as pausing does.
+    function setOptimisticConfig(OptimisticConfig calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        bool enabled = config_.enabled;
+        if (enabled && (config_.bond == 0 || config_.challengeWindow == 0)) {
+            revert VerifierInvalidOptimisticConfig(config_.bond, config_.challengeWindow);
+        }
+        uint256 previous = _optimistic;
+        _optimistic = uint256(config_.bond) | (uint256(config_.challengeWindow) << _WINDOW_SHIFT)
+            | (enabled ? _OPTIMISTIC_FLAG : 0);
+        if (enabled != (previous & _OPTIMISTIC_FLAG != 0)) _copyMemberFlag(_MEMBER_OPTIMISTIC_FLAG, enabled);
+        emit OptimisticConfigSet(enabled, config_.bond, config_.challengeWindow);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function depositBond() external payable {
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
+        if (msg.value == 0) revert VerifierZeroDeposit();
+        // All the ether in existence is far below 2**255 wei: the barred bit cannot be reached.
+        unchecked {
+            _bonds[msg.sender] += msg.value;
+        }
+        emit BondDeposited(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Balance lowered before the transfer (CEI).
+    function withdrawBond(uint256 amount, address payable to) external {
+        uint256 word = _bonds[msg.sender];
+        uint256 available = word & ~_BARRED_FLAG;
+        if (amount > available) revert VerifierInsufficientBond(msg.sender, available, amount);
+        // Checked just above: the free bond holds at least `amount`, so the flag bit is untouched.
+        unchecked {
+            _bonds[msg.sender] = word - amount;
+        }
+        emit BondWithdrawn(msg.sender, to, amount);
+        _send(to, amount);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Checks in the order a vote makes them, then the bond; the request word (now Posted),
+    /// the post word and the bond word are written before the event.
+    function post(Vote calldata ballot) external {
+        uint256 member = _members[msg.sender];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
+        if (member & _MEMBER_FLAG == 0) revert VerifierNotOracle(msg.sender);
+        if (member & _MEMBER_PAUSED_FLAG != 0) revert EnforcedPause();
+        uint256 optimistic = _optimistic;
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
+        if (optimistic & _OPTIMISTIC_FLAG == 0) revert VerifierWrongMode(false);
+        bytes32 requestId = ballot.requestId;
+        uint256 record = _requests[requestId];
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
+        if (record == 0) revert VerifierUnknownRequest(requestId);
+        if (record & _HASH_BITS != _termsHash(ballot.terms)) revert VerifierTermsMismatch(requestId);
+        if (record >> _STATUS_SHIFT != _PENDING) revert VerifierRequestNotPending(requestId);
+        uint40 deadline = uint40(record >> _DEADLINE_SHIFT);
+        if (block.timestamp > deadline) revert VerifierRequestExpired(requestId, deadline);
+
+        uint256 bond = uint96(optimistic);
+        uint256 account = _bonds[msg.sender];
+        // Barred first: the flag bit would otherwise pass for a huge bond.
+        if (account & _BARRED_FLAG != 0) revert VerifierPosterBarred(msg.sender);
+        if (account < bond) revert VerifierInsufficientBond(msg.sender, account, bond);
+        uint256 finalizesAt = block.timestamp + uint32(optimistic >> _WINDOW_SHIFT);
+        bool valid = ballot.valid;
+        // `account >= bond` was checked; a timestamp plus a uint32 stays far below 2**40.
+        unchecked {
+            _bonds[msg.sender] = account - bond;
+        }
+        _requests[requestId] = (record & _TERMS_AND_DEADLINE_BITS) | (finalizesAt << _FINALIZES_AT_SHIFT)
+            | ((valid ? uint256(1) : 0) << _POSTED_VALID_SHIFT) | (_POSTED << _STATUS_SHIFT);
+        _posts[requestId] = uint256(uint160(msg.sender)) | (bond << 160);
+        emit VerdictPosted(requestId, msg.sender, valid, uint96(bond), uint40(finalizesAt));
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function finalize(bytes32 requestId, RequestTerms calldata terms) external {
+        _requireNotPaused(_config);
+        uint256 record = _postedRecord(requestId, terms);
+        uint40 finalizesAt = uint40(record >> _FINALIZES_AT_SHIFT);
+        if (block.timestamp < finalizesAt) revert VerifierChallengeWindowOpen(requestId, finalizesAt);
+        _confirm(requestId, record, terms);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev The evidence is checked (key id, then commitment) before the verifier runs, so a
+    /// challenge with the wrong bytes costs only the hashing. Everything the outcome changes is
+    /// written before the consumer callback, which comes last.
+    function challenge(bytes32 requestId, RequestTerms calldata terms, Evidence calldata evidence)
+        external
+        returns (bool overturned)
+    {
+        uint256 record = _postedRecord(requestId, terms);
+        {
+            uint40 finalizesAt = uint40(record >> _FINALIZES_AT_SHIFT);
+            if (block.timestamp >= finalizesAt) revert VerifierChallengeWindowClosed(requestId, finalizesAt);
+        }
+        bool valid = _judge(requestId, terms.commitment, evidence);
+        overturned = valid != ((record >> _POSTED_VALID_SHIFT) & 1 != 0);
+        if (overturned) {
+            _overturn(requestId, record, terms, valid);
+        } else {
+            // Confirming finalises the posted verdict, which `finalize` refuses while paused: the
+            // same here (a pause may be about a faulty verifier). Overturning stays open.
+            _requireNotPaused(_config);
+            emit VerdictChallenged(requestId, msg.sender, address(uint160(_posts[requestId])), false, valid, 0, 0);
+            _confirm(requestId, record, terms);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
@@ -357,7 +579,11 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         Status status = Status(record >> _STATUS_SHIFT);
         uint256 validVotes;
         uint256 invalidVotes;
-        if (status != Status.Pending) {
+        if (status == Status.Posted) {
+            // The posted verdict, counted as the one vote it is.
+            validVotes = (record >> _POSTED_VALID_SHIFT) & 1;
+            invalidVotes = 1 - validVotes;
+        } else if (status != Status.Pending) {
             // Closed: the counts `_closed` stored.
             validVotes = (record >> _VALID_SHIFT) & 0xff;
             invalidVotes = (record >> _INVALID_SHIFT) & 0xff;
@@ -451,8 +677,48 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /// @inheritdoc ISignatureVerifier
+    function onchainVerifierOf(uint8 algorithm, bool withContext)
+        external
+        view
+        returns (address verifier, uint32 gasLimit)
+    {
+        uint256 word = _onchainVerifiers[_form(algorithm, withContext)];
+        return (address(uint160(word)), uint32(word >> _VERIFIER_GAS_SHIFT));
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function optimisticConfig() external view returns (OptimisticConfig memory) {
+        uint256 word = _optimistic;
+        return OptimisticConfig({
+            enabled: word & _OPTIMISTIC_FLAG != 0,
+            bond: uint96(word),
+            challengeWindow: uint32(word >> _WINDOW_SHIFT)
+        });
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function bondOf(address account) external view returns (uint256 available, bool barred) {
+        uint256 word = _bonds[account];
+        return (word & ~_BARRED_FLAG, word & _BARRED_FLAG != 0);
+    }
+
+    /// @inheritdoc ISignatureVerifier
+    function postOf(bytes32 requestId) external view returns (Post memory result) {
+        uint256 word = _posts[requestId];
+        if (word != 0) {
+            uint256 record = _requests[requestId];
+            result = Post({
+                poster: address(uint160(word)),
+                bond: uint96(word >> 160),
+                valid: (record >> _POSTED_VALID_SHIFT) & 1 != 0,
+                finalizesAt: uint40(record >> _FINALIZES_AT_SHIFT)
+            });
+        }
+    }
+
+    /// @inheritdoc ISignatureVerifier
     function typeAndVersion() external pure returns (string memory) {
-        return "SignatureVerifier 2.0.0";
+        return "SignatureVerifier 2.1.0";
     }
 
     /// @notice ERC-165: also reports `ISignatureVerifier`.
@@ -468,23 +734,25 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// OpenZeppelin's flag, which requests and votes then never read (a cold slot saved each).
     function _pause() internal override {
         super._pause();
-        _copyPausedFlag(true);
+        _config |= _CONFIG_PAUSED_FLAG;
+        _copyMemberFlag(_MEMBER_PAUSED_FLAG, true);
     }
 
     /// @dev See `_pause`.
     function _unpause() internal override {
         super._unpause();
-        _copyPausedFlag(false);
+        _config &= ~_CONFIG_PAUSED_FLAG;
+        _copyMemberFlag(_MEMBER_PAUSED_FLAG, false);
     }
 
-    function _copyPausedFlag(bool paused_) private {
-        _config = paused_ ? _config | _CONFIG_PAUSED_FLAG : _config & ~_CONFIG_PAUSED_FLAG;
+    /// @dev Sets or clears `flag` in every member word.
+    function _copyMemberFlag(uint256 flag, bool on) private {
         address[] storage members = _oracles;
         uint256 length = members.length;
         for (uint256 i; i < length; ++i) {
             address member = members[i];
             uint256 word = _members[member];
-            _members[member] = paused_ ? word | _MEMBER_PAUSED_FLAG : word & ~_MEMBER_PAUSED_FLAG;
+            _members[member] = on ? word | flag : word & ~flag;
         }
     }
 
@@ -692,13 +960,20 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
                             INTERNAL: VOTES
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The caller's member word; reverts for an outsider, then when paused.
+    /// @dev The caller's member word; reverts for an outsider, then when paused, then in
+    /// optimistic mode (where votes do not count).
     function _memberWord() private view returns (uint256 word) {
         word = _members[msg.sender];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
         if (word & _MEMBER_FLAG == 0) revert VerifierNotOracle(msg.sender);
+        if (word & (_MEMBER_PAUSED_FLAG | _MEMBER_OPTIMISTIC_FLAG) != 0) _refuseMember(word);
+    }
+
+    /// @dev Reverts for member word `word` of a paused verifier or one in optimistic mode.
+    function _refuseMember(uint256 word) private pure {
         if (word & _MEMBER_PAUSED_FLAG != 0) revert EnforcedPause();
+        revert VerifierWrongMode(true);
     }
 
     /// @dev Counts one ballot of the oracle whose member word is `member`: `_COUNTED`, or a skip
@@ -939,6 +1214,223 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /*//////////////////////////////////////////////////////////////
+                  INTERNAL: ON-CHAIN VERIFIER, OPTIMISTIC
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev The algorithm of registered key `keyId`, after checking that `publicKey` hashes to it
+    /// and that the sizes fit it and FIPS 204.
+    function _checkedRequest(
+        bytes32 keyId,
+        bytes calldata publicKey,
+        uint256 messageLength,
+        uint256 contextLength,
+        uint256 signatureLength
+    ) private view returns (uint8 algorithm) {
+        algorithm = _keys[keyId].algorithm;
+        if (algorithm == 0) revert VerifierUnknownKey(keyId);
+        if (keccak256(abi.encodePacked(algorithm, publicKey)) != keyId) revert VerifierKeyMismatch(keyId);
+        InputSanitizer.checkSignature(algorithm, signatureLength);
+        InputSanitizer.checkMessage(messageLength);
+        InputSanitizer.checkContext(contextLength);
+    }
+
+    /// @dev Opens a request on the payload `_writePayload` wrote and closes it at once with the
+    /// on-chain verdict `valid` (no votes), then calls the requester back. No fee: the minimum fee
+    /// field of the config is cleared for `_open` (the caller is not payable, so the fee `_open`
+    /// escrows, `msg.value`, is 0).
+    function _openSettled(bytes32 keyId, uint8 algorithm, uint256 payload, uint32 callbackGasLimit, bool valid)
+        private
+        returns (bytes32 requestId)
+    {
+        requestId = _open(_config & ~uint256(type(uint96).max), keyId, algorithm, payload, callbackGasLimit, 0);
+        _finish(
+            requestId,
+            _closed(_requests[requestId], valid ? _VALID : _INVALID, 0, 0),
+            _commitment(payload, keyId),
+            msg.sender,
+            callbackGasLimit
+        );
+    }
+
+    /// @dev Key of `_onchainVerifiers` for `algorithm`'s verifier of one form.
+    function _form(uint8 algorithm, bool withContext) private pure returns (uint256) {
+        return (uint256(algorithm) << 1) | (withContext ? 1 : 0);
+    }
+
+    /// @dev The call data of an on-chain verification: EIP-8355's `publicKey ‖ signature ‖
+    /// message` for the empty context (what a precompile understands), `IMLDSAVerifier.verify`
+    /// otherwise (EIP-8355 has no context). They go to two different addresses: an EIP-8355
+    /// verifier given the ABI encoding would read it as a key, a signature and a message and answer
+    /// a well-formed 0, a false "invalid".
+    function _verifierInput(
+        bytes calldata publicKey,
+        bytes calldata signature,
+        bytes calldata message,
+        bytes calldata context
+    ) private pure returns (bytes memory) {
+        if (context.length == 0) return abi.encodePacked(publicKey, signature, message);
+        return abi.encodeCall(IMLDSAVerifier.verify, (publicKey, signature, message, context));
+    }
+
+    /// @dev Runs `algorithm`'s on-chain verifier of the form `withContext` names on `input` and
+    /// returns its verdict.
+    ///
+    /// Gas: the verifier gets exactly its configured limit, never "whatever is left". Bounded, a
+    /// verifier that loops or burns gas cannot take a whole transaction, and the cost of a
+    /// challenge has a ceiling the bond can be sized against. Exact, a caller cannot starve it: with
+    /// less gas a verifier may run out midway, and one that catches an inner failure could then
+    /// answer 0 for a valid signature, which a challenger could use to overturn a true verdict. So
+    /// the call is made only if 63/64 of what remains after `_GAS_FOR_CALLBACK_CHECK` exceeds the
+    /// limit (the callback's check); otherwise it reverts.
+    ///
+    /// Anything but one 32-byte word holding 0 or 1 is "unavailable" and reverts, never a verdict:
+    /// an address without code (no precompile on this chain) answers a STATICCALL with success and
+    /// no data, and a failed call or a foreign answer says nothing about the signature.
+    function _verifyOnchain(uint8 algorithm, bool withContext, bytes memory input) private view returns (bool) {
+        uint256 word = _onchainVerifiers[_form(algorithm, withContext)];
+        address verifier = address(uint160(word));
+        uint256 gasLimit = word >> _VERIFIER_GAS_SHIFT;
+        if (verifier == address(0)) revert VerifierOnchainUnavailable(algorithm, withContext);
+        bool answered;
+        uint256 answer;
+        uint256 available;
+        assembly ("memory-safe") {
+            let g := gas()
+            // As in `_callBack`: measured right before the STATICCALL, with `_GAS_FOR_CALLBACK_CHECK`
+            // covering the few instructions in between and the call's own cost.
+            if gt(g, _GAS_FOR_CALLBACK_CHECK) {
+                let usable := sub(g, _GAS_FOR_CALLBACK_CHECK)
+                if gt(sub(usable, div(usable, 64)), gasLimit) {
+                    // Scratch space receives the one word: no return data is copied beyond it.
+                    let ok := staticcall(gasLimit, verifier, add(input, 0x20), mload(input), 0x00, 0x20)
+                    answer := mload(0x00)
+                    answered := and(ok, and(eq(returndatasize(), 0x20), lt(answer, 2)))
+                    g := 0
+                }
+            }
+            available := g
+        }
+        if (available != 0) revert VerifierInsufficientGasForOnchainVerify(available, uint32(gasLimit));
+        if (!answered) revert VerifierOnchainUnavailable(algorithm, withContext);
+        return answer == 1;
+    }
+
+    /// @dev The request word of `requestId` with a posted verdict and terms `terms`.
+    function _postedRecord(bytes32 requestId, RequestTerms calldata terms) private view returns (uint256 record) {
+        record = _requests[requestId];
+        if (record >> _STATUS_SHIFT != _POSTED) revert VerifierNotPosted(requestId);
+        if (record & _HASH_BITS != _termsHash(terms)) revert VerifierTermsMismatch(requestId);
+    }
+
+    /// @dev The on-chain verdict on `evidence`, after checking that it is the payload committed to
+    /// as `commitment`: the key hashes to a key id, and that key id with the message, context and
+    /// signature hashes to the commitment (`_commitment`'s encoding).
+    function _judge(bytes32 requestId, bytes32 commitment, Evidence calldata evidence) private view returns (bool) {
+        uint8 algorithm = evidence.algorithm;
+        bytes32 keyId = keccak256(abi.encodePacked(algorithm, evidence.publicKey));
+        if (keccak256(abi.encode(keyId, evidence.message, evidence.context, evidence.signature)) != commitment) {
+            revert VerifierEvidenceMismatch(requestId);
+        }
+        return _verifyOnchain(
+            algorithm,
+            evidence.context.length != 0,
+            _verifierInput(evidence.publicKey, evidence.signature, evidence.message, evidence.context)
+        );
+    }
+
+    /// @dev Makes the posted verdict in `record` final as posted: bond freed, fee to the poster.
+    function _confirm(bytes32 requestId, uint256 record, RequestTerms calldata terms) private {
+        uint256 postWord = _posts[requestId];
+        address poster = address(uint160(postWord));
+        uint256 valid = (record >> _POSTED_VALID_SHIFT) & 1;
+        uint256 fee = terms.fee;
+        if (fee != 0 && !_releaseEscrow(terms.requester, fee)) revert VerifierTermsMismatch(requestId);
+        delete _posts[requestId];
+        // A bond and a fee are each below 2**96: no sum of them reaches the barred bit or overflows.
+        unchecked {
+            _bonds[poster] += postWord >> 160;
+            if (fee != 0) _earnings[poster] += fee;
+        }
+        _finish(
+            requestId,
+            _closed(record, _INVALID - valid, valid, 1 - valid),
+            terms.commitment,
+            terms.requester,
+            terms.callbackGasLimit
+        );
+    }
+
+    /// @dev Replaces the posted verdict in `record` by the on-chain one, `valid`: the poster's
+    /// locked bond, less the burned share, and the fee go to the challenger; the poster is barred
+    /// and leaves the oracle set. The burned share simply stays in the verifier, owed to nobody:
+    /// no transfer to run, none to fail.
+    function _overturn(bytes32 requestId, uint256 record, RequestTerms calldata terms, bool valid) private {
+        uint256 postWord = _posts[requestId];
+        address poster = address(uint160(postWord));
+        uint256 bond = postWord >> 160;
+        uint256 burned = (bond * BOND_BURN_PERCENT) / 100;
+        uint256 fee = terms.fee;
+        if (fee != 0 && !_releaseEscrow(terms.requester, fee)) revert VerifierTermsMismatch(requestId);
+        delete _posts[requestId];
+        // A bond and a fee are each below 2**96: the sum cannot overflow.
+        unchecked {
+            _earnings[msg.sender] += bond - burned + fee;
+        }
+        _expel(poster);
+        emit VerdictChallenged(requestId, msg.sender, poster, true, valid, bond - burned, burned);
+        // The poster voted the other way: one vote against the final verdict.
+        _finish(
+            requestId,
+            _closed(record, valid ? _VALID : _INVALID, valid ? 0 : 1, valid ? 1 : 0),
+            terms.commitment,
+            terms.requester,
+            terms.callbackGasLimit
+        );
+    }
+
+    /// @dev Bars `poster` from posting and, if it is still a member, installs the current set
+    /// without it at once (the threshold lowered to fit, if need be). No announcement delay: the
+    /// delay protects against the admin adding or keeping oracles, and this only removes one that
+    /// was proven dishonest on chain. Its slot cools down as after any removal.
+    ///
+    /// Note: an oracle set change announced before and naming the poster would bring it back as a
+    /// voter when applied; the admin should cancel or re-announce it. The bar on posting stays.
+    function _expel(address poster) private {
+        _bonds[poster] |= _BARRED_FLAG;
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
+        if (_members[poster] & _MEMBER_FLAG == 0) return;
+        address[] memory current = _oracles;
+        uint256 length = current.length;
+        address[] memory next = new address[](length - 1);
+        uint256 j;
+        for (uint256 i; i < length; ++i) {
+            if (current[i] != poster) next[j++] = current[i];
+        }
+        uint256 threshold_ = (_oracleSet >> _THRESHOLD_SHIFT) & 0xff;
+        // An empty set keeps its threshold: nobody is left to vote or post until the admin acts.
+        if (threshold_ > length - 1 && length > 1) threshold_ = length - 1;
+        _installOracleSet(next, uint8(threshold_));
+    }
+
+    /// @dev Writes closed request word `record` of `requestId`, logs the verdict and calls the
+    /// consumer back: the last steps of every settlement outside the quorum path.
+    function _finish(
+        bytes32 requestId,
+        uint256 record,
+        bytes32 commitment,
+        address consumer,
+        uint256 callbackGasLimit
+    ) private {
+        _requests[requestId] = record;
+        bool valid = record >> _STATUS_SHIFT == _VALID;
+        emit VerificationFinalized(
+            requestId, valid, commitment, uint8(record >> _VALID_SHIFT), uint8(record >> _INVALID_SHIFT)
+        );
+        if (callbackGasLimit != 0) _callBack(requestId, consumer, valid, callbackGasLimit);
+    }
+
+    /*//////////////////////////////////////////////////////////////
                        INTERNAL: ORACLE SET, CONFIG
     //////////////////////////////////////////////////////////////*/
 
@@ -979,6 +1471,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         }
         uint256 shared = active | (uint256(threshold_) << _THRESHOLD_SHIFT) | _MEMBER_FLAG;
         if (_config & _CONFIG_PAUSED_FLAG != 0) shared |= _MEMBER_PAUSED_FLAG;
+        if (_optimistic & _OPTIMISTIC_FLAG != 0) shared |= _MEMBER_OPTIMISTIC_FLAG;
         for (uint256 i; i < length; ++i) {
             _members[next[i]] = shared | (slotOf[i] << _SLOT_SHIFT);
         }

@@ -36,7 +36,9 @@ MAX_CALLBACK_GAS: Final = 2**32 - 1
 
 
 class Status(IntEnum):
-    """Mirror of `ISignatureVerifier.Status`; `EXPIRED` is reported, never stored."""
+    """Mirror of `ISignatureVerifier.Status`; `EXPIRED` is reported, never stored. `POSTED`
+    (optimistic mode): a bonded verdict awaits its challenge window; not final yet, and not open
+    to votes."""
 
     NONE = 0
     PENDING = 1
@@ -44,6 +46,7 @@ class Status(IntEnum):
     INVALID = 3
     CANCELLED = 4
     EXPIRED = 5
+    POSTED = 6
 
     @property
     def is_final(self) -> bool:

@@ -4,7 +4,10 @@ pragma solidity ^0.8.24;
 /// @title ISignatureVerifier
 /// @notice On-chain half of the post-quantum signature oracle: dApps register ML-DSA (FIPS 204)
 /// public keys and open verification requests; a set of oracles verifies off-chain and votes, and a
-/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested.
+/// request is final once `threshold` of them agree on verdicts bound to the exact bytes requested
+/// (quorum mode). In optimistic mode one bonded oracle posts the verdict instead, final after a
+/// challenge window unless anyone proves it wrong with the on-chain verifier, which also answers
+/// `verifyNow` and `requestVerificationNow` with no oracle at all.
 /// @dev Sizes are checked by `InputSanitizer`, whose errors (`SanitizerUnsupportedAlgorithm`,
 /// `SanitizerInvalidPublicKeyLength`, `SanitizerInvalidSignatureLength`, `SanitizerMessageTooLong`,
 /// `SanitizerContextTooLong`) are part of this interface's behaviour. Pausing reverts with
@@ -27,14 +30,16 @@ interface ISignatureVerifier {
     /// @notice Life cycle of a request: `None` (never opened), `Pending` (open to votes), then
     /// `Valid` or `Invalid` (final, by quorum) or `Cancelled` (by its requester after its deadline).
     /// `Expired` is what `statusOf` reports for a request still pending after its deadline; it is
-    /// never stored.
+    /// never stored. `Posted` (optimistic mode): a bonded oracle has posted a verdict, which becomes
+    /// `Valid` or `Invalid` when its challenge window ends (`finalize`) or a challenge settles it.
     enum Status {
         None,
         Pending,
         Valid,
         Invalid,
         Cancelled,
-        Expired
+        Expired,
+        Posted
     }
 
     /// @notice Why a batch vote skipped an entry (`VoteSkipped`).
@@ -105,6 +110,41 @@ interface ISignatureVerifier {
         uint32 maxTimeout;
         /// Largest callback gas limit a request may name.
         uint32 maxCallbackGasLimit;
+    }
+
+    /// @notice Optimistic mode (`setOptimisticConfig`). Off: quorum mode, oracles vote. On: one
+    /// bonded oracle of the set posts a verdict, final after `challengeWindow` seconds unless a
+    /// challenge proves it wrong with the on-chain verifier.
+    struct OptimisticConfig {
+        /// Whether the verifier runs in optimistic mode (posts accepted, votes refused).
+        bool enabled;
+        /// Wei of the poster's bond each post locks until its verdict is final.
+        uint96 bond;
+        /// Seconds from a post to the moment its verdict can be finalised.
+        uint32 challengeWindow;
+    }
+
+    /// @notice A posted verdict awaiting its challenge window (`postOf`).
+    struct Post {
+        /// The oracle that posted it (zero when there is no open post).
+        address poster;
+        /// Wei of the poster's bond locked by this post.
+        uint96 bond;
+        /// The posted verdict.
+        bool valid;
+        /// First timestamp at which `finalize` accepts it; challenges are accepted before it.
+        uint40 finalizesAt;
+    }
+
+    /// @notice What a challenger supplies: the request's payload and the key it names. Checked
+    /// against the request's commitment before the on-chain verifier runs.
+    struct Evidence {
+        /// ML-DSA parameter set of the key (with `publicKey`, it hashes to the request's key id).
+        uint8 algorithm;
+        bytes publicKey;
+        bytes message;
+        bytes context;
+        bytes signature;
     }
 
     /// @notice An announced change of the oracle set, in force from `effectiveAt`.
@@ -187,6 +227,47 @@ interface ISignatureVerifier {
     /// @dev Sending `amount` wei to `to` failed.
     error VerifierTransferFailed(address to, uint256 amount);
 
+    /// @dev No on-chain verifier answered for `algorithm` (of the form for contexts when
+    /// `withContext`): none is set, the address has no code, the call failed, or the answer was not
+    /// one 32-byte word holding 0 or 1. Never a verdict.
+    error VerifierOnchainUnavailable(uint8 algorithm, bool withContext);
+
+    /// @dev The caller left too little gas to give the on-chain verifier exactly its limit.
+    error VerifierInsufficientGasForOnchainVerify(uint256 available, uint32 gasLimit);
+
+    /// @dev An on-chain verifier needs a non-zero gas limit of at most `MAX_ONCHAIN_VERIFY_GAS`.
+    error VerifierInvalidOnchainVerifier(uint8 algorithm, address verifier, uint32 gasLimit);
+
+    /// @dev The public key given does not hash to key id `keyId` with the key's algorithm.
+    error VerifierKeyMismatch(bytes32 keyId);
+
+    /// @dev The evidence given for `requestId` does not hash to the request's commitment.
+    error VerifierEvidenceMismatch(bytes32 requestId);
+
+    /// @dev The entry point belongs to the other mode (`optimistic` is the current mode).
+    error VerifierWrongMode(bool optimistic);
+
+    /// @dev Optimistic mode needs a non-zero bond and a non-zero challenge window.
+    error VerifierInvalidOptimisticConfig(uint96 bond, uint32 challengeWindow);
+
+    /// @dev `account` holds `available` wei of free bond where `required` is needed.
+    error VerifierInsufficientBond(address account, uint256 available, uint256 required);
+
+    /// @dev `account` posted a verdict that a challenge overturned: it may never post again.
+    error VerifierPosterBarred(address account);
+
+    /// @dev Request `requestId` has no posted verdict awaiting its window.
+    error VerifierNotPosted(bytes32 requestId);
+
+    /// @dev The posted verdict on `requestId` can be finalised only from `finalizesAt`.
+    error VerifierChallengeWindowOpen(bytes32 requestId, uint40 finalizesAt);
+
+    /// @dev The challenge window of `requestId` closed at `finalizesAt`.
+    error VerifierChallengeWindowClosed(bytes32 requestId, uint40 finalizesAt);
+
+    /// @dev A bond deposit must carry some wei.
+    error VerifierZeroDeposit();
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -249,6 +330,40 @@ interface ISignatureVerifier {
     /// @dev Emitted when the admin changes the fee, timeout and callback settings.
     event ConfigSet(
         uint96 minFee, uint32 defaultTimeout, uint32 minTimeout, uint32 maxTimeout, uint32 maxCallbackGasLimit
+    );
+
+    /// @dev Emitted when the admin sets `algorithm`'s on-chain verifier for empty contexts
+    /// (EIP-8355) or, `withContext`, for contexts (`IMLDSAVerifier`) (zero: none) and the exact gas
+    /// it is called with.
+    event OnchainVerifierSet(uint8 indexed algorithm, bool withContext, address verifier, uint32 gasLimit);
+
+    /// @dev Emitted when the admin sets the mode, the bond per post and the challenge window.
+    event OptimisticConfigSet(bool enabled, uint96 bond, uint32 challengeWindow);
+
+    /// @dev Emitted when `account` adds `amount` wei to its bond.
+    event BondDeposited(address indexed account, uint256 amount);
+
+    /// @dev Emitted when `account` takes `amount` wei of free bond out to `to`.
+    event BondWithdrawn(address indexed account, address indexed to, uint256 amount);
+
+    /// @dev Emitted when `poster` posts `valid` on `requestId`, locking `bond` wei until the verdict
+    /// is final; it can be finalised from `finalizesAt`.
+    event VerdictPosted(
+        bytes32 indexed requestId, address indexed poster, bool valid, uint96 bond, uint40 finalizesAt
+    );
+
+    /// @dev Emitted when `challenger` runs the on-chain verifier on `requestId`. `overturned`: the
+    /// posted verdict was wrong and is replaced by `valid`; the challenger earned `reward` wei of the
+    /// poster's bond and `burned` wei stay locked in the verifier for ever. Otherwise the posted
+    /// verdict is confirmed (and final at once), and `reward` and `burned` are 0.
+    event VerdictChallenged(
+        bytes32 indexed requestId,
+        address indexed challenger,
+        address indexed poster,
+        bool overturned,
+        bool valid,
+        uint256 reward,
+        uint256 burned
     );
 
     /*//////////////////////////////////////////////////////////////
@@ -390,6 +505,203 @@ interface ISignatureVerifier {
     function setConfig(Config calldata config) external;
 
     /*//////////////////////////////////////////////////////////////
+                         ON-CHAIN VERIFICATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets one of parameter set `algorithm`'s two on-chain verifiers, called with exactly
+    /// `gasLimit` gas; the zero address removes it. Requests with the empty context go to the one
+    /// answering the EIP-8355 convention (`withContext` false): a precompile (0x12 for ML-DSA-44 in
+    /// the draft) or a Solidity contract answering the same in its fallback. Requests with a context
+    /// go to an `IMLDSAVerifier` (`withContext` true), which EIP-8355 has no form for. Never one
+    /// address for both: an EIP-8355 verifier reads any input as `pk ‖ sig ‖ msg` and would answer
+    /// an ABI-encoded call with a well-formed, false "invalid". They answer `verifyNow`,
+    /// `requestVerificationNow` and challenges; without the one a request needs, those revert
+    /// (`VerifierOnchainUnavailable`).
+    /// @dev `gasLimit` is what a challenge costs at most for the verification itself, so it enters
+    /// the bond formula (see `setOptimisticConfig`); callers must leave 64/63 of it, even when the
+    /// verifier needs less, so it should be close to the verifier's worst case.
+    ///
+    /// Note: removing or breaking a verifier while verdicts are posted leaves them unchallengeable
+    /// until their windows close; replace one only with a working one. It is capped so that a challenge (the verifier,
+    /// the 1/64 EIP-150 keeps back, calldata, bookkeeping and the callback) fits under EIP-7825's
+    /// 16,777,216 gas per transaction.
+    ///
+    /// Requirements:
+    /// - the caller has `DEFAULT_ADMIN_ROLE` (`AccessControlUnauthorizedAccount`);
+    /// - `algorithm` is 1, 2 or 3 (`SanitizerUnsupportedAlgorithm`);
+    /// - for a non-zero `verifier`, `0 < gasLimit <= MAX_ONCHAIN_VERIFY_GAS`
+    ///   (`VerifierInvalidOnchainVerifier`).
+    ///
+    /// Emits an {OnchainVerifierSet} event.
+    function setOnchainVerifier(uint8 algorithm, bool withContext, address verifier, uint32 gasLimit) external;
+
+    /// @notice Verifies `signature` over `message` and `context` under registered key `keyId` with
+    /// the on-chain verifier, in this call, with no oracle. The key travels in calldata (only its
+    /// hash is on chain) and must hash to `keyId`.
+    /// @dev A view: it records nothing. `requestVerificationNow` is the same answer recorded as a
+    /// final request, with the request's events, `statusOf` and the consumer callback.
+    ///
+    /// Requirements:
+    /// - `keyId` is registered (`VerifierUnknownKey`) and `publicKey` hashes to it
+    ///   (`VerifierKeyMismatch`);
+    /// - the sizes fit the key's algorithm and FIPS 204 (`Sanitizer*` errors);
+    /// - an on-chain verifier answers (`VerifierOnchainUnavailable`) with exactly its gas limit
+    ///   (`VerifierInsufficientGasForOnchainVerify`).
+    function verifyNow(
+        bytes32 keyId,
+        bytes calldata publicKey,
+        bytes calldata message,
+        bytes calldata context,
+        bytes calldata signature
+    ) external view returns (bool valid);
+
+    /// @notice Opens a request and settles it in the same transaction with the on-chain verifier:
+    /// the request gets an identifier, a {VerificationRequested} and a {VerificationFinalized}
+    /// event (no votes: counts 0 and 0), its verdict in `statusOf`, and the caller's callback when
+    /// `callbackGasLimit > 0`, exactly as an oracle-settled request. Carries no fee (no oracle
+    /// works for it), whatever the minimum fee. Works in both modes.
+    ///
+    /// Requirements: those of `verifyNow`, and of `requestVerification` except the fee; a callback
+    /// needs enough gas left (`VerifierInsufficientGasForCallback`).
+    ///
+    /// Emits {VerificationRequested}, {VerificationFinalized} and, with a callback,
+    /// {CallbackDelivered}.
+    function requestVerificationNow(
+        bytes32 keyId,
+        bytes calldata publicKey,
+        bytes calldata message,
+        bytes calldata context,
+        bytes calldata signature,
+        uint32 callbackGasLimit
+    ) external returns (bytes32 requestId, bool valid);
+
+    /*//////////////////////////////////////////////////////////////
+                             OPTIMISTIC MODE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Chooses the mode and sets the bond each post locks and the challenge window.
+    /// @dev Switching is safe with requests in flight, in either direction: requests do not belong
+    /// to a mode. The mode only says which verdicts are accepted now: votes in quorum mode, posts in
+    /// optimistic mode. A pending request keeps waiting for whichever comes (votes it got before a
+    /// switch to optimistic mode stop mattering once a verdict is posted on it); a posted verdict
+    /// keeps its bond, window and challenge right after a switch back, and is finalised or
+    /// overturned as if nothing had changed. Likewise a new bond or window applies to later posts.
+    ///
+    /// The window is in seconds, like request deadlines: it is the time a watcher has to notice a
+    /// wrong verdict and get a challenge mined, a wall-clock matter, and block times differ by an
+    /// order of magnitude between chains (and drift within one), so a count of blocks would give
+    /// watchers a different amount of time on each. UMA's default is 2 hours.
+    ///
+    /// Choosing the bond: a challenge must pay for itself. It costs the challenger at most
+    ///
+    ///     G = gasLimit * 64 / 63 + 600,000 + maxCallbackGasLimit   (gas)
+    ///
+    /// where `gasLimit` is the largest on-chain verifier gas limit set (the transaction must carry
+    /// 64/63 of it, EIP-150), 600,000 bounds the rest (21,000 base, calldata of an ML-DSA-87
+    /// payload, hashing, storage, events, and removing the poster from a 32-oracle set; measured
+    /// on ML-DSA-44 with 3 oracles: ~150,000), and the callback gets its own limit. It earns
+    /// `bond * (100 - BOND_BURN_PERCENT) / 100`. At the highest gas price `p` (wei per gas) at which
+    /// challenges must stay worth it:
+    ///
+    ///     bond >= G * p * 100 / (100 - BOND_BURN_PERCENT)   (= 2 * G * p with 50% burned)
+    ///
+    /// e.g. the Solidity ML-DSA-44 verifier (~10.1M gas from a raw key, ~2.5M from a registered
+    /// form; limit 12,000,000) and a 500,000-gas callback cap: G ~= 13.3M, so at 100 gwei the bond
+    /// must be at least 2 * 13.3M * 100 gwei = 2.66 ETH; with a precompile (EIP-8355: 6,500 gas;
+    /// limit 20,000) G ~= 1.12M and 0.224 ETH suffices. The bond should also exceed what a poster
+    /// could gain from one false verdict finalised: it is all a liar stands to lose per post.
+    ///
+    /// Requirements:
+    /// - the caller has `DEFAULT_ADMIN_ROLE` (`AccessControlUnauthorizedAccount`);
+    /// - when enabled, a non-zero bond and window (`VerifierInvalidOptimisticConfig`).
+    ///
+    /// Emits an {OptimisticConfigSet} event.
+    function setOptimisticConfig(OptimisticConfig calldata config) external;
+
+    /// @notice Adds `msg.value` to the caller's bond. Anyone may hold a bond; only members of the
+    /// oracle set post.
+    ///
+    /// Requirements: a non-zero value (`VerifierZeroDeposit`).
+    ///
+    /// Emits a {BondDeposited} event.
+    function depositBond() external payable;
+
+    /// @notice Sends `amount` wei of the caller's free bond (not locked by an open post) to `to`.
+    /// Works while paused and for a barred poster: the free bond is its own money.
+    ///
+    /// Requirements: that much free bond (`VerifierInsufficientBond`); the transfer succeeds
+    /// (`VerifierTransferFailed`).
+    ///
+    /// Emits a {BondWithdrawn} event.
+    function withdrawBond(uint256 amount, address payable to) external;
+
+    /// @notice Posts the caller's verdict on a pending request in optimistic mode, locking one
+    /// bond (the current `bond`) until the verdict is final. The verdict is bound to the request's
+    /// terms exactly as a vote is. The first post wins: a request takes one posted verdict.
+    ///
+    /// Requirements:
+    /// - the verifier is not paused;
+    /// - the caller is in the current oracle set (`VerifierNotOracle`), the verifier is in
+    ///   optimistic mode (`VerifierWrongMode`), the caller is not barred (`VerifierPosterBarred`)
+    ///   and holds a free bond of at least `bond` (`VerifierInsufficientBond`);
+    /// - the request exists (`VerifierUnknownRequest`), its terms match (`VerifierTermsMismatch`),
+    ///   it is pending with no posted verdict (`VerifierRequestNotPending`) and not past its
+    ///   deadline (`VerifierRequestExpired`).
+    ///
+    /// Emits a {VerdictPosted} event.
+    function post(Vote calldata ballot) external;
+
+    /// @notice Makes a posted verdict final once its challenge window is over: the poster's bond
+    /// is freed, the fee is credited to the poster, and the consumer is called back. Anyone may
+    /// call. The terms are restated because the verifier stores only their hash.
+    ///
+    /// Requirements:
+    /// - the verifier is not paused (a pause stops the clock for practical purposes: a wrong verdict
+    ///   cannot slip through while challenges might be held up);
+    /// - the request has a posted verdict (`VerifierNotPosted`) with these terms
+    ///   (`VerifierTermsMismatch`) and its window is over (`VerifierChallengeWindowOpen`);
+    /// - a callback has enough gas left (`VerifierInsufficientGasForCallback`).
+    ///
+    /// Emits {VerificationFinalized} (counting the poster's verdict as one vote) and, with a
+    /// callback, {CallbackDelivered}.
+    function finalize(bytes32 requestId, RequestTerms calldata terms) external;
+
+    /// @notice Challenges a posted verdict before its window closes by running the on-chain
+    /// verifier on `evidence`, which must hash to the request's commitment. Returns whether the
+    /// posted verdict was overturned. Anyone may call, paused or not (a pause does not stop the
+    /// windows, so it must not stop challenges), but while paused a challenge that would confirm
+    /// the posted verdict reverts (`EnforcedPause`), as `finalize` does.
+    ///
+    /// If the on-chain verdict differs, it replaces the posted one and is final at once; the
+    /// challenger is credited the poster's locked bond less the burned `BOND_BURN_PERCENT` (and
+    /// the request's fee, since its work settled the request; both through `withdraw`); the
+    /// poster is barred from posting for ever and removed from the oracle set at once.
+    ///
+    /// If it agrees, the challenge fails: the challenger gets nothing and has paid the gas, and the
+    /// posted verdict, now proven on chain, is final at once as if its window were over (bond
+    /// freed, fee to the poster). The call does not revert: reverting would waste the proof, and
+    /// nothing a failed challenge writes can be used to grief anyone, since it is the verdict
+    /// every later challenge would have confirmed; no challenge can delay or block a finalisation.
+    ///
+    /// The burned half exists so that lying is never free: a poster caught lying could otherwise
+    /// challenge itself from a second account before anyone else and take its whole bond back;
+    /// with half burned, every overturned post costs its poster at least half a bond.
+    ///
+    /// Requirements:
+    /// - the request has a posted verdict (`VerifierNotPosted`) with these terms
+    ///   (`VerifierTermsMismatch`) and its window is open (`VerifierChallengeWindowClosed`);
+    /// - `evidence` hashes to the commitment (`VerifierEvidenceMismatch`);
+    /// - an on-chain verifier answers (`VerifierOnchainUnavailable`) with exactly its gas limit
+    ///   (`VerifierInsufficientGasForOnchainVerify`);
+    /// - a callback has enough gas left (`VerifierInsufficientGasForCallback`).
+    ///
+    /// Emits {VerdictChallenged}, {VerificationFinalized}, {OracleSetChanged} when the poster is
+    /// removed, and {CallbackDelivered} after a callback.
+    function challenge(bytes32 requestId, RequestTerms calldata terms, Evidence calldata evidence)
+        external
+        returns (bool overturned);
+
+    /*//////////////////////////////////////////////////////////////
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
@@ -435,6 +747,22 @@ interface ISignatureVerifier {
     /// @notice Fees `oracle` has earned and not withdrawn, in wei.
     function earnedOf(address oracle) external view returns (uint256);
 
-    /// @notice Contract type and semantic version, e.g. "SignatureVerifier 2.0.0".
+    /// @notice `algorithm`'s on-chain verifier for empty contexts (EIP-8355) or, `withContext`, for
+    /// contexts (zero when none), and the gas it is called with.
+    function onchainVerifierOf(uint8 algorithm, bool withContext)
+        external
+        view
+        returns (address verifier, uint32 gasLimit);
+
+    /// @notice The mode, the bond per post and the challenge window.
+    function optimisticConfig() external view returns (OptimisticConfig memory);
+
+    /// @notice `account`'s free bond in wei (not locked by open posts) and whether it is barred.
+    function bondOf(address account) external view returns (uint256 available, bool barred);
+
+    /// @notice The posted verdict awaiting finalisation on `requestId` (all zero when none).
+    function postOf(bytes32 requestId) external view returns (Post memory);
+
+    /// @notice Contract type and semantic version, e.g. "SignatureVerifier 2.1.0".
     function typeAndVersion() external pure returns (string memory);
 }

@@ -661,7 +661,7 @@ class Verifier:
         return results
 
     def type_and_version(self) -> str:
-        """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 2.0.0"."""
+        """The contract's `typeAndVersion()`, e.g. "SignatureVerifier 2.1.0"."""
         return str(self._call("typeAndVersion"))
 
     def status_of(

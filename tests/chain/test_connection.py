@@ -160,7 +160,7 @@ def test_a_connection_without_a_key_reads_but_refuses_to_send(embedded_chain: Ch
     verifier = deploy_verifier(embedded_chain, oracles=[embedded_chain.address])
     reader = dataclasses.replace(embedded_chain, account=None)
     read_only = verifier.using(reader)
-    assert read_only.type_and_version() == "SignatureVerifier 2.0.0"
+    assert read_only.type_and_version() == "SignatureVerifier 2.1.0"
     assert repr(reader).endswith("account=read-only)")
     with pytest.raises(ReadOnlyChainError, match="has no private key"):
         read_only.register_key(1, bytes(1312))

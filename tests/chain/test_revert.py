@@ -23,6 +23,8 @@ SAMPLES: dict[str, Any] = {
     "uint32": 2**32 - 1,
     "uint40": 2**40 - 1,
     "uint48": 2**48 - 1,
+    "uint96": 2**96 - 1,
+    "bool": True,
     "uint256": 2**200 + 7,
 }
 

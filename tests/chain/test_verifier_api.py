@@ -85,9 +85,10 @@ def test_status_mirrors_the_solidity_enum() -> None:
         "INVALID",
         "CANCELLED",
         "EXPIRED",
+        "POSTED",
     ]
-    assert [s.is_final for s in Status] == [False, False, True, True, False, False]
-    assert [s.is_closed for s in Status] == [False, False, True, True, True, True]
+    assert [s.is_final for s in Status] == [False, False, True, True, False, False, False]
+    assert [s.is_closed for s in Status] == [False, False, True, True, True, True, False]
     assert Status.EXPIRED.label == "expired"
 
 

@@ -260,7 +260,7 @@ def test_deploy_prints_the_verifier_address_and_puts_the_oracle_in_the_set(
     deployed: Deployed,
 ) -> None:
     verifier = deployed.verifier_handle
-    assert verifier.type_and_version() == "SignatureVerifier 2.0.0"
+    assert verifier.type_and_version() == "SignatureVerifier 2.1.0"
     assert verifier.oracles() == (deployed.oracle_address,)
     assert verifier.threshold() == 1
     assert verifier.default_admin() == deployed.node.address

@@ -36,7 +36,7 @@ def test_a_quorum_of_two_finalises_a_real_signature_with_a_dispute_and_pays_the_
     node: LocalNode = request.getfixturevalue(node_name)
     chain = node.connect(poll_latency=0.01)
     deployment = deploy(chain, oracles=3, threshold=2)
-    assert deployment.admin.call("typeAndVersion") == "SignatureVerifier 2.0.0"
+    assert deployment.admin.call("typeAndVersion") == "SignatureVerifier 2.1.0"
     a, b, c = deployment.oracles
     requester = deployment.requester
 

@@ -82,7 +82,7 @@ def _balance(deployment: Deployment) -> int:
 
 def test_deployment_reports_its_version_set_config_and_admin(deployment: Deployment) -> None:
     admin = deployment.admin
-    assert admin.call("typeAndVersion") == "SignatureVerifier 2.0.0"
+    assert admin.call("typeAndVersion") == "SignatureVerifier 2.1.0"
     assert admin.call("defaultAdmin") == deployment.chain.address
     assert admin.call("oracles") == [o.account for o in deployment.oracles]
     assert admin.call("threshold") == 1

@@ -20,7 +20,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 from hexbytes import HexBytes
 from web3.logs import DISCARD
-from web3.types import Wei
+from web3.types import TxParams, Wei
 
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.connection import create_funded_account
@@ -44,7 +44,7 @@ PAUSER_ROLE: Final = keccak(b"PAUSER_ROLE")
 DEFAULT_ADMIN_ROLE: Final = bytes(32)
 
 # Status and SkipReason, as the interface numbers them.
-NONE, PENDING, VALID, INVALID, CANCELLED, EXPIRED = range(6)
+NONE, PENDING, VALID, INVALID, CANCELLED, EXPIRED, POSTED = range(7)
 UNKNOWN_REQUEST, TERMS_MISMATCH, NOT_PENDING, SKIP_EXPIRED, ALREADY_VOTED = range(5)
 
 
@@ -100,6 +100,21 @@ class Opened:
     def ballot(self, valid: bool, terms: Terms | None = None) -> tuple[Any, ...]:
         """A `Vote` for this request (with other terms when given)."""
         return (self.request_id, valid, (terms or self.terms).abi())
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """`ISignatureVerifier.Evidence`: what a challenger supplies."""
+
+    algorithm_id: int
+    public_key: bytes
+    message: bytes
+    context: bytes
+    signature: bytes
+
+    def abi(self) -> tuple[int, bytes, bytes, bytes, bytes]:
+        """As the ABI encodes the struct."""
+        return (self.algorithm_id, self.public_key, self.message, self.context, self.signature)
 
 
 def algorithm_of(algorithm_id: int) -> Algorithm:
@@ -165,12 +180,13 @@ class Handle:
             gas=gas,
         )
 
-    def call(self, function: str, *args: Any, value: int = 0) -> Any:
+    def call(self, function: str, *args: Any, value: int = 0, gas: int | None = None) -> Any:
         """`function`'s return value as an `eth_call` from the signing account."""
+        params: TxParams = {"from": self.account, "value": Wei(value)}
+        if gas is not None:
+            params["gas"] = gas
         try:
-            return self.contract.functions[function](*args).call(
-                {"from": self.account, "value": Wei(value)}
-            )
+            return self.contract.functions[function](*args).call(params)
         except Exception as exc:
             decoded = self.decoder.from_exception(exc)
             if decoded is not None:
@@ -257,6 +273,50 @@ class Handle:
         """Announce a change and apply it (needs a deployment with delay 0)."""
         self.send("announceOracleSetChange", list(oracles), threshold)
         return self.send("applyOracleSetChange")
+
+    # --- on-chain verifier, optimistic mode --------------------------------------------------
+
+    def set_onchain_verifier(
+        self, algorithm_id: int, verifier: str, gas_limit: int, *, with_context: bool = False
+    ) -> SentTransaction:
+        """setOnchainVerifier (as the admin): the EIP-8355 form, or the form for contexts."""
+        return self.send("setOnchainVerifier", algorithm_id, with_context, verifier, gas_limit)
+
+    def set_optimistic(
+        self, *, enabled: bool = True, bond: int = 10**18, window: int = 3_600
+    ) -> SentTransaction:
+        """setOptimisticConfig (as the admin)."""
+        return self.send("setOptimisticConfig", (enabled, bond, window))
+
+    def deposit_bond(self, amount: int) -> SentTransaction:
+        """depositBond with `amount` wei."""
+        return self.send("depositBond", value=amount)
+
+    def bond(self, account: str) -> tuple[int, bool]:
+        """bondOf: (free bond, barred)."""
+        available, barred = self.call("bondOf", account)
+        return int(available), bool(barred)
+
+    def post(self, ballot: tuple[Any, ...]) -> SentTransaction:
+        """Post a verdict (optimistic mode)."""
+        return self.send("post", ballot)
+
+    def finalize(self, opened: Opened, terms: Terms | None = None) -> SentTransaction:
+        """Finalise a posted verdict (restating its terms, or `terms`)."""
+        return self.send("finalize", opened.request_id, (terms or opened.terms).abi())
+
+    def challenge(
+        self,
+        opened: Opened,
+        evidence: Evidence,
+        terms: Terms | None = None,
+        *,
+        gas: int | None = None,
+    ) -> SentTransaction:
+        """Challenge a posted verdict with `evidence` (`gas` skips the dry run and estimate)."""
+        return self.send(
+            "challenge", opened.request_id, (terms or opened.terms).abi(), evidence.abi(), gas=gas
+        )
 
 
 def decode_logs(
