@@ -3,7 +3,9 @@
 points, the registration itself, next to the oracle
 path (a request plus the vote that settles it), EIP-8355's proposed precompile prices, the EIP-7623
 calldata floor of each transaction, and — with `--anchor` — another Solidity verifier measured on
-the same node in the same run.
+the same node in the same run; and SignatureVerifier's optimistic mode (a post, a finalize, a
+challenge that overturns a lie and one that confirms the verdict) and `verifyNow`, both with the
+on-chain verifier as referee.
 
     python benchmarks/onchain.py [--json] [--out FILE] [--anchor ANCHOR.json] [--samples N]
 
@@ -147,7 +149,7 @@ def _signatures(parameter_set: str, count: int) -> list[tuple[bytes, bytes]]:
     return [(pk, key.sign(MESSAGE)) for _ in range(count)]
 
 
-def measure_verifier(meter: Meter, samples: int, parameter_set: str) -> dict[str, int]:
+def measure_verifier(meter: Meter, samples: int, parameter_set: str) -> dict[str, Any]:
     """One set's verifier: raw and registered keys, both entry points; returns key figures.
 
     A key seen once costs ML-DSA-65 and -87 more than EIP-7825's cap: those rows are mined with a
@@ -222,7 +224,12 @@ def measure_verifier(meter: Meter, samples: int, parameter_set: str) -> dict[str
         data,
         parameter_set=parameter_set,
     )
-    return {"registered": registered["gas_used"], "register": register["total"]}
+    return {
+        "registered": registered["gas_used"],
+        "register": register["total"],
+        "verifier": verifier,
+        "precompile": precompile,
+    }
 
 
 def measure_oracle_path(meter: Meter) -> None:
@@ -254,6 +261,119 @@ def measure_oracle_path(meter: Meter) -> None:
         )  # fmt: skip
 
 
+#: The on-chain verifier's gas limit in SignatureVerifier (a key seen once needs ~10.2M) and the
+#: optimistic mode's bond and window in this benchmark.
+ONCHAIN_VERIFY_GAS = 10_500_000
+BOND_WEI = 10**18
+WINDOW_SECONDS = 3_600
+
+
+def measure_optimistic(meter: Meter, verifier44: str, precompile44: str) -> None:
+    """Optimistic mode on a SignatureVerifier with three oracles (an honest one and two liars, each
+    lie costing its poster its place): a post, a finalize after the window, a challenge that
+    overturns a lie and one that confirms the verdict, with a registered key and with a key seen
+    once, and verifyNow sent as a transaction. The meter's account challenges."""
+    from eth_abi import encode
+
+    from oracle.chain import create_funded_account, deploy_verifier
+
+    chain, w3 = meter.chain, meter.chain.w3
+    funding = 20 * BOND_WEI
+    posters = [chain.with_account(create_funded_account(chain, wei=funding)) for _ in range(3)]
+    honest, liars = posters[0], posters[1:]
+    deployed = deploy_verifier(chain, oracles=[p.address for p in posters], threshold=1)
+    abi = load_artifact("SignatureVerifier").abi
+    contract: Any = w3.eth.contract(address=deployed.address, abi=abi)
+    address = deployed.address
+
+    def call(function: str, *args: Any, value: int = 0, by: Chain | None = None) -> Any:
+        data = bytes.fromhex(contract.encode_abi(function, list(args))[2:])
+        decoder = ErrorDecoder("SignatureVerifier", abi)
+        sent = transact(
+            by or chain, to=address, data=data, value=value, decoder=decoder, gas=RAW_GAS // 4
+        )
+        return sent, data
+
+    call("setOnchainVerifier", ML_DSA_44.id, False, precompile44, ONCHAIN_VERIFY_GAS)
+    call("setOnchainVerifier", ML_DSA_44.id, True, verifier44, ONCHAIN_VERIFY_GAS)
+    call("setOptimisticConfig", (True, BOND_WEI, WINDOW_SECONDS))
+    for poster in posters:
+        call("depositBond", value=4 * BOND_WEI, by=poster)
+
+    def key() -> tuple[Any, bytes, bytes]:
+        private = mldsa.MLDSA44PrivateKey.generate()
+        pk = private.public_key().public_bytes_raw()
+        call("registerKey", ML_DSA_44.id, pk)
+        return private, pk, Web3.keccak(bytes([ML_DSA_44.id]) + pk)
+
+    def request(key_id: bytes, signature: bytes) -> tuple[bytes, tuple[Any, ...]]:
+        nonce = contract.functions.requestCountOf(chain.address).call()
+        request_id = contract.functions.requestIdOf(chain.address, nonce).call()
+        call("requestVerification", key_id, MESSAGE, b"", signature, 0, 0)
+        commitment = Web3.keccak(
+            encode(["bytes32", "bytes", "bytes", "bytes"], [key_id, MESSAGE, b"", signature])
+        )
+        return request_id, (commitment, chain.address, 0, 0)
+
+    registered_private, registered_pk, registered_id = key()
+    register_data = _abi("MLDSA44Verifier", "register", registered_pk)
+    meter.send(verifier44, register_data)  # the form, for the "registered key" rows
+    once_private, once_pk, once_id = key()
+    for label, private, pk, key_id, liar in (
+        ("registered key", registered_private, registered_pk, registered_id, liars[0]),
+        ("key seen once", once_private, once_pk, once_id, liars[1]),
+    ):
+        good = private.sign(MESSAGE)
+        bad = bytearray(good)
+        bad[70] ^= 1
+        evidence = (ML_DSA_44.id, pk, MESSAGE, b"", good)
+        # A lie (invalid posted for a valid signature), overturned.
+        request_id, terms = request(key_id, good)
+        sent, data = call("post", (request_id, False, terms), by=liar)
+        if label == "registered key":
+            meter.row(
+                "post",
+                "optimistic post (locks a bond)",
+                sent.gas_used,
+                data,
+                parameter_set="ML-DSA-44",
+            )
+        sent, data = call("challenge", request_id, terms, evidence)
+        meter.row(
+            "challenge", f"{label}: overturns a lie", sent.gas_used, data, parameter_set="ML-DSA-44"
+        )
+        # A true verdict, challenged anyway: the challenge fails and finalises it.
+        request_id, terms = request(key_id, good)
+        call("post", (request_id, True, terms), by=honest)
+        sent, data = call("challenge", request_id, terms, evidence)
+        meter.row(
+            "challenge",
+            f"{label}: confirms the verdict",
+            sent.gas_used,
+            data,
+            parameter_set="ML-DSA-44",
+        )
+        sent, data = call("verifyNow", key_id, pk, MESSAGE, b"", bytes(bad))
+        meter.row(
+            "verifyNow",
+            f"{label}: invalid signature, as a transaction",
+            sent.gas_used,
+            data,
+            parameter_set="ML-DSA-44",
+        )
+    request_id, terms = request(registered_id, registered_private.sign(MESSAGE))
+    call("post", (request_id, True, terms), by=honest)
+    w3.provider.make_request("evm_increaseTime", [WINDOW_SECONDS + 1])  # type: ignore[arg-type]
+    sent, data = call("finalize", request_id, terms)
+    meter.row(
+        "finalize",
+        "after the challenge window (frees the bond)",
+        sent.gas_used,
+        data,
+        parameter_set="ML-DSA-44",
+    )
+
+
 def measure_anchor(meter: Meter, anchor: dict[str, Any]) -> int:
     """Deploy the anchor's contracts in order and send its valid verify; its verify gas."""
     addresses: list[str] = []
@@ -283,6 +403,7 @@ def measure(samples: int, anchor: dict[str, Any] | None) -> dict[str, Any]:
         by_set = {name: measure_verifier(meter, samples, name) for name in PARAMETER_SETS}
         figures = by_set["ML-DSA-44"]
         measure_oracle_path(meter)
+        measure_optimistic(meter, figures["verifier"], figures["precompile"])
         anchor_gas = measure_anchor(meter, anchor) if anchor else None
         client = str(meter.chain.w3.client_version)
     report: dict[str, Any] = {

@@ -77,6 +77,10 @@ def test_gas_table_meets_the_goals_and_measures_an_anchor(tmp_path: Path) -> Non
     assert registered < raw
     assert cases[("verify", "registered key: verify(pk, sig, msg, ctx)")]["samples"] == 2
     assert ("vote", "oracle path: the settling vote") in cases
+    post = cases[("post", "optimistic post (locks a bond)")]["gas_used"]
+    overturn = cases[("challenge", "registered key: overturns a lie")]["gas_used"]
+    assert post < 100_000 < registered < overturn < 16_777_216
+    assert ("finalize", "after the challenge window (frees the bond)") in cases
     anchor_gas = report["anchor"]["verify_gas"]
     assert 0.9 * raw < anchor_gas < 1.1 * raw
     assert report["ratio_to_anchor"] == round(report["registered_verify_gas"] / anchor_gas, 3)
