@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {MLDSASet} from "./Set.sol";
+
 /// @title MLDSAEncoding
-/// @notice ML-DSA-44 key and signature decoding and the w1 encoding (FIPS 204, Algorithms 21, 23,
-/// 27 and 28), with every check FIPS 204 makes on a signature, answered as a flag, never a revert.
+/// @notice ML-DSA key and signature decoding and the w1 encoding (FIPS 204, Algorithms 21, 23,
+/// 27 and 28) for the three parameter sets, with every check FIPS 204 makes on a signature,
+/// answered as a flag, never a revert.
 /// @dev Polynomials are `uint256[256] memory` (see `NTT`). Bit-packed fields are little-endian
 /// (FIPS 204's BitsToBytes puts bit i in byte i / 8 at position i mod 8), and `mload` is
 /// big-endian, so a group of eight coefficients of b bits (b bytes) is read with one `mload` and
@@ -11,49 +14,30 @@ pragma solidity ^0.8.24;
 /// `(w >> (k * b)) & (2^b - 1)`: 5 shift-and-mask steps for 8 coefficients instead of b byte
 /// extractions per coefficient.
 library MLDSAEncoding {
-    /// @dev ML-DSA-44 parameters (FIPS 204, Table 1).
-    uint256 internal constant K = 4;
-    uint256 internal constant L = 4;
-    uint256 internal constant GAMMA1 = 131072; // 2^17
-    uint256 internal constant BETA = 78;
-    uint256 internal constant OMEGA = 80;
-    uint256 internal constant PUBLIC_KEY_LENGTH = 1312;
-    uint256 internal constant SIGNATURE_LENGTH = 2420;
-    /// @dev Bytes of c~ (lambda / 4), of one packed z polynomial (18 bits) and of one packed t1
-    /// polynomial (10 bits).
-    uint256 internal constant C_TILDE_LENGTH = 32;
-    uint256 internal constant Z_POLY_LENGTH = 576;
+    /// @dev Bytes of one packed t1 polynomial (10 bits a coefficient, every set).
     uint256 internal constant T1_POLY_LENGTH = 320;
-    /// @dev Bytes of w1Encode's output: k polynomials of 6-bit coefficients.
-    uint256 internal constant W1_LENGTH = 768;
 
-    /// @dev gamma1 + q: a decoded z coefficient is stored as this minus its packed value v.
-    uint256 private constant _Z_TOP = 8511489;
-    /// @dev beta + 1 and 2 gamma1 - 2 beta - 2: v is in range when v - 79 <= 261986 (unsigned).
-    uint256 private constant _Z_LOW = 79;
-    uint256 private constant _Z_SPAN_MAX = 261986;
-
-    /// @notice pkDecode (Algorithm 23): rho and t1 (coefficients in [0, 1023]).
-    /// @dev `ok` is false, and nothing is decoded, when `pk` is not 1312 bytes long; every 10-bit
-    /// value is a valid t1 coefficient, so no other check exists.
-    function decodePublicKey(bytes memory pk, uint256[256][4] memory t1)
+    /// @notice pkDecode (Algorithm 23): rho and t1 (coefficients in [0, 1023]), `t1.length` = k.
+    /// @dev `ok` is false, and nothing is decoded, when `pk` is not the set's key length; every
+    /// 10-bit value is a valid t1 coefficient, so no other check exists.
+    function decodePublicKey(bytes memory pk, MLDSASet.Params memory p, uint256[256][] memory t1)
         internal
         pure
         returns (bool ok, bytes32 rho)
     {
-        if (pk.length != PUBLIC_KEY_LENGTH) return (false, bytes32(0));
+        if (pk.length != p.publicKeyBytes) return (false, bytes32(0));
         assembly ("memory-safe") {
             rho := mload(add(pk, 0x20))
         }
-        for (uint256 i = 0; i < K; ++i) {
+        for (uint256 i = 0; i < p.k; ++i) {
             _unpack10(_at(pk, 32 + i * T1_POLY_LENGTH), t1[i]);
         }
         return (true, rho);
     }
 
-    /// @notice sigDecode (Algorithm 27) with the checks Verify makes on its output: c~, z and the
-    /// hint h, and whether the signature passes them.
-    /// @dev `ok` is false when the signature is not 2420 bytes long, when its hint is malformed
+    /// @notice sigDecode (Algorithm 27) with the checks Verify makes on its output: c~, z (`l`
+    /// polynomials) and the hint h (`k` bitmaps), and whether the signature passes them.
+    /// @dev `ok` is false when the signature is not the set's length, when its hint is malformed
     /// (HintBitUnpack returns bottom: counts out of order or above omega, indices not strictly
     /// increasing within a polynomial, non-zero padding), or when ||z||_inf >= gamma1 - beta
     /// (Algorithm 8, line 13, checked here on the packed values: z = gamma1 - v, so
@@ -61,55 +45,71 @@ library MLDSAEncoding {
     /// when `ok`.
     /// z is written as gamma1 + q - v: congruent to z mod q, below 2^24, and a valid input of
     /// `NTT.forward` (which reduces lazily anyway), so no conditional subtraction is needed.
-    /// h[i] is a bitmap: bit j is polynomial i's hint bit for coefficient j (at most 80 bits are
-    /// set, so 256 words of flags would be waste).
-    function decodeSignature(bytes memory sig, uint256[256][4] memory z, uint256[4] memory h)
-        internal
-        pure
-        returns (bool ok, bytes32 cTilde)
-    {
-        if (sig.length != SIGNATURE_LENGTH) return (false, bytes32(0));
+    /// h[i] is a bitmap: bit j is polynomial i's hint bit for coefficient j (at most omega bits
+    /// are set, so 256 words of flags would be waste).
+    function decodeSignature(
+        bytes memory sig,
+        MLDSASet.Params memory p,
+        uint256[256][] memory z,
+        uint256[] memory h
+    ) internal pure returns (bool ok, bytes memory cTilde) {
+        if (sig.length != p.signatureBytes) return (false, cTilde);
+        cTilde = new bytes(p.cTildeBytes);
         assembly ("memory-safe") {
-            cTilde := mload(add(sig, 0x20))
+            // Whole words (32, 48 or 64 bytes: the allocation is rounded up to words, and bytes
+            // past the length are never read as c~).
+            for { let i := 0 } lt(i, mload(cTilde)) { i := add(i, 0x20) } {
+                mstore(add(add(cTilde, 0x20), i), mload(add(add(sig, 0x20), i)))
+            }
         }
         ok = true;
-        for (uint256 i = 0; i < L; ++i) {
-            if (!_unpackZ(_at(sig, C_TILDE_LENGTH + i * Z_POLY_LENGTH), z[i])) ok = false;
+        uint256 zPolyBytes = 32 * p.zBits;
+        for (uint256 i = 0; i < p.l; ++i) {
+            if (!_unpackZ(_at(sig, p.cTildeBytes + i * zPolyBytes), z[i], p)) ok = false;
         }
-        if (!_unpackHint(_at(sig, C_TILDE_LENGTH + L * Z_POLY_LENGTH), h)) ok = false;
+        if (!_unpackHint(_at(sig, p.cTildeBytes + p.l * zPolyBytes), h, p.omega, p.k)) ok = false;
     }
 
-    /// @notice w1Encode (Algorithm 28): the k polynomials of w1, 6 bits a coefficient, 768 bytes.
-    /// @dev Coefficients must be below 64 (UseHint's outputs are below 44).
-    function encodeW1(uint256[256][4] memory w1) internal pure returns (bytes memory out) {
+    /// @notice w1Encode (Algorithm 28): the k polynomials of w1, `w1Bits` (6 or 4) bits a
+    /// coefficient, 32 * k * w1Bits bytes.
+    /// @dev Coefficients must be below 2^w1Bits (UseHint's outputs are below (q - 1) / (2 gamma2)).
+    function encodeW1(uint256[256][] memory w1, MLDSASet.Params memory p) internal pure returns (bytes memory out) {
+        uint256 bits = p.w1Bits;
+        uint256 length = 32 * p.k * bits;
         assembly ("memory-safe") {
             out := mload(0x40)
-            mstore(out, W1_LENGTH)
-            // 32 bytes of slack: each group's whole-word store spills 26 bytes past its 6.
-            mstore(0x40, add(out, add(0x40, W1_LENGTH)))
+            mstore(out, length)
+            // 32 bytes of slack: each group's whole-word store spills past its `bits` bytes.
+            mstore(0x40, add(out, add(0x40, length)))
         }
         uint256 dst;
         assembly ("memory-safe") {
             dst := add(out, 0x20)
         }
-        for (uint256 i = 0; i < K; ++i) {
+        for (uint256 i = 0; i < p.k; ++i) {
             uint256[256] memory poly = w1[i];
             for (uint256 g = 0; g < 256; g = _next8(g)) {
                 uint256 v;
                 assembly ("memory-safe") {
-                    let p := add(poly, shl(5, g))
+                    let q := add(poly, shl(5, g))
                     v := or(
-                        or(or(mload(p), shl(6, mload(add(p, 0x20)))), or(shl(12, mload(add(p, 0x40))), shl(18, mload(add(p, 0x60))))),
-                        or(or(shl(24, mload(add(p, 0x80))), shl(30, mload(add(p, 0xa0)))), or(shl(36, mload(add(p, 0xc0))), shl(42, mload(add(p, 0xe0)))))
+                        or(
+                            or(mload(q), shl(bits, mload(add(q, 0x20)))),
+                            or(shl(mul(2, bits), mload(add(q, 0x40))), shl(mul(3, bits), mload(add(q, 0x60))))
+                        ),
+                        or(
+                            or(shl(mul(4, bits), mload(add(q, 0x80))), shl(mul(5, bits), mload(add(q, 0xa0)))),
+                            or(shl(mul(6, bits), mload(add(q, 0xc0))), shl(mul(7, bits), mload(add(q, 0xe0))))
+                        )
                     )
                 }
-                // The 6 little-endian bytes of v become the word's first 6 bytes.
+                // The `bits` little-endian bytes of v become the word's first bytes.
                 v = reverseBytes(v);
                 assembly ("memory-safe") {
                     mstore(dst, v)
                 }
                 unchecked {
-                    dst += 6;
+                    dst += bits;
                 }
             }
         }
@@ -152,12 +152,21 @@ library MLDSAEncoding {
         }
     }
 
-    /// @dev 256 18-bit values v from 576 bytes at `src`, stored as gamma1 + q - v; false when
-    /// some v is outside (beta, 2 gamma1 - beta), i.e. ||z||_inf >= gamma1 - beta.
-    function _unpackZ(uint256 src, uint256[256] memory poly) private pure returns (bool inRange) {
+    /// @dev 256 values v of `zBits` (18 or 20) bits from 32 * zBits bytes at `src`, stored as
+    /// gamma1 + q - v; false when some v is outside (beta, 2 gamma1 - beta), i.e.
+    /// ||z||_inf >= gamma1 - beta.
+    function _unpackZ(uint256 src, uint256[256] memory poly, MLDSASet.Params memory p)
+        private
+        pure
+        returns (bool inRange)
+    {
         // One unsigned comparison per coefficient: v - (beta + 1) wraps to a huge value when
-        // v <= beta, so `v - 79 <= 2 gamma1 - 2 beta - 2` is the whole two-sided check. The eight
-        // coefficients of a group are unrolled: a loop would cost more than its body.
+        // v <= beta, so `v - (beta + 1) <= 2 gamma1 - 2 beta - 2` is the whole two-sided check.
+        uint256 bits = p.zBits;
+        uint256 mask = (1 << bits) - 1;
+        uint256 top = p.gamma1 + 8380417;
+        uint256 low = p.beta + 1;
+        uint256 spanMax = 2 * p.gamma1 - 2 * p.beta - 2;
         uint256 bad = 0;
         for (uint256 g = 0; g < 256; g = _next8(g)) {
             uint256 w;
@@ -166,49 +175,58 @@ library MLDSAEncoding {
             }
             w = reverseBytes(w);
             assembly ("memory-safe") {
-                let p := add(poly, shl(5, g))
-                let v := and(w, 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(p, sub(_Z_TOP, v))
-                v := and(shr(18, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0x20), sub(_Z_TOP, v))
-                v := and(shr(36, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0x40), sub(_Z_TOP, v))
-                v := and(shr(54, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0x60), sub(_Z_TOP, v))
-                v := and(shr(72, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0x80), sub(_Z_TOP, v))
-                v := and(shr(90, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0xa0), sub(_Z_TOP, v))
-                v := and(shr(108, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0xc0), sub(_Z_TOP, v))
-                v := and(shr(126, w), 0x3ffff)
-                bad := or(bad, gt(sub(v, _Z_LOW), _Z_SPAN_MAX))
-                mstore(add(p, 0xe0), sub(_Z_TOP, v))
+                // Eight coefficients written out: a loop over them would cost more than its body.
+                let q := add(poly, shl(5, g))
+                let v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(q, sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0x20), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0x40), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0x60), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0x80), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0xa0), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0xc0), sub(top, v))
+                w := shr(bits, w)
+                v := and(w, mask)
+                bad := or(bad, gt(sub(v, low), spanMax))
+                mstore(add(q, 0xe0), sub(top, v))
             }
             unchecked {
-                src += 18;
+                src += bits;
             }
         }
         return bad == 0;
     }
 
     /// @dev HintBitUnpack (Algorithm 21) of the omega + k bytes at `y` into bitmaps; false for
-    /// a malformed hint. Every loop is bounded by omega = 80 reads.
-    function _unpackHint(uint256 y, uint256[4] memory h) private pure returns (bool ok) {
+    /// a malformed hint. Every loop is bounded by omega reads.
+    function _unpackHint(uint256 y, uint256[] memory h, uint256 omega, uint256 k) private pure returns (bool ok) {
         assembly ("memory-safe") {
             ok := 1
             let index := 0
-            for { let i := 0 } lt(i, K) { i := add(i, 1) } {
-                let limit := byte(0, mload(add(y, add(OMEGA, i))))
+            let bitmaps := add(h, 0x20)
+            for { let i := 0 } lt(i, k) { i := add(i, 1) } {
+                let limit := byte(0, mload(add(y, add(omega, i))))
                 // Counts are cumulative and at most omega.
-                if or(lt(limit, index), gt(limit, OMEGA)) {
+                if or(lt(limit, index), gt(limit, omega)) {
                     ok := 0
                     break
                 }
@@ -228,10 +246,10 @@ library MLDSAEncoding {
                     bits := or(bits, shl(position, 1))
                     previous := position
                 }
-                mstore(add(h, shl(5, i)), bits)
+                mstore(add(bitmaps, shl(5, i)), bits)
             }
             // The unused index bytes must be zero.
-            for {} and(ok, lt(index, OMEGA)) { index := add(index, 1) } {
+            for {} and(ok, lt(index, omega)) { index := add(index, 1) } {
                 if byte(0, mload(add(y, index))) {
                     ok := 0
                 }

@@ -5,32 +5,32 @@ import {MLDSAEncoding} from "./Encoding.sol";
 import {Keccak} from "./Keccak.sol";
 
 /// @title MLDSASampling
-/// @notice SampleInBall for ML-DSA-44 (FIPS 204, Algorithm 29): the challenge polynomial c with
-/// tau = 39 coefficients of +-1, from c~; RejNTTPoly (Algorithm 30), one entry of ExpandA's
-/// matrix (Algorithm 32).
+/// @notice SampleInBall (FIPS 204, Algorithm 29): the challenge polynomial c with tau coefficients
+/// of +-1, from c~; RejNTTPoly (Algorithm 30), one entry of ExpandA's matrix (Algorithm 32).
 library MLDSASampling {
-    /// @dev ML-DSA-44's tau: the number of non-zero coefficients of c.
-    uint256 internal constant TAU = 39;
-
-    /// @notice c = SampleInBall(cTilde), coefficients mod q (q - 1 for -1), written into `c`,
-    /// which must be all zeros (a freshly allocated array is).
+    /// @notice c = SampleInBall(cTilde) with `tau` non-zero coefficients (39, 49 or 60),
+    /// coefficients mod q (q - 1 for -1), written into `c`, which must be all zeros (a freshly
+    /// allocated array is).
     /// @dev The SHAKE256 output is squeezed a whole block (136 bytes) at a time into a buffer and
     /// read byte by byte from there: a squeeze call per byte would cost its bookkeeping ~40 times.
-    /// The first block usually suffices (8 sign bytes and 39 draws, each rejected with
-    /// probability below 39/256). The rejection loop has no bound but the gas: SHAKE256's output
+    /// The first block usually suffices (8 sign bytes and at most 60 draws, each rejected with
+    /// probability below tau/256). The rejection loop has no bound but the gas: SHAKE256's output
     /// makes a long run of rejections as unlikely as a hash collision.
-    function sampleInBall(bytes32 cTilde, uint256[256] memory c) internal pure {
-        sampleInBall(cTilde, c, Keccak.SHAKE256_RATE);
+    function sampleInBall(bytes memory cTilde, uint256 tau, uint256[256] memory c) internal pure {
+        sampleInBall(cTilde, tau, c, Keccak.SHAKE256_RATE);
     }
 
     /// @notice SampleInBall reading the SHAKE256 output `chunk` bytes at a time (8 <= chunk <=
     /// 136); the result does not depend on `chunk`.
     /// @dev For tests: with 136 the refill path is practically never taken, and a small chunk
     /// exercises it on every call.
-    function sampleInBall(bytes32 cTilde, uint256[256] memory c, uint256 chunk) internal pure {
+    function sampleInBall(bytes memory cTilde, uint256 tau, uint256[256] memory c, uint256 chunk)
+        internal
+        pure
+    {
         uint256 sponge = Keccak.shake256();
-        bytes memory seed = abi.encodePacked(cTilde);
-        Keccak.absorb(sponge, seed);
+        Keccak.absorb(sponge, cTilde);
+        uint256 first = 256 - tau;
         bytes memory block_ = Keccak.squeeze(sponge, chunk);
         uint256 buf;
         uint256 signs;
@@ -42,7 +42,7 @@ library MLDSASampling {
         // (t mod 8) of byte t / 8, so reversing the word's byte order makes it bit t.
         signs = MLDSAEncoding.reverseBytes(signs) & 0xffffffffffffffff;
         uint256 pos = 8;
-        for (uint256 i = 256 - TAU; i < 256; ++i) {
+        for (uint256 i = first; i < 256; ++i) {
             uint256 j;
             while (true) {
                 if (pos == chunk) {
@@ -61,7 +61,7 @@ library MLDSASampling {
                 let pj := add(c, shl(5, j))
                 mstore(add(c, shl(5, i)), mload(pj))
                 // (-1)^bit as 1 or q - 1: 1 + bit * (q - 2).
-                mstore(pj, add(1, mul(and(shr(sub(i, 217), signs), 1), 8380415)))
+                mstore(pj, add(1, mul(and(shr(sub(i, first), signs), 1), 8380415)))
             }
         }
     }

@@ -1,5 +1,5 @@
-"""`pqoracle onchain`: the on-chain ML-DSA-44 verifier (contracts/mldsa/) from the command line:
-`deploy` it, `register` a key's expanded form, `verify` a signature by call (exit 0 valid, 1
+"""`pqoracle onchain`: the on-chain ML-DSA verifiers (contracts/mldsa/) from the command line:
+`deploy` one, `register` a key's expanded form, `verify` a signature by call (exit 0 valid, 1
 invalid, 2 bad input, 3 runtime failure)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from oracle.chain.mldsa import OnchainVerifier
 
 #: Where the verifier's address may come from besides --mldsa-verifier.
-ADDRESS_ENV = "PQORACLE_MLDSA44_VERIFIER"
+ADDRESS_ENV = "PQORACLE_MLDSA_VERIFIER"
 
 
 def _address_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -29,7 +29,7 @@ def _address_option(func: click.decorators.FC) -> click.decorators.FC:
         "--mldsa-verifier",
         "address",
         envvar=ADDRESS_ENV,
-        help=f"MLDSA44Verifier address, from `pqoracle onchain deploy` (env {ADDRESS_ENV}).",
+        help=f"MLDSA44/65/87Verifier address, from `pqoracle onchain deploy` (env {ADDRESS_ENV}).",
     )(func)
 
 
@@ -51,20 +51,28 @@ def _attach(chain: Chain, address: str | None) -> OnchainVerifier:
 
 @click.group(name="onchain")
 def onchain_group() -> None:
-    """The exact ML-DSA-44 verifier in Solidity: deploy, register keys, verify on chain."""
+    """The exact ML-DSA verifiers in Solidity: deploy, register keys, verify on chain."""
 
 
 @onchain_group.command(name="deploy")
 @_chain_options
+@click.option(
+    "--algorithm", "-a", default="ML-DSA-44", show_default=True, help="ML-DSA-44, -65 or -87."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def deploy_command(rpc_url: str | None, private_key_file: Path | None, as_json: bool) -> None:
-    """Deploy an MLDSA44Verifier and its EIP-8355 entry point (MLDSA44Precompile)."""
+def deploy_command(
+    rpc_url: str | None, private_key_file: Path | None, algorithm: str, as_json: bool
+) -> None:
+    """Deploy the verifier of one parameter set and its EIP-8355 entry point."""
     from oracle.chain.mldsa import deploy_onchain_verifier
+    from oracle.crypto import get_algorithm
 
+    params = get_algorithm(algorithm)
     chain = _chain(rpc_url, private_key_file)
-    deployed = deploy_onchain_verifier(chain)
+    deployed = deploy_onchain_verifier(chain, params)
     emit(
         {
+            "algorithm": params.name,
             "mldsa_verifier": deployed.address,
             "eip8355_verifier": deployed.precompile or "",
             "chain_id": chain.chain_id,
@@ -85,19 +93,18 @@ def register_command(
     public_key_file: str,
     as_json: bool,
 ) -> None:
-    """Keep an ML-DSA-44 key's expanded form on chain (~10.8M gas once; each later verify of the
-    key then costs ~2.5M instead of ~10.1M)."""
-    from oracle.chain.mldsa import require_ml_dsa_44
-
+    """Keep a key's expanded form on chain, once (ML-DSA-44: one transaction of ~10.8M gas, after
+    which a verify costs ~2.5M instead of ~10.1M; ML-DSA-65 two, -87 three)."""
     public = load_public_key(read_source(public_key_file))
-    require_ml_dsa_44(public)
     verifier = _attach(_chain(rpc_url, private_key_file), address)
+    verifier.raw_key(public)
     done = verifier.register(public)
     emit(
         {
             "form": done.form,
             "registered": "new" if done.created else "already",
             "gas_used": done.gas_used,
+            "transactions": done.transactions,
         },
         as_json,
     )
@@ -113,7 +120,7 @@ def register_command(
 @click.option(
     "--eip8355",
     "eip8355_address",
-    help="Ask this EIP-8355 verifier instead (a precompile, or the MLDSA44Precompile that "
+    help="Ask this EIP-8355 verifier instead (a precompile, or the eip8355_verifier that "
     "`deploy` printed); empty context only.",
 )
 @click.option("--gas", "show_gas", is_flag=True, help="Also print the gas a transaction would use.")
@@ -133,10 +140,9 @@ def verify_command(
     show_gas: bool,
 ) -> None:
     """Ask the chain whether a signature is valid: exit 0 valid, 1 invalid, 2 bad input."""
-    from oracle.chain.mldsa import eip8355_verify, require_ml_dsa_44
+    from oracle.chain.mldsa import eip8355_verify
 
     public = load_public_key(read_source(public_key_file))
-    require_ml_dsa_44(public)
     signature = signature_input(signature_hex, signature_file)
     data = message_input(message, message_hex, message_file)
     ctx = payload(context, context_hex, None, what="context")
@@ -145,11 +151,12 @@ def verify_command(
         if ctx:
             raise InputError("an EIP-8355 verifier takes no context: drop --context")
         if show_gas:
-            raise InputError("--gas applies to the MLDSA44Verifier, not to --eip8355")
+            raise InputError("--gas applies to --mldsa-verifier, not to --eip8355")
         valid = eip8355_verify(chain, eip8355_address, public, data, signature)
         click.echo("valid" if valid else "invalid")
     else:
         verifier = _attach(chain, address)
+        verifier.raw_key(public)
         valid = verifier.verify(public, data, signature, ctx)
         line = "valid" if valid else "invalid"
         if show_gas:

@@ -62,7 +62,13 @@ def test_deploy_register_verify_on_anvil(anvil: LocalNode, tmp_path: Path) -> No
     assert first["registered"] == "new"
     assert 0 < first["gas_used"] < 16_777_216
     again = cli.json("onchain", "register", *target)
-    assert again == {"form": first["form"], "registered": "already", "gas_used": 0}
+    assert again == {
+        "form": first["form"],
+        "registered": "already",
+        "gas_used": 0,
+        "transactions": 0,
+    }
+    assert first["transactions"] == 1
 
     registered = cli.ok(
         "onchain",
@@ -121,8 +127,8 @@ def test_bad_input_is_exit_2_and_a_missing_verifier_exit_3(
             "-s",
             signature,
         ),
-        2,
-        "ML-DSA-44 keys only",
+        3,
+        "no ML-DSA verifier",
     )
     key, public = _write_key(tmp_path, ML_DSA_44, "signer")
     signature = "0x" + key.sign(b"m", b"").hex()
@@ -147,7 +153,7 @@ def test_bad_input_is_exit_2_and_a_missing_verifier_exit_3(
             signature,
         ),
         3,
-        "no MLDSA44Verifier",
+        "no ML-DSA verifier",
     )
     _fails(
         cli(
@@ -168,3 +174,30 @@ def test_bad_input_is_exit_2_and_a_missing_verifier_exit_3(
         2,
         "no context",
     )
+
+
+def test_an_ml_dsa_65_verifier_registers_in_two_transactions_and_refuses_other_keys(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    cli = Cli(secrets=[anvil.private_key])
+    paying = [
+        "--rpc-url",
+        anvil.rpc_url,
+        "--private-key-file",
+        str(_key_file(tmp_path / "k", anvil.private_key)),
+    ]
+    deployed = cli.json("onchain", "deploy", "-a", "ML-DSA-65", *paying)
+    assert deployed["algorithm"] == "ML-DSA-65"
+    key, public = _write_key(tmp_path, ML_DSA_65, "signer")
+    target = [*paying, "--mldsa-verifier", deployed["mldsa_verifier"], "-p", str(public)]
+    registered = cli.json("onchain", "register", *target)
+    assert registered["transactions"] == 2
+    signature = "0x" + key.sign(b"pay 10", b"").hex()
+    assert (
+        cli.ok("onchain", "verify", *target, "--message", "pay 10", "-s", signature).stdout.strip()
+        == "valid"
+    )
+    assert cli("onchain", "verify", *target, "--message", "pay 11", "-s", signature).exit_code == 1
+    _, public44 = _write_key(tmp_path, ML_DSA_44, "small")
+    other = [*paying, "--mldsa-verifier", deployed["mldsa_verifier"], "-p", str(public44)]
+    _fails(cli("onchain", "register", *other), 2, "checks ML-DSA-65 keys, not ML-DSA-44")

@@ -114,12 +114,18 @@ def test_the_committed_set_is_the_verifier_its_interfaces_and_the_test_consumers
             "IVerificationConsumer",
             "MLDSA44Precompile",
             "MLDSA44Verifier",
+            "MLDSA65Precompile",
+            "MLDSA65Verifier",
+            "MLDSA87Precompile",
+            "MLDSA87Verifier",
             "SignatureVerifier",
             *TEST_CONTRACTS,
         ]
     )
     assert load_artifact("SignatureVerifier").source_name == "contracts/SignatureVerifier.sol"
-    for name in ("MLDSA44Precompile", "MLDSA44Verifier"):
+    for name in (
+        f"MLDSA{level}{kind}" for level in (44, 65, 87) for kind in ("Precompile", "Verifier")
+    ):
         assert load_artifact(name).source_name == f"contracts/mldsa/{name}.sol"
     for name in ("IMLDSAVerifier", "ISignatureVerifier"):
         assert load_artifact(name).bytecode == b""

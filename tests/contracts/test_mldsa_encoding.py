@@ -21,10 +21,12 @@ pytestmark = pytest.mark.integration
 
 #: Measured when written: pkDecode 87,890, sigDecode 140,243, w1Encode 78,370, SampleInBall
 #: 78,732 gas (one Keccak-f of it, 60,049; solc 0.8.37, optimizer 200 runs). The budgets are ~5%
-#: above, so a change making them dearer is a decision.
+#: above, so a change making them dearer is a decision. One was taken: the code serves the three
+#: parameter sets, its bit widths and bounds read from memory (sigDecode 149,330, w1Encode 84,490:
+#: 16,000 gas on a ~2.5M-gas verify, for one code path instead of three copies).
 KEY_BUDGET = 92_500
-SIGNATURE_BUDGET = 146_500
-W1_BUDGET = 82_500
+SIGNATURE_BUDGET = 156_500
+W1_BUDGET = 88_500
 CHALLENGE_BUDGET = 82_500
 #: UseHint on one polynomial 52,296 and one ExpandA entry (RejNTTPoly, five permutations)
 #: 380,500 when written.

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {MLDSAVerifierBase} from "./MLDSAVerifierBase.sol";
+
+/// @title MLDSA65Verifier
+/// @notice Exact FIPS 204 ML-DSA-65 verification on chain, with contexts, and a register of keys
+/// kept in their expanded form (see `MLDSAVerifierBase`); 3 rows of the form per `register` call.
+contract MLDSA65Verifier is MLDSAVerifierBase(65, 3) {}
