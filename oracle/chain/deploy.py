@@ -10,7 +10,6 @@ from oracle.chain.artifacts import load_artifact
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import transact
 from oracle.chain.verifier import CONTRACT_NAME, Verifier
-from oracle.crypto import ML_DSA_44
 from oracle.domain import VerifierConfig
 from oracle.errors import ContractNotFoundError, InputError
 
@@ -68,9 +67,10 @@ def deploy_verifier(
 def use_onchain_verifier(
     verifier: Verifier, onchain: OnchainVerifier, *, gas_limit: int = MLDSA44_VERIFY_GAS
 ) -> None:
-    """Make the on-chain ML-DSA-44 verifier `onchain` the referee of ML-DSA-44 on `verifier`
-    (the signer is its admin): its EIP-8355 entry point for empty contexts, `MLDSA44Verifier`
-    itself for the others.
+    """Make the on-chain ML-DSA verifier `onchain` the referee of its parameter set on `verifier`
+    (the signer is its admin): its EIP-8355 entry point for empty contexts, the verifier itself
+    for the others. `gas_limit` suits ML-DSA-44's registered keys (~2.5M) and keys seen once
+    (~10.1M); give the larger sets a limit measured for them.
 
     Raises:
         InputError: `onchain` has no EIP-8355 entry point.
@@ -78,6 +78,6 @@ def use_onchain_verifier(
     """
     if onchain.precompile is None:
         raise InputError("the on-chain verifier needs its EIP-8355 entry point (the precompile)")
-    algorithm_id = ML_DSA_44.id
+    algorithm_id = onchain.algorithm.id
     verifier.set_onchain_verifier(algorithm_id, onchain.precompile, gas_limit)
     verifier.set_onchain_verifier(algorithm_id, onchain.address, gas_limit, with_context=True)
