@@ -263,7 +263,11 @@ class OracleDaemon:
     def optimistic(self) -> OptimisticConfig:
         """The verifier's mode, read from the chain at most once per cycle."""
         if self._mode is None:
-            self._mode = self.verifier.optimistic_config()
+            try:
+                self._mode = self.verifier.optimistic_config()
+            except ContractRevertError:
+                # A verifier older than 2.1 has no optimistic mode: it takes votes only.
+                self._mode = OptimisticConfig()
         return self._mode
 
     # --- the loop ----------------------------------------------------------------------------

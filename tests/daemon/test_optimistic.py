@@ -111,3 +111,24 @@ def test_the_second_daemon_records_a_skip_and_a_watcher_overturns_every_lie(
     assert optimistic.admin.post_of(later).poster == optimistic.honest.chain.address
     posts, challenges = optimistic.logged()
     assert len(challenges) == 2
+
+
+def test_a_daemon_without_bond_reports_it_once_and_tops_it_up_when_told(
+    optimistic: Optimistic,
+) -> None:
+    oracle = optimistic.honest
+    oracle.withdraw_bond(10 * BOND)
+    ids = [optimistic.open(valid=True), optimistic.open(valid=False)]
+    unbonded = optimistic.daemon(oracle, "honest")
+    for _ in range(3):
+        unbonded.run(max_cycles=1)
+    assert not unbonded.store.all_submissions()
+    [refused] = unbonded.store.security_events(event_type=SecurityEventType.FULFILMENT_REFUSED)
+    assert "free bond 0 wei covers 0 of 2 posts waiting" in refused.detail
+    assert "pqoracle bond deposit" in refused.detail
+    # Restarted with bond_deposit_posts: one deposit for three posts, then both posts.
+    bonded = optimistic.daemon(oracle, "honest", bond_deposit_posts=3)
+    cycle_until([bonded], lambda: all(optimistic.status(r) is Status.POSTED for r in ids))
+    kinds = [s.kind for s in bonded.store.all_submissions()]
+    assert kinds == [SubmissionKind.BOND, SubmissionKind.POST, SubmissionKind.POST]
+    assert optimistic.admin.bond_of(oracle.chain.address) == (BOND, False)
