@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -259,12 +260,214 @@ def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
     return MamlSyntaxError(f"YAML: {reason}", line=line, column=column)
 
 
+# The front matter this project writes (libyaml's emitter, block style, indent 2) is a handful of
+# `key: value` lines, block sequences and nested mappings. Parsing it through libyaml costs ~30 us
+# at 4 KiB (events built one Python object at a time, then typed here), which is most of what a
+# verification may cost beyond the ML-DSA operation itself. `load_simple` reads that shape, and
+# only that shape, with one regex per line; on anything else (comments, flow collections other
+# than an empty `[]` or `{}`, double quotes, multi-line scalars, anchors, tags, non-ASCII, blank
+# lines, a plain scalar that is not a JSON value of the profile, a duplicate key, deep nesting,
+# ...) it declines, and the event reader decides with its full rules and errors. It never
+# raises a profile error itself: every document it reads, the event reader reads to the same
+# values and locations without an error (tests/maml/test_maml_fast_paths.py checks this on
+# generated, mutated and committed documents).
+
+#: What may remain of the front matter's bytes once every printable ASCII character and the line
+#: feed are deleted: nothing (no tab, no control character, nothing YAML reads specially).
+_SIMPLE_BYTES: Final = bytes(range(0x20, 0x7F)) + b"\n"
+#: A plain key of word characters (libyaml's limit on a simple key is 1024 characters).
+_SIMPLE_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
+#: Characters that may start a plain scalar here (a dash too, when no space follows it).
+_SIMPLE_PLAIN_FIRST: Final = frozenset(string.ascii_letters + string.digits + "_./~+(")
+#: Characters a plain scalar here never holds: comment, quotes, flow indicators, backtick.
+_SIMPLE_PLAIN_REFUSED: Final = tuple("#'\"[]{},`")
+
+
+def _simple_entry(content: str) -> tuple[str, str | None] | None:
+    """(key, value text or None for `key:` at the line end) of a `key: value` line, else None."""
+    # str.find and a regex over the key alone: the value may be a 4.4 KB signature, and a
+    # regex over it would cost more than the rest of the line's reading.
+    colon = content.find(":")
+    if colon <= 0 or _SIMPLE_KEY.fullmatch(content, 0, colon) is None:
+        return None
+    if colon + 1 == len(content):
+        return content[:colon], None
+    if content[colon + 1] != " " or colon + 2 == len(content):
+        return None
+    return content[:colon], content[colon + 2 :]
+
+
+def _simple_plain(text: str) -> bool:
+    """Whether `text` is one whole plain scalar on one line, read as written (no folding)."""
+    # A handful of memchr scans instead of a regex over every character (see `_simple_entry`).
+    first = text[0]
+    if first not in _SIMPLE_PLAIN_FIRST and not (first == "-" and text[1:2] not in ("", " ")):
+        return False
+    if any(char in text for char in _SIMPLE_PLAIN_REFUSED):
+        return False
+    # `: ` would start a mapping value, a trailing blank or `:` changes the scalar or the line.
+    # (Two-character searches cost a microsecond per 4 KB, a one-character memchr a twentieth.)
+    if " " in text and (": " in text or "  " in text):
+        return False
+    return text[-1] not in ": "
+
+
+class _Decline(Exception):
+    """The front matter is not in the shape `load_simple` reads."""
+
+
+class _SimpleReader:
+    """The state of one `load_simple` call: the lines, where it is, what it located."""
+
+    __slots__ = ("at", "first_line", "lines", "locations", "max_depth")
+
+    def __init__(self, lines: list[str], first_line: int, max_depth: int) -> None:
+        self.lines = lines
+        self.first_line = first_line
+        self.max_depth = max_depth
+        self.at = 0
+        self.locations: Locations = {}
+
+    def mapping(self, indent: int, path: Path, depth: int, first: str | None) -> dict[str, Any]:
+        """A block mapping whose keys start in column `indent` (its first entry is `first` when
+        it follows a sequence dash on the line)."""
+        if depth >= self.max_depth:
+            raise _Decline
+        lines = self.lines
+        self.locations[path] = (self.first_line + self.at, indent + 1)
+        result: dict[str, Any] = {}
+        while self.at < len(lines):
+            if first is None:
+                line = lines[self.at]
+                content = line.lstrip(" ")
+                here = len(line) - len(content)
+                if here < indent:
+                    break
+                if here > indent:
+                    raise _Decline
+            else:
+                content, first = first, None
+            entry = _simple_entry(content)
+            if entry is None:
+                raise _Decline
+            key, rest = entry
+            if key in result or plain_scalar_kind(key) != "str":
+                raise _Decline
+            child = (*path, key)
+            if rest is not None:
+                self.locations[child] = (self.first_line + self.at, indent + len(key) + 3)
+                result[key] = self.scalar(rest, depth + 1)
+                self.at += 1
+            else:
+                self.at += 1
+                result[key] = self.block(indent, child, depth + 1)
+        return result
+
+    def block(self, indent: int, path: Path, depth: int) -> PlainJson:
+        """The collection on the lines after `key:` (a key in column `indent`)."""
+        if self.at >= len(self.lines):
+            raise _Decline  # an empty value (null): the emitter writes `null`
+        line = self.lines[self.at]
+        content = line.lstrip(" ")
+        here = len(line) - len(content)
+        if content.startswith("- ") and here >= indent:
+            return self.sequence(here, path, depth)
+        if here > indent:
+            return self.mapping(here, path, depth, None)
+        raise _Decline
+
+    def sequence(self, indent: int, path: Path, depth: int) -> list[Any]:
+        """A block sequence whose dashes are in column `indent`."""
+        if depth >= self.max_depth:
+            raise _Decline
+        lines = self.lines
+        self.locations[path] = (self.first_line + self.at, indent + 1)
+        result: list[Any] = []
+        while self.at < len(lines):
+            line = lines[self.at]
+            content = line.lstrip(" ")
+            here = len(line) - len(content)
+            if here > indent:
+                raise _Decline
+            if here < indent or not content.startswith("- "):
+                break
+            item = content[2:]
+            child = (*path, len(result))
+            if _simple_entry(item) is not None:
+                result.append(self.mapping(indent + 2, child, depth + 1, item))
+            else:
+                self.locations[child] = (self.first_line + self.at, indent + 3)
+                result.append(self.scalar(item, depth + 1))
+                self.at += 1
+        return result
+
+    def scalar(self, text: str, depth: int) -> PlainJson:
+        """A value on one line: single-quoted, an empty `[]` or `{}`, or a typed plain scalar."""
+        if not text:
+            raise _Decline  # `- ` and nothing: a null, with a trailing blank
+        if text[0] == "'":
+            # One line, quoted at both ends, every quote inside doubled.
+            inner = text[1:-1]
+            if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
+                raise _Decline
+            return inner.replace("''", "'")
+        if text == "[]" or text == "{}":
+            if depth >= self.max_depth:
+                raise _Decline
+            return [] if text == "[]" else {}
+        if not _simple_plain(text):
+            raise _Decline
+        kind = plain_scalar_kind(text)
+        if kind == "str":
+            return text
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return text in _TRUE
+        if kind == "int":
+            number = int(text)
+            if abs(number) > MAX_SAFE_INTEGER:
+                raise _Decline
+            return number
+        if kind == "float":
+            real = float(text)
+            if math.isinf(real) or math.isnan(real):
+                raise _Decline
+            return real
+        raise _Decline  # a timestamp or a scalar YAML 1.1 and 1.2 read differently
+
+
+def load_simple(
+    text: str, *, first_line: int, max_depth: int
+) -> tuple[dict[str, PlainJson], Locations] | None:
+    """`load_mapping` for front matter in the shape this project writes, or None for any other.
+
+    When it returns a value, `load_events` returns the same values and locations for `text`.
+    """
+    # isascii is a flag (no scan); the deletion is one C pass over the bytes.
+    if not text.endswith("\n") or not text.isascii():
+        return None
+    if text.encode("ascii").translate(None, _SIMPLE_BYTES):
+        return None
+    lines = text.split("\n")
+    lines.pop()  # the empty string after the final line feed
+    reader = _SimpleReader(lines, first_line, max_depth)
+    try:
+        root = reader.mapping(0, (), 0, None)
+    except _Decline:
+        return None
+    if reader.at != len(lines):
+        return None
+    return root, reader.locations
+
+
 def load_mapping(
     text: str, *, first_line: int, max_depth: int, policy: Policy
 ) -> tuple[dict[str, PlainJson], Locations]:
     """Read the front matter YAML into a JSON mapping and the location of every value.
 
-    `first_line` is the document line number of the first YAML line.
+    `first_line` is the document line number of the first YAML line. Front matter in the shape
+    this project writes is read by `load_simple`; anything else by the strict event reader.
 
     Raises:
         MamlSyntaxError: malformed YAML, several documents, or a top level that is not a mapping.
@@ -272,6 +475,20 @@ def load_mapping(
             a construct outside the JSON data model.
         MamlTimestampError: an unquoted timestamp (strict mode).
         MamlLimitError: nesting deeper than `max_depth`.
+    """
+    simple = load_simple(text, first_line=first_line, max_depth=max_depth)
+    if simple is not None:
+        return simple
+    return load_events(text, first_line=first_line, max_depth=max_depth, policy=policy)
+
+
+def load_events(
+    text: str, *, first_line: int, max_depth: int, policy: Policy
+) -> tuple[dict[str, PlainJson], Locations]:
+    """`load_mapping` by the YAML parser's events: every construct, every error.
+
+    Raises:
+        The errors of `load_mapping`.
     """
     root: PlainJson = None
     have_root = False
