@@ -9,6 +9,7 @@ that mean the same in YAML 1.1 and 1.2: a plain scalar that the two versions rea
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -275,166 +276,85 @@ def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
 #: What may remain of the front matter's bytes once every printable ASCII character and the line
 #: feed are deleted: nothing (no tab, no control character, nothing YAML reads specially).
 _SIMPLE_BYTES: Final = bytes(range(0x20, 0x7F)) + b"\n"
-#: A plain key of word characters (libyaml's limit on a simple key is 1024 characters).
-_SIMPLE_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
-#: Characters that may start a plain scalar here (a dash too, when no space follows it).
+#: One line: its indentation, a sequence dash, a plain word key followed by `: ` or the line end
+#: (libyaml allows a simple key 1024 characters), and the rest. `findall` returns them for every
+#: line in one C call; `.*` costs a third of a nanosecond a character over a 4.4 KB signature.
+_SIMPLE_LINE: Final = re.compile(
+    r"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_.-]{0,127}):(?: |$))?(.*)\n", re.MULTILINE
+)
+#: Characters that may start a plain scalar here (a dash too, when no blank follows it).
 _SIMPLE_PLAIN_FIRST: Final = frozenset(string.ascii_letters + string.digits + "_./~+(")
-#: Characters a plain scalar here never holds: comment, quotes, flow indicators, backtick.
-_SIMPLE_PLAIN_REFUSED: Final = tuple("#'\"[]{},`")
+#: What `_simple_scalar` returns for a value outside the shape.
+_DECLINE: Final = object()
 
 
-def _simple_entry(content: str) -> tuple[str, str | None] | None:
-    """(key, value text or None for `key:` at the line end) of a `key: value` line, else None."""
-    # str.find and a regex over the key alone: the value may be a 4.4 KB signature, and a
-    # regex over it would cost more than the rest of the line's reading.
-    colon = content.find(":")
-    if colon <= 0 or _SIMPLE_KEY.fullmatch(content, 0, colon) is None:
-        return None
-    if colon + 1 == len(content):
-        return content[:colon], None
-    if content[colon + 1] != " " or colon + 2 == len(content):
-        return None
-    return content[:colon], content[colon + 2 :]
+@functools.lru_cache(maxsize=1024)
+def _cached_kind(text: str) -> str:
+    # Keys and short values repeat from document to document (`type`, `origin`, `1.0.0`), and
+    # the YAML 1.1 resolver's patterns cost a microsecond a scalar. Bounded: at most 1024
+    # entries of at most 128 characters.
+    return plain_scalar_kind(text)
 
 
 def _simple_plain(text: str) -> bool:
-    """Whether `text` is one whole plain scalar on one line, read as written (no folding)."""
-    # A handful of memchr scans instead of a regex over every character (see `_simple_entry`).
+    """Whether `text` (not empty, one line) is one whole plain scalar, read as written."""
     first = text[0]
     if first not in _SIMPLE_PLAIN_FIRST and not (first == "-" and text[1:2] not in ("", " ")):
         return False
-    if any(char in text for char in _SIMPLE_PLAIN_REFUSED):
+    # One memchr each instead of a regex over every character (a signature is 4.4 KB): no
+    # comment, quote, flow indicator or backtick.
+    if (
+        "#" in text
+        or "'" in text
+        or '"' in text
+        or "[" in text
+        or "]" in text
+        or "{" in text
+        or "}" in text
+        or "," in text
+        or "`" in text
+    ):
         return False
-    # `: ` would start a mapping value, a trailing blank or `:` changes the scalar or the line.
-    # (Two-character searches cost a microsecond per 4 KB, a one-character memchr a twentieth.)
+    # `: ` would start a mapping value; a double or trailing blank or a trailing `:` is read
+    # otherwise. (A two-character search scans at a nanosecond a character, memchr at a
+    # twentieth: it runs only when there is a blank at all.)
     if " " in text and (": " in text or "  " in text):
         return False
     return text[-1] not in ": "
 
 
-class _Decline(Exception):
-    """The front matter is not in the shape `load_simple` reads."""
-
-
-class _SimpleReader:
-    """The state of one `load_simple` call: the lines, where it is, what it located."""
-
-    __slots__ = ("at", "first_line", "lines", "locations", "max_depth")
-
-    def __init__(self, lines: list[str], first_line: int, max_depth: int) -> None:
-        self.lines = lines
-        self.first_line = first_line
-        self.max_depth = max_depth
-        self.at = 0
-        self.locations: Locations = {}
-
-    def mapping(self, indent: int, path: Path, depth: int, first: str | None) -> dict[str, Any]:
-        """A block mapping whose keys start in column `indent` (its first entry is `first` when
-        it follows a sequence dash on the line)."""
-        if depth >= self.max_depth:
-            raise _Decline
-        lines = self.lines
-        self.locations[path] = (self.first_line + self.at, indent + 1)
-        result: dict[str, Any] = {}
-        while self.at < len(lines):
-            if first is None:
-                line = lines[self.at]
-                content = line.lstrip(" ")
-                here = len(line) - len(content)
-                if here < indent:
-                    break
-                if here > indent:
-                    raise _Decline
-            else:
-                content, first = first, None
-            entry = _simple_entry(content)
-            if entry is None:
-                raise _Decline
-            key, rest = entry
-            if key in result or plain_scalar_kind(key) != "str":
-                raise _Decline
-            child = (*path, key)
-            if rest is not None:
-                self.locations[child] = (self.first_line + self.at, indent + len(key) + 3)
-                result[key] = self.scalar(rest, depth + 1)
-                self.at += 1
-            else:
-                self.at += 1
-                result[key] = self.block(indent, child, depth + 1)
-        return result
-
-    def block(self, indent: int, path: Path, depth: int) -> PlainJson:
-        """The collection on the lines after `key:` (a key in column `indent`)."""
-        if self.at >= len(self.lines):
-            raise _Decline  # an empty value (null): the emitter writes `null`
-        line = self.lines[self.at]
-        content = line.lstrip(" ")
-        here = len(line) - len(content)
-        if content.startswith("- ") and here >= indent:
-            return self.sequence(here, path, depth)
-        if here > indent:
-            return self.mapping(here, path, depth, None)
-        raise _Decline
-
-    def sequence(self, indent: int, path: Path, depth: int) -> list[Any]:
-        """A block sequence whose dashes are in column `indent`."""
-        if depth >= self.max_depth:
-            raise _Decline
-        lines = self.lines
-        self.locations[path] = (self.first_line + self.at, indent + 1)
-        result: list[Any] = []
-        while self.at < len(lines):
-            line = lines[self.at]
-            content = line.lstrip(" ")
-            here = len(line) - len(content)
-            if here > indent:
-                raise _Decline
-            if here < indent or not content.startswith("- "):
-                break
-            item = content[2:]
-            child = (*path, len(result))
-            if _simple_entry(item) is not None:
-                result.append(self.mapping(indent + 2, child, depth + 1, item))
-            else:
-                self.locations[child] = (self.first_line + self.at, indent + 3)
-                result.append(self.scalar(item, depth + 1))
-                self.at += 1
-        return result
-
-    def scalar(self, text: str, depth: int) -> PlainJson:
-        """A value on one line: single-quoted, an empty `[]` or `{}`, or a typed plain scalar."""
-        if not text:
-            raise _Decline  # `- ` and nothing: a null, with a trailing blank
-        if text[0] == "'":
-            # One line, quoted at both ends, every quote inside doubled.
-            inner = text[1:-1]
-            if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
-                raise _Decline
-            return inner.replace("''", "'")
-        if text == "[]" or text == "{}":
-            if depth >= self.max_depth:
-                raise _Decline
-            return [] if text == "[]" else {}
-        if not _simple_plain(text):
-            raise _Decline
-        kind = plain_scalar_kind(text)
-        if kind == "str":
-            return text
-        if kind == "null":
-            return None
-        if kind == "bool":
-            return text in _TRUE
-        if kind == "int":
-            number = int(text)
-            if abs(number) > MAX_SAFE_INTEGER:
-                raise _Decline
-            return number
-        if kind == "float":
-            real = float(text)
-            if math.isinf(real) or math.isnan(real):
-                raise _Decline
-            return real
-        raise _Decline  # a timestamp or a scalar YAML 1.1 and 1.2 read differently
+def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
+    """The value of a one-line scalar (single-quoted, `[]`, `{}` or plain) at `depth`, or
+    `_DECLINE`."""
+    if not text:
+        return _DECLINE  # nothing after `- `: a null
+    first = text[0]
+    if first == "'":
+        # One line, quoted at both ends, every quote inside doubled.
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
+            return _DECLINE
+        return inner.replace("''", "'")
+    if first == "[" or first == "{":
+        if depth >= max_depth or (text != "[]" and text != "{}"):
+            return _DECLINE
+        return [] if first == "[" else {}
+    if not _simple_plain(text):
+        return _DECLINE
+    kind = _cached_kind(text) if len(text) <= 128 else plain_scalar_kind(text)
+    if kind == "str":
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text in _TRUE
+    if kind == "int":
+        number = int(text)
+        return number if abs(number) <= MAX_SAFE_INTEGER else _DECLINE
+    if kind == "float":
+        real = float(text)
+        return _DECLINE if math.isinf(real) or math.isnan(real) else real
+    return _DECLINE  # a timestamp, or a scalar YAML 1.1 and 1.2 read differently
 
 
 def load_simple(
@@ -449,16 +369,80 @@ def load_simple(
         return None
     if text.encode("ascii").translate(None, _SIMPLE_BYTES):
         return None
-    lines = text.split("\n")
-    lines.pop()  # the empty string after the final line feed
-    reader = _SimpleReader(lines, first_line, max_depth)
-    try:
-        root = reader.mapping(0, (), 0, None)
-    except _Decline:
+    root: dict[str, Any] = {}
+    locations: Locations = {}
+    # The open collections, innermost last: (container, column of its keys or dashes, path,
+    # whether it is a mapping). Its length is the nesting depth of what the next line adds.
+    stack: list[tuple[Any, int, Path, bool]] = []
+    # A `key:` at the end of its line: (mapping, key, path, key column); its value opens next.
+    pending: tuple[dict[str, Any], str, Path, int] | None = None
+    line = first_line - 1
+    for indent, dash, key, rest in _SIMPLE_LINE.findall(text):
+        line += 1
+        column = len(indent)
+        if pending is not None:
+            parent, parent_key, path, key_column = pending
+            pending = None
+            # An indentless sequence (`- ` in the key's column, as the emitter writes it), an
+            # indented one, or a mapping indented under the key; anything else is a null.
+            opens = column > key_column or (dash and column == key_column)
+            if not opens or len(stack) >= max_depth:
+                return None
+            child: Any = [] if dash else {}
+            parent[parent_key] = child
+            locations[path] = (line, column + 1)
+            stack.append((child, column, path, not dash))
+        elif stack:
+            # Close what this line is outdented from; an indentless sequence also ends at a
+            # line in its own column without a dash.
+            while stack[-1][1] > column or (
+                stack[-1][1] == column and not dash and not stack[-1][3]
+            ):
+                stack.pop()
+                if not stack:
+                    return None
+            if stack[-1][1] != column:
+                return None  # a continuation line, or a column between two levels
+        elif column == 0 and not dash:
+            locations[()] = (line, 1)
+            stack.append((root, 0, (), True))
+        else:
+            return None  # the top level is not a block mapping in column 1
+        container, _, path, is_mapping = stack[-1]
+        if is_mapping == bool(dash):
+            return None  # a dash among keys, or a key where a dash belongs
+        if dash:
+            item = (*path, len(container))
+            if not key:
+                value = _simple_scalar(rest, len(stack), max_depth)
+                if value is _DECLINE:
+                    return None
+                locations[item] = (line, column + 3)
+                container.append(value)
+                continue
+            # `- key: ...`: a mapping whose first entry shares the dash's line.
+            if len(stack) >= max_depth:
+                return None
+            container = {}
+            stack[-1][0].append(container)
+            locations[item] = (line, column + 3)
+            column += 2
+            stack.append((container, column, item, True))
+            path = item
+        if not key or key in container or _cached_kind(key) != "str":
+            return None
+        if rest:
+            value = _simple_scalar(rest, len(stack), max_depth)
+            if value is _DECLINE:
+                return None
+            locations[(*path, key)] = (line, column + len(key) + 3)
+            container[key] = value
+        else:
+            container[key] = None  # keeps the key's place; the next line gives the value
+            pending = (container, key, (*path, key), column)
+    if pending is not None or not stack:
         return None
-    if reader.at != len(lines):
-        return None
-    return root, reader.locations
+    return root, locations
 
 
 def load_mapping(
