@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Final
 
 _FENCE_OPEN: Final = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
@@ -63,11 +62,15 @@ class Scan:
 
 def heading_name(content: str) -> str:
     """The heading text without a closing `#` run and surrounding blanks."""
+    if "#" not in content:  # most headings: no closing run to look for
+        return content.strip()
     return _CLOSING_HASHES.sub("", content).strip()
 
 
 def _line_start(body: str, at: int) -> int:
     """Start of the line holding offset `at` if only 0-3 spaces precede it there, else -1."""
+    if at == 0 or body[at - 1] == "\n":  # the usual case: the character starts its line
+        return at
     newline = body.rfind("\n", max(0, at - 4), at)
     start = newline + 1 if newline >= 0 else (0 if at <= 3 else -1)
     if start < 0 or body.count(" ", start, at) != at - start:
@@ -78,19 +81,28 @@ def _line_start(body: str, at: int) -> int:
 def _candidates(body: str) -> list[int]:
     """Offsets of the lines that could open, close or head anything, in order."""
     # Each of the three characters is found by str.find (memchr), which is a hundred times faster
-    # than a regex over every line; prose holds few of them. A body full of them would cost a
+    # than a regex over every line; prose holds few of them. After a hit the search goes on
+    # from the next line: a later one on the same line is never in the first four columns (a
+    # heading's `##`, a fence's run, inline code). A body full of lines with them would cost a
     # Python step each, so past a bound the regex (linear, a constant per line) takes over.
     budget = 64 + len(body) // 1024
+    steps = 0
     found: list[int] = []
     for char in "`~#":
         at = body.find(char)
         while at >= 0:
-            if len(found) >= budget:
+            steps += 1
+            if steps > budget:
                 return _candidates_by_regex(body)
-            found.append(at)
-            at = body.find(char, at + 1)
-    starts = [start for start in map(_line_start, repeat(body), sorted(found)) if start >= 0]
-    return starts
+            start = _line_start(body, at)
+            if start >= 0:
+                found.append(start)
+            end = body.find("\n", at)
+            if end < 0:
+                break
+            at = body.find(char, end + 1)
+    found.sort()
+    return found
 
 
 def _candidates_by_regex(body: str) -> list[int]:

@@ -17,6 +17,7 @@ from oracle import maml
 from oracle.maml import _markdown, _yaml, canonical, parser
 from oracle.maml._policy import Policy
 from oracle.maml.encoding import b64url_decode, b64url_encode
+from oracle.maml.model import freeze
 from tests.maml.maml_helpers import document
 
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,3 +201,41 @@ _JCS_JSON = st.recursive(
 def test_same_json_means_the_same_rfc8785_bytes(left: Any, right: Any) -> None:
     for other in (right, _numbers_as_floats(left)):
         assert _yaml.same_json(left, other) == (rfc8785.dumps(left) == rfc8785.dumps(other))
+
+
+_JCS_ANY = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.sampled_from(["\x00\x1f\x7f\"\\\b\f\n\r\t", "\u2028\u2029", "\ud800", "é", "\U0001d11e"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=4) | st.sampled_from(["\U0001d11e", "\uffff", "\ue000", "a"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=16,
+)
+
+
+@PROPERTY
+@given(_JCS_ANY)
+@example({"\U0001d11e": 1, "\uffff": 2})  # UTF-16 order differs from code point order here
+@example({"a": 2**53})
+@example({"a": "\ud800"})
+@example({"a": 1.0, "b": 1e21, "c": 1e-7})
+def test_canonical_json_is_rfc8785_for_plain_and_frozen_values(value: Any) -> None:
+    try:
+        expected: Any = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as err:
+        expected = type(err)
+    for form in (value, freeze(value)):
+        try:
+            found: Any = canonical.jcs(form)
+        except rfc8785.CanonicalizationError as err:
+            found = type(err)
+        assert found == expected
