@@ -275,7 +275,8 @@ def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
 
 #: What may remain of the front matter's bytes once every printable ASCII character and the line
 #: feed are deleted: nothing (no tab, no control character, nothing YAML reads specially).
-_SIMPLE_BYTES: Final = bytes(range(0x20, 0x7F)) + b"\n"
+_PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))
+_SIMPLE_BYTES: Final = _PRINTABLE_ASCII + b"\n"
 #: One line: its indentation, a sequence dash, a plain word key followed by `: ` or the line end
 #: (libyaml allows a simple key 1024 characters), and the rest. `findall` returns them for every
 #: line in one C call; `.*` costs a third of a nanosecond a character over a 4.4 KB signature.
@@ -649,21 +650,134 @@ def same_json(left: PlainJson, right: PlainJson) -> bool:
     return True
 
 
+#: Keys `dump_simple` writes: plain words well inside both emitters' simple-key limits (PyYAML
+#: 127 characters, libyaml 128).
+_SIMPLE_WRITTEN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+#: Last column of a value with a blank that `dump_simple` writes: well before the emitters' line
+#: width, where they would fold it onto several lines.
+_SIMPLE_WRITTEN_WIDTH: Final = 80
+#: Deepest nesting `dump_simple` writes (by recursion: bounded here, not by the interpreter).
+_SIMPLE_WRITTEN_DEPTH: Final = 32
+
+
+def _simple_written_scalar(value: object, column: int) -> str | None:
+    """The emitter's text for a scalar starting at `column`, when it is certain, else None."""
+    if type(value) is str:
+        if not value:
+            return "''"
+        # Printable ASCII only (the emitters escape or double-quote the rest), and a value with
+        # a blank only when no fold can reach it.
+        # (Deleting the printable bytes is one C pass; str.isprintable looks up every character
+        # in the Unicode database, 12 us over a 4.4 KB signature.)
+        if not value.isascii() or value.encode("ascii").translate(None, _PRINTABLE_ASCII):
+            return None
+        if " " in value and column + len(value) + 2 > _SIMPLE_WRITTEN_WIDTH:
+            return None
+        # The representer's own choice (`_represent_str`): plain when it reads back as this
+        # string, else single quotes. Plain is written only where the reader's shortcut reads it
+        # (which is also where both emitters allow it); single quotes hold anything printable.
+        kind = _cached_kind(value) if len(value) <= 128 else plain_scalar_kind(value)
+        if kind == "str":
+            return value if _simple_plain(value) else None
+        return "'" + value.replace("'", "''") + "'"
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return None  # floats (the emitter's repr has its own rules), and anything else
+
+
+class _Unwritable(Exception):
+    """A value outside the shape `dump_simple` writes."""
+
+
+def _write_mapping(
+    mapping: dict[Any, Any], indent: int, lines: list[str], first: str | None, depth: int
+) -> None:
+    """Append the block mapping's lines; its first key goes after `first` (a dash) if given."""
+    if depth > _SIMPLE_WRITTEN_DEPTH:
+        raise _Unwritable
+    for key, child in mapping.items():
+        if type(key) is not str or not _SIMPLE_WRITTEN_KEY.fullmatch(key):
+            raise _Unwritable
+        if _cached_kind(key) != "str":
+            raise _Unwritable
+        head = f"{first}{key}" if first is not None else " " * indent + key
+        first = None
+        kind = type(child)
+        if kind is dict or kind is list:
+            if not child:
+                lines.append(f"{head}: {'{}' if kind is dict else '[]'}")
+            elif kind is dict:
+                lines.append(head + ":")
+                _write_mapping(child, indent + 2, lines, None, depth + 1)
+            else:
+                # A sequence in a mapping is indentless: its dashes in the key's column.
+                lines.append(head + ":")
+                _write_sequence(child, indent, lines, depth + 1)
+            continue
+        scalar = _simple_written_scalar(child, indent + len(key) + 2)
+        if scalar is None:
+            raise _Unwritable
+        lines.append(f"{head}: {scalar}")
+
+
+def _write_sequence(sequence: list[Any], indent: int, lines: list[str], depth: int) -> None:
+    """Append the block sequence's lines, dashes in column `indent`."""
+    if depth > _SIMPLE_WRITTEN_DEPTH:
+        raise _Unwritable
+    dash = " " * indent + "- "
+    for element in sequence:
+        kind = type(element)
+        if kind is dict and element:
+            _write_mapping(element, indent + 2, lines, dash, depth + 1)
+        elif kind is dict or kind is list:
+            if element:
+                raise _Unwritable  # a sequence in a sequence (`- - x`) is not in the shape
+            lines.append(dash + ("{}" if kind is dict else "[]"))
+        else:
+            scalar = _simple_written_scalar(element, indent + 2)
+            if scalar is None:
+                raise _Unwritable
+            lines.append(dash + scalar)
+
+
+def dump_simple(value: dict[str, Any]) -> str | None:
+    """What `yaml.dump` writes for `value` with this profile's options, for values of the shape
+    the project writes (see `load_simple`), or None for any other."""
+    # libyaml's emitter costs ~80 us for a signed front matter (the representer and serializer
+    # build a node and an event per value in Python); for word keys and one-line scalars its
+    # output is fixed and written here directly. tests/maml/test_maml_simple_yaml.py compares
+    # this with both emitters on generated values.
+    if not value:
+        return None  # an empty mapping is written `{}`
+    lines: list[str] = []
+    try:
+        _write_mapping(value, 0, lines, None, 1)
+    except _Unwritable:
+        return None
+    return "\n".join(lines) + "\n"
+
+
 def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy) -> str:
     """Stable YAML for a JSON mapping, checked to read back to the same canonical JSON.
 
     Raises:
         MamlSyntaxError: the emitted text would not read back identically (a bug guard).
     """
-    text = yaml.dump(
-        value,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=_WIDTH,
-        indent=2,
-    )
+    text = dump_simple(value)
+    if text is None:
+        text = yaml.dump(
+            value,
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=_WIDTH,
+            indent=2,
+        )
     reread, _ = load_mapping(text, first_line=2, max_depth=max_depth, policy=policy)
     if not same_json(reread, value) or "\n---\n" in f"\n{text}\n":
         raise MamlSyntaxError("front matter cannot be written back unchanged as YAML")
