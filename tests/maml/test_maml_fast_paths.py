@@ -209,7 +209,7 @@ _JCS_ANY = st.recursive(
     | st.integers(-(2**54), 2**54)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()
-    | st.sampled_from(["\x00\x1f\x7f\"\\\b\f\n\r\t", "\u2028\u2029", "\ud800", "é", "\U0001d11e"]),
+    | st.sampled_from(['\x00\x1f\x7f"\\\b\f\n\r\t', "\u2028\u2029", "\ud800", "é", "\U0001d11e"]),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(
@@ -239,3 +239,87 @@ def test_canonical_json_is_rfc8785_for_plain_and_frozen_values(value: Any) -> No
         except rfc8785.CanonicalizationError as err:
             found = type(err)
         assert found == expected
+
+
+def _reference_scan(body: str, first_line: int) -> tuple[list[Any], list[Any], list[int]]:
+    """The body rules of `_markdown` read line by line, every line, with nothing skipped."""
+    headings: list[Any] = []
+    fences: list[Any] = []
+    indented: list[int] = []
+    fence: tuple[str, int, str, int, int, int] | None = None
+    offset = 0
+    for index, line in enumerate(body.split("\n")):
+        end = offset + len(line)
+        after = min(end + 1, len(body))
+        number = first_line + index
+        if fence is not None:
+            char, size, info, line_no, start, content = fence
+            close = re.fullmatch(r" {0,3}(`{3,}|~{3,})[ \t]*", line)
+            if close and close.group(1)[0] == char and len(close.group(1)) >= size:
+                fences.append((info, body[content:offset], line_no, start, True))
+                fence = None
+        else:
+            opening = re.fullmatch(r"( {0,3})(`{3,}|~{3,})(.*)", line)
+            heading = re.fullmatch(r"##(?:[ \t]+(.*?))?[ \t]*", line)
+            if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
+                fence = (
+                    opening.group(2)[0],
+                    len(opening.group(2)),
+                    opening.group(3).strip(),
+                    number,
+                    offset,
+                    after,
+                )
+            elif heading:
+                name = re.sub(r"(?:^|[ \t]+)#+[ \t]*$", "", heading.group(1) or "").strip()
+                headings.append((name, line, number, offset, after))
+            elif re.fullmatch(r" {1,3}##(?:[ \t].*)?", line):
+                indented.append(number)
+        offset = end + 1
+    if fence is not None:
+        char, size, info, line_no, start, content = fence
+        fences.append((info, body[content:], line_no, start, False))
+    return headings, fences, indented
+
+
+_BODY_LINE = st.sampled_from(
+    [
+        "",
+        "text",
+        "## A",
+        "## B ##",
+        "##",
+        "##\t",
+        "###",
+        "#x",
+        " ## C",
+        "   ## D",
+        "    ## deep",
+        "```",
+        "```py",
+        "``` a`b",
+        "````",
+        "~~~",
+        "~~~~ x",
+        " ```",
+        "   ~~~",
+        "    ```",
+        "``` ",
+        "a # b",
+        "x ``` y",
+        "## E # #",
+    ]
+)
+
+
+@PROPERTY
+@given(st.lists(_BODY_LINE, max_size=30), st.integers(1, 50))
+def test_the_body_scan_finds_what_reading_every_line_finds(lines: list[str], first: int) -> None:
+    for body in ("\n".join(lines), "\n".join(lines) + "\n"):
+        found = _markdown.scan(body, first)
+        expected = _reference_scan(body, first)
+        assert ([tuple(h) for h in found.headings], [tuple(f) for f in found.fences]) == (
+            expected[0],
+            expected[1],
+        )
+        assert found.indented_headings == expected[2]
