@@ -50,6 +50,12 @@ def b64url_decode(text: str) -> bytes | None:
     return data
 
 
+def utf8_size(text: str) -> int:
+    """Length of `text` in UTF-8 bytes (without encoding it when it is ASCII)."""
+    # isascii is a flag of the string object, no scan: a large ASCII body is sized for free.
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def key_id_text(key_id: bytes) -> str:
     """`0x` + 64 lowercase hex digits."""
     return "0x" + bytes(key_id).hex()
@@ -69,13 +75,13 @@ def is_rfc3339(text: str) -> bool:
     match = _RFC3339.fullmatch(text)
     if not match:
         return False
-    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
-    offset = match.group(8)
+    year, month, day, hour, minute, second, _, offset = match.groups()
     if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
         return False
+    seconds = int(second)
     try:
         # RFC 3339 allows a leap second (60); datetime does not, so check the rest with 59.
-        datetime(year, month, day, hour, minute, min(second, 59))
+        datetime(int(year), int(month), int(day), int(hour), int(minute), min(seconds, 59))
     except ValueError:
         return False
-    return second <= 60
+    return seconds <= 60
