@@ -88,6 +88,16 @@ def _mapping_as_dict(value: object) -> dict[str, object]:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+#: The encoder `jcs` uses, made once (json.dumps with options builds a new one per call).
+_JSON: Final = json.JSONEncoder(
+    ensure_ascii=False,
+    separators=(",", ":"),
+    sort_keys=True,
+    check_circular=False,
+    default=_mapping_as_dict,
+)
+
+
 def jcs(value: Mapping[str, JsonValue] | PlainJson) -> bytes:
     """RFC 8785 canonical JSON of a (frozen or plain) JSON value.
 
@@ -100,14 +110,7 @@ def jcs(value: Mapping[str, JsonValue] | PlainJson) -> bytes:
     # in one walk; tests/maml/test_maml_fast_paths.py compares both on generated values).
     if _json_writes_it_canonically(value):
         try:
-            return json.dumps(
-                value,
-                ensure_ascii=False,
-                separators=(",", ":"),
-                sort_keys=True,
-                check_circular=False,
-                default=_mapping_as_dict,
-            ).encode("utf-8")
+            return _JSON.encode(value).encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: rfc8785 raises its own error for it
     return rfc8785.dumps(thaw(value))

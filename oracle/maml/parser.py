@@ -79,6 +79,7 @@ PROFILE_FIELDS: Final = (
     "signatures",
     "encryption",
 )
+_PROFILE_FIELD_SET: Final = frozenset(PROFILE_FIELDS)
 SIGNATURE_FIELDS: Final = ("alg", "key_id", "context", "value")
 _SIGNATURE_FIELD_SET: Final = frozenset(SIGNATURE_FIELDS)
 #: The parameter sets by their exact names, as a signature entry must write them.
@@ -438,7 +439,9 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
                         column=column,
                     )
                 )
-    extra = {name: freeze(value) for name, value in mapping.items() if name not in PROFILE_FIELDS}
+    extra = {
+        name: freeze(value) for name, value in mapping.items() if name not in _PROFILE_FIELD_SET
+    }
     return Header(
         maml_version=version,
         id=doc_id,
