@@ -51,6 +51,15 @@ def check_same_as_events(text: str, max_depth: int = DEPTH) -> bool:
             assert expected[0] == "ok", (text, expected)
             assert expected[3] == []  # nothing a lenient reading would warn about
             assert (_typed(simple[0]), simple[1]) == (expected[1], expected[2])
+    if simple is not None and _yaml.LIBYAML:
+        # PyYAML's pure-Python parser (what a PyYAML without libyaml uses) reads it alike too.
+        saved = _yaml._EventLoader
+        _yaml._EventLoader = yaml.SafeLoader
+        try:
+            pure = _outcome(_yaml.load_events, text, lenient=False, max_depth=max_depth)
+        finally:
+            _yaml._EventLoader = saved
+        assert pure == ("ok", _typed(simple[0]), simple[1], [])
     return simple is not None
 
 
