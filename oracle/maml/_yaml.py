@@ -269,13 +269,13 @@ def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
 # `key: value` lines, block sequences and nested mappings. Parsing it through libyaml costs ~30 us
 # at 4 KiB (events built one Python object at a time, then typed here), which is most of what a
 # verification may cost beyond the ML-DSA operation itself. `load_simple` reads that shape, and
-# only that shape, with one regex per line; on anything else (comments, flow collections other
+# only that shape, in one pass over the lines; on anything else (comments, flow collections other
 # than an empty `[]` or `{}`, double quotes, multi-line scalars, anchors, tags, non-ASCII, blank
 # lines, a plain scalar that is not a JSON value of the profile, a duplicate key, deep nesting,
 # ...) it declines, and the event reader decides with its full rules and errors. It never
 # raises a profile error itself: every document it reads, the event reader reads to the same
-# values and locations without an error (tests/maml/test_maml_fast_paths.py checks this on
-# generated, mutated and committed documents).
+# values and locations without an error (tests/maml/test_maml_simple_yaml.py checks this on
+# generated, edited, assembled and committed front matter).
 
 #: What may remain of the front matter's bytes once every printable ASCII character and the line
 #: feed are deleted: nothing (no tab, no control character, nothing YAML reads specially).
