@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
-from typing import Final
+from typing import Final, NamedTuple
 
 _FENCE_OPEN: Final = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE: Final = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
@@ -28,8 +27,9 @@ _CANDIDATE_LINE: Final = re.compile(r" {0,3}[`~#]")
 _CANDIDATE_AFTER_LF: Final = re.compile(r"\n {0,3}[`~#]")
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+# Named tuples rather than frozen dataclasses: a scan makes one per heading and fence, and a
+# tuple is built in a third of the time (no per-field object.__setattr__).
+class Heading(NamedTuple):
     """A level-2 heading line."""
 
     name: str
@@ -40,8 +40,7 @@ class Heading:
     after: int
 
 
-@dataclass(frozen=True, slots=True)
-class Fence:
+class Fence(NamedTuple):
     """A fenced code block found in the body."""
 
     info: str
@@ -63,11 +62,15 @@ class Scan:
 
 def heading_name(content: str) -> str:
     """The heading text without a closing `#` run and surrounding blanks."""
+    if "#" not in content:  # most headings: no closing run to look for
+        return content.strip()
     return _CLOSING_HASHES.sub("", content).strip()
 
 
 def _line_start(body: str, at: int) -> int:
     """Start of the line holding offset `at` if only 0-3 spaces precede it there, else -1."""
+    if at == 0 or body[at - 1] == "\n":  # the usual case: the character starts its line
+        return at
     newline = body.rfind("\n", max(0, at - 4), at)
     start = newline + 1 if newline >= 0 else (0 if at <= 3 else -1)
     if start < 0 or body.count(" ", start, at) != at - start:
@@ -78,19 +81,28 @@ def _line_start(body: str, at: int) -> int:
 def _candidates(body: str) -> list[int]:
     """Offsets of the lines that could open, close or head anything, in order."""
     # Each of the three characters is found by str.find (memchr), which is a hundred times faster
-    # than a regex over every line; prose holds few of them. A body full of them would cost a
+    # than a regex over every line; prose holds few of them. After a hit the search goes on
+    # from the next line: a later one on the same line is never in the first four columns (a
+    # heading's `##`, a fence's run, inline code). A body full of lines with them would cost a
     # Python step each, so past a bound the regex (linear, a constant per line) takes over.
     budget = 64 + len(body) // 1024
+    steps = 0
     found: list[int] = []
     for char in "`~#":
         at = body.find(char)
         while at >= 0:
-            if len(found) >= budget:
+            steps += 1
+            if steps > budget:
                 return _candidates_by_regex(body)
-            found.append(at)
-            at = body.find(char, at + 1)
-    starts = [start for start in map(_line_start, repeat(body), sorted(found)) if start >= 0]
-    return starts
+            start = _line_start(body, at)
+            if start >= 0:
+                found.append(start)
+            end = body.find("\n", at)
+            if end < 0:
+                break
+            at = body.find(char, end + 1)
+    found.sort()
+    return found
 
 
 def _candidates_by_regex(body: str) -> list[int]:
@@ -112,40 +124,43 @@ def scan(body: str, first_line: int) -> Scan:
     # Line numbers are counted between candidates, so the whole scan is a few passes in C.
     counted_to = 0
     line_index = 0
+    headings = result.headings
     for offset in _candidates(body):
         line_index += body.count("\n", counted_to, offset)
         counted_to = offset
-        line_no = first_line + line_index
         end = body.find("\n", offset)
         if end < 0:
             end = len(body)
         line = body[offset:end]
-        next_offset = min(end + 1, len(body))
+        # A candidate line starts, after 0-3 spaces, with one of the three characters: a `#`
+        # line can only head, a backtick or tilde line only open or close a fence.
+        first = line.lstrip(" ")[0]
         if fence_char:
-            close = _FENCE_CLOSE.fullmatch(line)
-            if close and close.group(1)[0] == fence_char and len(close.group(1)) >= fence_len:
-                result.fences.append(
-                    Fence(fence_info, body[content_start:offset], fence_line, fence_start, True)
-                )
-                fence_char = ""
-        else:
-            opening = _FENCE_OPEN.fullmatch(line)
-            if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
-                fence_char = opening.group(2)[0]
-                fence_len = len(opening.group(2))
-                fence_info = opening.group(3).strip()
-                fence_line = line_no
-                fence_start = offset
-                content_start = next_offset
-            else:
+            if first == fence_char:
+                close = _FENCE_CLOSE.fullmatch(line)
+                if close and len(close.group(1)) >= fence_len:
+                    result.fences.append(
+                        Fence(fence_info, body[content_start:offset], fence_line, fence_start, True)
+                    )
+                    fence_char = ""
+        elif first == "#":
+            if line[0] == "#":
                 heading = _HEADING.fullmatch(line)
                 if heading:
-                    text = heading.group(1) or ""
-                    result.headings.append(
-                        Heading(heading_name(text), line, line_no, offset, next_offset)
-                    )
-                elif _INDENTED_HEADING.fullmatch(line):
-                    result.indented_headings.append(line_no)
+                    after = end + 1 if end < len(body) else end
+                    name = heading_name(heading.group(1) or "")
+                    headings.append(Heading(name, line, first_line + line_index, offset, after))
+            elif _INDENTED_HEADING.fullmatch(line):
+                result.indented_headings.append(first_line + line_index)
+        else:
+            opening = _FENCE_OPEN.fullmatch(line)
+            if opening and not (first == "`" and "`" in opening.group(3)):
+                fence_char = first
+                fence_len = len(opening.group(2))
+                fence_info = opening.group(3).strip()
+                fence_line = first_line + line_index
+                fence_start = offset
+                content_start = end + 1 if end < len(body) else end
     if fence_char:
         result.fences.append(
             Fence(fence_info, body[content_start:], fence_line, fence_start, False)

@@ -9,8 +9,10 @@ that mean the same in YAML 1.1 and 1.2: a plain scalar that the two versions rea
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,6 +51,7 @@ _YAML11: Final = yaml.resolver.Resolver()
 _NULL: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE: Final = frozenset({"true", "True", "TRUE"})
 _FALSE: Final = frozenset({"false", "False", "FALSE"})
+_LONGEST_WORD: Final = max(len(word) for word in _NULL | _TRUE | _FALSE)
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 # A fraction is mandatory and an exponent signed: the float form YAML 1.1 and 1.2 agree on.
 _FLOAT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
@@ -71,10 +74,12 @@ _TAG_KIND: Final = {
 
 def _kind(text: str) -> str:
     """The JSON type this profile gives a plain scalar (str when none of the others)."""
-    if text in _NULL:
-        return "null"
-    if text in _TRUE or text in _FALSE:
-        return "bool"
+    # The words are at most 5 characters: a set look-up would hash a 4.4 KB signature first.
+    if len(text) <= _LONGEST_WORD:
+        if text in _NULL:
+            return "null"
+        if text in _TRUE or text in _FALSE:
+            return "bool"
     if _INT.fullmatch(text):
         return "int"
     if _FLOAT.fullmatch(text):
@@ -84,10 +89,11 @@ def _kind(text: str) -> str:
 
 def _core_kind(text: str) -> str:
     """The type the YAML 1.2 core schema gives a plain scalar."""
-    if text in _NULL:
-        return "null"
-    if text in _TRUE or text in _FALSE:
-        return "bool"
+    if len(text) <= _LONGEST_WORD:
+        if text in _NULL:
+            return "null"
+        if text in _TRUE or text in _FALSE:
+            return "bool"
     if _CORE_INT.fullmatch(text):
         return "int"
     if _CORE_FLOAT.fullmatch(text):
@@ -259,12 +265,198 @@ def _syntax_error(err: yaml.YAMLError, first_line: int) -> MamlSyntaxError:
     return MamlSyntaxError(f"YAML: {reason}", line=line, column=column)
 
 
+# The front matter this project writes (libyaml's emitter, block style, indent 2) is a handful of
+# `key: value` lines, block sequences and nested mappings. Parsing it through libyaml costs ~30 us
+# at 4 KiB (events built one Python object at a time, then typed here), which is most of what a
+# verification may cost beyond the ML-DSA operation itself. `load_simple` reads that shape, and
+# only that shape, in one pass over the lines; on anything else (comments, flow collections other
+# than an empty `[]` or `{}`, double quotes, multi-line scalars, anchors, tags, non-ASCII, blank
+# lines, a plain scalar that is not a JSON value of the profile, a duplicate key, deep nesting,
+# ...) it declines, and the event reader decides with its full rules and errors. It never
+# raises a profile error itself: every document it reads, the event reader reads to the same
+# values and locations without an error (tests/maml/test_maml_simple_yaml.py checks this on
+# generated, edited, assembled and committed front matter).
+
+#: What may remain of the front matter's bytes once every printable ASCII character and the line
+#: feed are deleted: nothing (no tab, no control character, nothing YAML reads specially).
+_PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))
+_SIMPLE_BYTES: Final = _PRINTABLE_ASCII + b"\n"
+#: One line: its indentation, a sequence dash, a plain word key followed by `: ` or the line end
+#: (libyaml allows a simple key 1024 characters), and the rest. `findall` returns them for every
+#: line in one C call; `.*` costs a third of a nanosecond a character over a 4.4 KB signature.
+_SIMPLE_LINE: Final = re.compile(
+    r"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_.-]{0,127}):(?: |$))?(.*)\n", re.MULTILINE
+)
+#: Characters that may start a plain scalar here (a dash too, when no blank follows it).
+_SIMPLE_PLAIN_FIRST: Final = frozenset(string.ascii_letters + string.digits + "_./~+(")
+#: What `_simple_scalar` returns for a value outside the shape.
+_DECLINE: Final = object()
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_kind(text: str) -> str:
+    # Keys and short values repeat from document to document (`type`, `origin`, `1.0.0`), and
+    # the YAML 1.1 resolver's patterns cost a microsecond a scalar. Bounded: at most 1024
+    # entries of at most 128 characters.
+    return plain_scalar_kind(text)
+
+
+def _simple_plain(text: str) -> bool:
+    """Whether `text` (not empty, one line) is one whole plain scalar, read as written."""
+    first = text[0]
+    if first not in _SIMPLE_PLAIN_FIRST and not (first == "-" and text[1:2] not in ("", " ")):
+        return False
+    # One memchr each instead of a regex over every character (a signature is 4.4 KB): no
+    # comment, quote, flow indicator or backtick.
+    if (
+        "#" in text
+        or "'" in text
+        or '"' in text
+        or "[" in text
+        or "]" in text
+        or "{" in text
+        or "}" in text
+        or "," in text
+        or "`" in text
+    ):
+        return False
+    # `: ` would start a mapping value; a double or trailing blank or a trailing `:` is read
+    # otherwise. (A two-character search scans at a nanosecond a character, memchr at a
+    # twentieth: it runs only when there is a blank at all.)
+    if " " in text and (": " in text or "  " in text):
+        return False
+    return text[-1] not in ": "
+
+
+def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
+    """The value of a one-line scalar (single-quoted, `[]`, `{}` or plain) at `depth`, or
+    `_DECLINE`."""
+    if not text:
+        return _DECLINE  # nothing after `- `: a null
+    first = text[0]
+    if first == "'":
+        # One line, quoted at both ends, every quote inside doubled.
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
+            return _DECLINE
+        return inner.replace("''", "'")
+    if first == "[" or first == "{":
+        if depth >= max_depth or (text != "[]" and text != "{}"):
+            return _DECLINE
+        return [] if first == "[" else {}
+    if not _simple_plain(text):
+        return _DECLINE
+    kind = _cached_kind(text) if len(text) <= 128 else plain_scalar_kind(text)
+    if kind == "str":
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text in _TRUE
+    if kind == "int":
+        number = int(text)
+        return number if abs(number) <= MAX_SAFE_INTEGER else _DECLINE
+    if kind == "float":
+        real = float(text)
+        return _DECLINE if math.isinf(real) or math.isnan(real) else real
+    return _DECLINE  # a timestamp, or a scalar YAML 1.1 and 1.2 read differently
+
+
+def load_simple(
+    text: str, *, first_line: int, max_depth: int
+) -> tuple[dict[str, PlainJson], Locations] | None:
+    """`load_mapping` for front matter in the shape this project writes, or None for any other.
+
+    When it returns a value, `load_events` returns the same values and locations for `text`.
+    """
+    # isascii is a flag (no scan); the deletion is one C pass over the bytes.
+    if not text.endswith("\n") or not text.isascii():
+        return None
+    if text.encode("ascii").translate(None, _SIMPLE_BYTES):
+        return None
+    root: dict[str, Any] = {}
+    locations: Locations = {}
+    # The open collections, innermost last: (container, column of its keys or dashes, path,
+    # whether it is a mapping). Its length is the nesting depth of what the next line adds.
+    stack: list[tuple[Any, int, Path, bool]] = []
+    # A `key:` at the end of its line: (mapping, key, path, key column); its value opens next.
+    pending: tuple[dict[str, Any], str, Path, int] | None = None
+    line = first_line - 1
+    for indent, dash, key, rest in _SIMPLE_LINE.findall(text):
+        line += 1
+        column = len(indent)
+        if pending is not None:
+            parent, parent_key, path, key_column = pending
+            pending = None
+            # An indentless sequence (`- ` in the key's column, as the emitter writes it), an
+            # indented one, or a mapping indented under the key; anything else is a null.
+            opens = column > key_column or (dash and column == key_column)
+            if not opens or len(stack) >= max_depth:
+                return None
+            child: Any = [] if dash else {}
+            parent[parent_key] = child
+            locations[path] = (line, column + 1)
+            stack.append((child, column, path, not dash))
+        elif stack:
+            # Close what this line is outdented from; an indentless sequence also ends at a
+            # line in its own column without a dash.
+            while stack[-1][1] > column or (
+                stack[-1][1] == column and not dash and not stack[-1][3]
+            ):
+                stack.pop()
+                if not stack:
+                    return None
+            if stack[-1][1] != column:
+                return None  # a continuation line, or a column between two levels
+        elif column == 0 and not dash:
+            locations[()] = (line, 1)
+            stack.append((root, 0, (), True))
+        else:
+            return None  # the top level is not a block mapping in column 1
+        container, _, path, is_mapping = stack[-1]
+        if is_mapping == bool(dash):
+            return None  # a dash among keys, or a key where a dash belongs
+        if dash:
+            item = (*path, len(container))
+            if not key:
+                value = _simple_scalar(rest, len(stack), max_depth)
+                if value is _DECLINE:
+                    return None
+                locations[item] = (line, column + 3)
+                container.append(value)
+                continue
+            # `- key: ...`: a mapping whose first entry shares the dash's line.
+            if len(stack) >= max_depth:
+                return None
+            container = {}
+            stack[-1][0].append(container)
+            locations[item] = (line, column + 3)
+            column += 2
+            stack.append((container, column, item, True))
+            path = item
+        if not key or key in container or _cached_kind(key) != "str":
+            return None
+        if rest:
+            value = _simple_scalar(rest, len(stack), max_depth)
+            if value is _DECLINE:
+                return None
+            locations[(*path, key)] = (line, column + len(key) + 3)
+            container[key] = value
+        else:
+            container[key] = None  # keeps the key's place; the next line gives the value
+            pending = (container, key, (*path, key), column)
+    if pending is not None or not stack:
+        return None
+    return root, locations
+
+
 def load_mapping(
     text: str, *, first_line: int, max_depth: int, policy: Policy
 ) -> tuple[dict[str, PlainJson], Locations]:
     """Read the front matter YAML into a JSON mapping and the location of every value.
 
-    `first_line` is the document line number of the first YAML line.
+    `first_line` is the document line number of the first YAML line. Front matter in the shape
+    this project writes is read by `load_simple`; anything else by the strict event reader.
 
     Raises:
         MamlSyntaxError: malformed YAML, several documents, or a top level that is not a mapping.
@@ -272,6 +464,20 @@ def load_mapping(
             a construct outside the JSON data model.
         MamlTimestampError: an unquoted timestamp (strict mode).
         MamlLimitError: nesting deeper than `max_depth`.
+    """
+    simple = load_simple(text, first_line=first_line, max_depth=max_depth)
+    if simple is not None:
+        return simple
+    return load_events(text, first_line=first_line, max_depth=max_depth, policy=policy)
+
+
+def load_events(
+    text: str, *, first_line: int, max_depth: int, policy: Policy
+) -> tuple[dict[str, PlainJson], Locations]:
+    """`load_mapping` by the YAML parser's events: every construct, every error.
+
+    Raises:
+        The errors of `load_mapping`.
     """
     root: PlainJson = None
     have_root = False
@@ -448,21 +654,134 @@ def same_json(left: PlainJson, right: PlainJson) -> bool:
     return True
 
 
+#: Keys `dump_simple` writes: plain words well inside both emitters' simple-key limits (PyYAML
+#: 127 characters, libyaml 128).
+_SIMPLE_WRITTEN_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+#: Last column of a value with a blank that `dump_simple` writes: well before the emitters' line
+#: width, where they would fold it onto several lines.
+_SIMPLE_WRITTEN_WIDTH: Final = 80
+#: Deepest nesting `dump_simple` writes (by recursion: bounded here, not by the interpreter).
+_SIMPLE_WRITTEN_DEPTH: Final = 32
+
+
+def _simple_written_scalar(value: object, column: int) -> str | None:
+    """The emitter's text for a scalar starting at `column`, when it is certain, else None."""
+    if type(value) is str:
+        if not value:
+            return "''"
+        # Printable ASCII only (the emitters escape or double-quote the rest), and a value with
+        # a blank only when no fold can reach it.
+        # (Deleting the printable bytes is one C pass; str.isprintable looks up every character
+        # in the Unicode database, 12 us over a 4.4 KB signature.)
+        if not value.isascii() or value.encode("ascii").translate(None, _PRINTABLE_ASCII):
+            return None
+        if " " in value and column + len(value) + 2 > _SIMPLE_WRITTEN_WIDTH:
+            return None
+        # The representer's own choice (`_represent_str`): plain when it reads back as this
+        # string, else single quotes. Plain is written only where the reader's shortcut reads it
+        # (which is also where both emitters allow it); single quotes hold anything printable.
+        kind = _cached_kind(value) if len(value) <= 128 else plain_scalar_kind(value)
+        if kind == "str":
+            return value if _simple_plain(value) else None
+        return "'" + value.replace("'", "''") + "'"
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return None  # floats (the emitter's repr has its own rules), and anything else
+
+
+class _Unwritable(Exception):
+    """A value outside the shape `dump_simple` writes."""
+
+
+def _write_mapping(
+    mapping: dict[Any, Any], indent: int, lines: list[str], first: str | None, depth: int
+) -> None:
+    """Append the block mapping's lines; its first key goes after `first` (a dash) if given."""
+    if depth > _SIMPLE_WRITTEN_DEPTH:
+        raise _Unwritable
+    for key, child in mapping.items():
+        if type(key) is not str or not _SIMPLE_WRITTEN_KEY.fullmatch(key):
+            raise _Unwritable
+        if _cached_kind(key) != "str":
+            raise _Unwritable
+        head = f"{first}{key}" if first is not None else " " * indent + key
+        first = None
+        kind = type(child)
+        if kind is dict or kind is list:
+            if not child:
+                lines.append(f"{head}: {'{}' if kind is dict else '[]'}")
+            elif kind is dict:
+                lines.append(head + ":")
+                _write_mapping(child, indent + 2, lines, None, depth + 1)
+            else:
+                # A sequence in a mapping is indentless: its dashes in the key's column.
+                lines.append(head + ":")
+                _write_sequence(child, indent, lines, depth + 1)
+            continue
+        scalar = _simple_written_scalar(child, indent + len(key) + 2)
+        if scalar is None:
+            raise _Unwritable
+        lines.append(f"{head}: {scalar}")
+
+
+def _write_sequence(sequence: list[Any], indent: int, lines: list[str], depth: int) -> None:
+    """Append the block sequence's lines, dashes in column `indent`."""
+    if depth > _SIMPLE_WRITTEN_DEPTH:
+        raise _Unwritable
+    dash = " " * indent + "- "
+    for element in sequence:
+        kind = type(element)
+        if kind is dict and element:
+            _write_mapping(element, indent + 2, lines, dash, depth + 1)
+        elif kind is dict or kind is list:
+            if element:
+                raise _Unwritable  # a sequence in a sequence (`- - x`) is not in the shape
+            lines.append(dash + ("{}" if kind is dict else "[]"))
+        else:
+            scalar = _simple_written_scalar(element, indent + 2)
+            if scalar is None:
+                raise _Unwritable
+            lines.append(dash + scalar)
+
+
+def dump_simple(value: dict[str, Any]) -> str | None:
+    """What `yaml.dump` writes for `value` with this profile's options, for values of the shape
+    the project writes (see `load_simple`), or None for any other."""
+    # libyaml's emitter costs ~80 us for a signed front matter (the representer and serializer
+    # build a node and an event per value in Python); for word keys and one-line scalars its
+    # output is fixed and written here directly. tests/maml/test_maml_simple_yaml.py compares
+    # this with both emitters on generated values.
+    if not value:
+        return None  # an empty mapping is written `{}`
+    lines: list[str] = []
+    try:
+        _write_mapping(value, 0, lines, None, 1)
+    except _Unwritable:
+        return None
+    return "\n".join(lines) + "\n"
+
+
 def dump_mapping(value: dict[str, PlainJson], *, max_depth: int, policy: Policy) -> str:
     """Stable YAML for a JSON mapping, checked to read back to the same canonical JSON.
 
     Raises:
         MamlSyntaxError: the emitted text would not read back identically (a bug guard).
     """
-    text = yaml.dump(
-        value,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=_WIDTH,
-        indent=2,
-    )
+    text = dump_simple(value)
+    if text is None:
+        text = yaml.dump(
+            value,
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=_WIDTH,
+            indent=2,
+        )
     reread, _ = load_mapping(text, first_line=2, max_depth=max_depth, policy=policy)
     if not same_json(reread, value) or "\n---\n" in f"\n{text}\n":
         raise MamlSyntaxError("front matter cannot be written back unchanged as YAML")

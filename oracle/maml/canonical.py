@@ -10,11 +10,14 @@ FIPS 204 context "maml-v1".
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
-from typing import TYPE_CHECKING, Final
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 import rfc8785
 
+from oracle.maml._yaml import MAX_SAFE_INTEGER
 from oracle.maml.errors import MamlEncryptionError, MamlHistoryError
 from oracle.maml.model import MamlDocument, thaw
 from oracle.maml.parser import HISTORY_SECTION, parse
@@ -22,7 +25,7 @@ from oracle.maml.parser import HISTORY_SECTION, parse
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from oracle.maml.model import JsonValue
+    from oracle.maml.model import JsonValue, PlainJson
 
 #: Domain separation prefixes: no byte string is ever both a document, a history and an AAD input.
 SIGNATURE_DOMAIN: Final = b"MAML-SIG-v1\x00"
@@ -50,8 +53,66 @@ def _u64(value: int) -> bytes:
     return struct.pack(">Q", value)
 
 
-def jcs(value: Mapping[str, JsonValue]) -> bytes:
-    """RFC 8785 canonical JSON of a (frozen) mapping."""
+def _json_writes_it_canonically(value: object) -> bool:
+    """Whether `json.dumps` (sorted keys, no blanks, no ASCII escaping) writes `value` as RFC 8785
+    does: strings, booleans, nulls, exact-range integers, lists and mappings, keys in the Basic
+    Multilingual Plane. Both escape the same characters the same way (`\\"`, `\\\\`, `\\b`, `\\f`,
+    `\\n`, `\\r`, `\\t`, other controls as lowercase `\\u00xx`); they differ on floats (ECMAScript
+    number form versus Python's repr) and on the order of keys beyond the BMP (UTF-16 code units
+    versus code points)."""
+    pending: list[Any] = [value]
+    while pending:  # an explicit stack: a front matter is at most MAX_YAML_DEPTH deep anyway
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            return False
+        if kind is dict or kind is MappingProxyType:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) < "\U00010000"):
+                    return False
+            pending.extend(item.values())
+        elif kind is tuple or kind is list:
+            pending.extend(item)
+        else:
+            return False  # floats, and anything else, go to rfc8785 (which also refuses)
+    return True
+
+
+def _mapping_as_dict(value: object) -> dict[str, object]:
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+#: The encoder `jcs` uses, made once (json.dumps with options builds a new one per call).
+_JSON: Final = json.JSONEncoder(
+    ensure_ascii=False,
+    separators=(",", ":"),
+    sort_keys=True,
+    check_circular=False,
+    default=_mapping_as_dict,
+)
+
+
+def jcs(value: Mapping[str, JsonValue] | PlainJson) -> bytes:
+    """RFC 8785 canonical JSON of a (frozen or plain) JSON value.
+
+    Raises:
+        rfc8785.CanonicalizationError: a value JSON cannot carry exactly.
+    """
+    # rfc8785 is pure Python (a regex per string, a write per token): ~9 us for a small front
+    # matter, most of what a document digest costs beyond SHA-256. The C encoder of `json`
+    # writes the same bytes for everything but floats and keys beyond the BMP (checked first,
+    # in one walk; tests/maml/test_maml_fast_paths.py compares both on generated values).
+    if _json_writes_it_canonically(value):
+        try:
+            return _JSON.encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 raises its own error for it
     return rfc8785.dumps(thaw(value))
 
 
@@ -147,7 +208,7 @@ def document_digest(document: str | bytes | MamlDocument) -> bytes:
 
 def history_entry_bytes(timestamp: str, actor: str, action: str, alg: str, key_id: bytes) -> bytes:
     """JCS of the entry's fields: {"action", "actor", "alg", "key_id" (0x hex), "timestamp"}."""
-    return rfc8785.dumps(
+    return jcs(
         {
             "action": action,
             "actor": actor,

@@ -6,12 +6,12 @@ import re
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from oracle.crypto import get_algorithm
+from oracle.crypto import ALGORITHMS, get_algorithm
 from oracle.errors import UnknownAlgorithmError
 from oracle.maml import _markdown
 from oracle.maml._policy import Policy
 from oracle.maml._yaml import load_mapping
-from oracle.maml.encoding import b64url_decode, is_rfc3339, parse_key_id
+from oracle.maml.encoding import b64url_decode, is_rfc3339, parse_key_id, utf8_size
 from oracle.maml.errors import (
     MamlBomError,
     MamlDuplicateSectionError,
@@ -79,7 +79,11 @@ PROFILE_FIELDS: Final = (
     "signatures",
     "encryption",
 )
+_PROFILE_FIELD_SET: Final = frozenset(PROFILE_FIELDS)
 SIGNATURE_FIELDS: Final = ("alg", "key_id", "context", "value")
+_SIGNATURE_FIELD_SET: Final = frozenset(SIGNATURE_FIELDS)
+#: The parameter sets by their exact names, as a signature entry must write them.
+_ALGORITHM_NAMES: Final = MappingProxyType({params.name: params for params in ALGORITHMS})
 PERMISSION_KINDS: Final = ("read", "write", "execute")
 
 #: `encryption.scheme` of the profile's encrypted form, and its fixed primitives.
@@ -203,9 +207,7 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     if closing < 0:
         raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
     front = text[4:closing]
-    if len(front) > MAX_FRONT_MATTER_BYTES or (
-        not front.isascii() and len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES
-    ):
+    if len(front) > MAX_FRONT_MATTER_BYTES or utf8_size(front) > MAX_FRONT_MATTER_BYTES:
         raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
     body_offset = min(closing + 4, len(text))
     return front, text[body_offset:], body_offset
@@ -256,10 +258,10 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
                 line=line,
                 column=column,
             )
-        names = set(item)
-        if names != set(SIGNATURE_FIELDS):
+        if item.keys() != _SIGNATURE_FIELD_SET:
+            names = set(item)
             missing = [name for name in SIGNATURE_FIELDS if name not in names]
-            extra = sorted(names - set(SIGNATURE_FIELDS))
+            extra = sorted(names - _SIGNATURE_FIELD_SET)
             detail = "; ".join(
                 part
                 for part in (
@@ -280,12 +282,16 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
             return locations.get(("signatures", _index, name), _where)
 
         alg = item["alg"]
-        try:
-            params = get_algorithm(alg) if isinstance(alg, str) else None
-        except UnknownAlgorithmError as err:
-            raise MamlSignatureError(
-                f"signature entry {index}: {err}", line=at("alg")[0], column=at("alg")[1]
-            ) from None
+        # The exact names first (a dict look-up); get_algorithm's aliases and round-3 advice
+        # only for anything else, where they shape the error.
+        params = _ALGORITHM_NAMES.get(alg) if type(alg) is str else None
+        if params is None:
+            try:
+                params = get_algorithm(alg) if isinstance(alg, str) else None
+            except UnknownAlgorithmError as err:
+                raise MamlSignatureError(
+                    f"signature entry {index}: {err}", line=at("alg")[0], column=at("alg")[1]
+                ) from None
         if params is None or params.name != alg:
             hint = f"; write {params.name!r}" if params is not None else ""
             raise MamlSignatureError(
@@ -309,7 +315,7 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
             )
         seen[key_id] = index
         context = item["context"]
-        if not isinstance(context, str) or len(context.encode("utf-8")) > 255:
+        if not isinstance(context, str) or utf8_size(context) > 255:
             raise MamlSignatureError(
                 f"signature entry {index}: context must be a string of at most 255 UTF-8 bytes",
                 line=at("context")[0],
@@ -433,7 +439,9 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
                         column=column,
                     )
                 )
-    extra = {name: freeze(value) for name, value in mapping.items() if name not in PROFILE_FIELDS}
+    extra = {
+        name: freeze(value) for name, value in mapping.items() if name not in _PROFILE_FIELD_SET
+    }
     return Header(
         maml_version=version,
         id=doc_id,

@@ -18,7 +18,7 @@ from oracle.maml.canonical import (
     history_digest,
     history_entry_bytes,
 )
-from oracle.maml.encoding import b64url_encode, is_rfc3339, key_id_text
+from oracle.maml.encoding import b64url_encode, is_rfc3339, key_id_text, utf8_size
 from oracle.maml.errors import (
     MamlEncryptionError,
     MamlHistoryError,
@@ -53,11 +53,6 @@ CheckStatus = Literal["valid", "invalid", "unknown-key", "wrong-context", "wrong
 PROFILE_VERSION: Final = "1.0.0"
 
 
-def _utf8_size(text: str) -> int:
-    # ASCII text (a flag, no scan) is its own UTF-8: no need to encode a large body to size it.
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
-
-
 def render(front_matter: Mapping[str, JsonValue] | dict[str, PlainJson], body: str) -> str:
     """`---` LF, stable YAML of `front_matter`, `---` LF, then `body` unchanged.
 
@@ -68,10 +63,10 @@ def render(front_matter: Mapping[str, JsonValue] | dict[str, PlainJson], body: s
     plain = thaw(front_matter)
     assert isinstance(plain, dict)
     text = dump_mapping(plain, max_depth=MAX_YAML_DEPTH, policy=Policy(lenient=False))
-    if _utf8_size(text) > MAX_FRONT_MATTER_BYTES:
+    if utf8_size(text) > MAX_FRONT_MATTER_BYTES:
         raise MamlLimitError(f"front matter would exceed {MAX_FRONT_MATTER_BYTES} bytes")
     document = f"---\n{text}---\n{body}"
-    if _utf8_size(document) > MAX_DOCUMENT_BYTES:
+    if utf8_size(document) > MAX_DOCUMENT_BYTES:
         raise MamlLimitError(f"document would exceed {MAX_DOCUMENT_BYTES} bytes")
     return document
 

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from oracle import maml
-from oracle.maml import _markdown, _yaml, canonical, parser
+from oracle.maml import _markdown, _yaml, canonical, encoding, parser
 from oracle.maml._policy import Policy
 from oracle.maml.encoding import b64url_decode, b64url_encode
+from oracle.maml.model import freeze
 from tests.maml.maml_helpers import document
 
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,24 +102,52 @@ def test_the_digest_of_a_long_body_is_sha256_of_the_canonical_bytes(body: str) -
     assert len(signed) > canonical._CHUNK
 
 
-@PROPERTY
-@given(st.binary(max_size=200))
-def test_base64url_round_trips_every_byte_string(data: bytes) -> None:
-    assert b64url_decode(b64url_encode(data)) == data
+#: The base64url decoders: pybase64's (when installed) and binascii's fallback.
+DECODERS = [encoding._decode_standard, *([encoding._decode_simd] if encoding._PYBASE64 else [])]
 
 
 @PROPERTY
-@given(st.text(alphabet=st.sampled_from("AQgw-_+/=Zz09 \né"), max_size=12))
-@example("AB")
-@example("A+/b")
-@example("AA==")
-def test_base64url_decoding_accepts_exactly_the_canonical_unpadded_texts(text: str) -> None:
+@given(st.binary(max_size=200), st.sampled_from(DECODERS))
+def test_base64url_round_trips_every_byte_string(data: bytes, decoder: Any) -> None:
+    saved = encoding._decode
+    encoding._decode = decoder
+    try:
+        assert b64url_decode(b64url_encode(data)) == data
+    finally:
+        encoding._decode = saved
+
+
+@PROPERTY
+@given(
+    st.text(alphabet=st.sampled_from("AQgw-_+/=Zz09 \né\t!*"), max_size=12),
+    st.sampled_from(DECODERS),
+)
+@example("AB", encoding._decode_standard)
+@example("A+/b", encoding._decode_standard)
+@example("AA==", encoding._decode_standard)
+@example("QR", DECODERS[-1])
+@example("QUJ", DECODERS[-1])
+@example("QUJDRA", DECODERS[-1])
+def test_base64url_decoding_accepts_exactly_the_canonical_unpadded_texts(
+    text: str, decoder: Any
+) -> None:
     canonical_text = re.fullmatch(r"[A-Za-z0-9_-]*", text) is not None and len(text) % 4 != 1
     expected = None
     if canonical_text:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         expected = data if b64url_encode(data) == text else None
-    assert b64url_decode(text) == expected
+    saved = encoding._decode
+    encoding._decode = decoder
+    try:
+        assert b64url_decode(text) == expected
+    finally:
+        encoding._decode = saved
+
+
+def test_signature_values_are_decoded_by_pybase64() -> None:
+    # A dependency of the package: without it a signed document costs 5-10 us more to read.
+    assert encoding._PYBASE64 is not None
+    assert encoding._decode is encoding._decode_simd
 
 
 _JSON_SCALAR = (
@@ -200,3 +229,125 @@ _JCS_JSON = st.recursive(
 def test_same_json_means_the_same_rfc8785_bytes(left: Any, right: Any) -> None:
     for other in (right, _numbers_as_floats(left)):
         assert _yaml.same_json(left, other) == (rfc8785.dumps(left) == rfc8785.dumps(other))
+
+
+_JCS_ANY = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.sampled_from(['\x00\x1f\x7f"\\\b\f\n\r\t', "\u2028\u2029", "\ud800", "é", "\U0001d11e"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=4) | st.sampled_from(["\U0001d11e", "\uffff", "\ue000", "a"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=16,
+)
+
+
+@PROPERTY
+@given(_JCS_ANY)
+@example({"\U0001d11e": 1, "\uffff": 2})  # UTF-16 order differs from code point order here
+@example({"a": 2**53})
+@example({"a": "\ud800"})
+@example({"a": 1.0, "b": 1e21, "c": 1e-7})
+def test_canonical_json_is_rfc8785_for_plain_and_frozen_values(value: Any) -> None:
+    try:
+        expected: Any = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as err:
+        expected = type(err)
+    for form in (value, freeze(value)):
+        try:
+            found: Any = canonical.jcs(form)
+        except rfc8785.CanonicalizationError as err:
+            found = type(err)
+        assert found == expected
+
+
+def _reference_scan(body: str, first_line: int) -> tuple[list[Any], list[Any], list[int]]:
+    """The body rules of `_markdown` read line by line, every line, with nothing skipped."""
+    headings: list[Any] = []
+    fences: list[Any] = []
+    indented: list[int] = []
+    fence: tuple[str, int, str, int, int, int] | None = None
+    offset = 0
+    for index, line in enumerate(body.split("\n")):
+        end = offset + len(line)
+        after = min(end + 1, len(body))
+        number = first_line + index
+        if fence is not None:
+            char, size, info, line_no, start, content = fence
+            close = re.fullmatch(r" {0,3}(`{3,}|~{3,})[ \t]*", line)
+            if close and close.group(1)[0] == char and len(close.group(1)) >= size:
+                fences.append((info, body[content:offset], line_no, start, True))
+                fence = None
+        else:
+            opening = re.fullmatch(r"( {0,3})(`{3,}|~{3,})(.*)", line)
+            heading = re.fullmatch(r"##(?:[ \t]+(.*?))?[ \t]*", line)
+            if opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
+                fence = (
+                    opening.group(2)[0],
+                    len(opening.group(2)),
+                    opening.group(3).strip(),
+                    number,
+                    offset,
+                    after,
+                )
+            elif heading:
+                name = re.sub(r"(?:^|[ \t]+)#+[ \t]*$", "", heading.group(1) or "").strip()
+                headings.append((name, line, number, offset, after))
+            elif re.fullmatch(r" {1,3}##(?:[ \t].*)?", line):
+                indented.append(number)
+        offset = end + 1
+    if fence is not None:
+        char, size, info, line_no, start, content = fence
+        fences.append((info, body[content:], line_no, start, False))
+    return headings, fences, indented
+
+
+_BODY_LINE = st.sampled_from(
+    [
+        "",
+        "text",
+        "## A",
+        "## B ##",
+        "##",
+        "##\t",
+        "###",
+        "#x",
+        " ## C",
+        "   ## D",
+        "    ## deep",
+        "```",
+        "```py",
+        "``` a`b",
+        "````",
+        "~~~",
+        "~~~~ x",
+        " ```",
+        "   ~~~",
+        "    ```",
+        "``` ",
+        "a # b",
+        "x ``` y",
+        "## E # #",
+    ]
+)
+
+
+@PROPERTY
+@given(st.lists(_BODY_LINE, max_size=30), st.integers(1, 50))
+def test_the_body_scan_finds_what_reading_every_line_finds(lines: list[str], first: int) -> None:
+    for body in ("\n".join(lines), "\n".join(lines) + "\n"):
+        found = _markdown.scan(body, first)
+        expected = _reference_scan(body, first)
+        assert ([tuple(h) for h in found.headings], [tuple(f) for f in found.fences]) == (
+            expected[0],
+            expected[1],
+        )
+        assert found.indented_headings == expected[2]
