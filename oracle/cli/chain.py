@@ -109,6 +109,52 @@ def _verifier_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _cycle_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--confirmations, --start-block, --once and --max-cycles: how a chain-following loop
+    (`run`, `watch`) reads the chain and when it stops."""
+    options = [
+        click.option("--confirmations", type=int, help="Blocks to stay behind the head."),
+        click.option("--start-block", type=int, help="First block to read on a new store."),
+        click.option("--once", is_flag=True, help="Run one cycle and exit."),
+        click.option("--max-cycles", type=click.IntRange(1), help="Stop after this many cycles."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _follow_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--reset-store, --log-format, --metrics-port and --metrics-host of a chain-following loop."""
+    options = [
+        click.option(
+            "--reset-store",
+            is_flag=True,
+            help="If the node no longer has the blocks the store read (a reset development "
+            "node), forget them and follow the node's chain from --start-block instead of "
+            "stopping.",
+        ),
+        click.option(
+            "--log-format",
+            type=click.Choice(["json", "text"]),
+            default="json",
+            show_default=True,
+            help="JSON lines (for log collectors) or plain text.",
+        ),
+        click.option(
+            "--metrics-port",
+            type=click.IntRange(0, 65535),
+            help="Serve /metrics and /healthz on this port (env PQORACLE_DAEMON_METRICS_PORT).",
+        ),
+        click.option(
+            "--metrics-host",
+            help="Address for --metrics-port (env PQORACLE_DAEMON_METRICS_HOST).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _settings(rpc_url: str | None, private_key_file: Path | None, **overrides: object) -> Settings:
     """The settings, with the command line's key options on top of the environment.
 
@@ -645,18 +691,9 @@ def oracles_cancel(
 @_chain_options
 @_verifier_option
 @click.option("--database-url", help="SQLAlchemy URL of the store (env PQORACLE_DATABASE_URL).")
-@click.option("--confirmations", type=int, help="Blocks to stay behind the head.")
-@click.option("--start-block", type=int, help="First block to read on a new store.")
-@click.option("--once", is_flag=True, help="Run one cycle and exit.")
-@click.option("--max-cycles", type=click.IntRange(1), help="Stop after this many cycles.")
+@_cycle_options
 @click.option(
     "--dry-run", is_flag=True, help="Verify and log verdicts, send nothing (no key needed)."
-)
-@click.option(
-    "--reset-store",
-    is_flag=True,
-    help="If the node no longer has the blocks the store read (a reset development node), "
-    "forget them and follow the node's chain from --start-block instead of stopping.",
 )
 @click.option(
     "--invert-verdicts",
@@ -664,21 +701,7 @@ def oracles_cancel(
     hidden=True,
     help="Vote the opposite of every verdict: a faulty oracle, for demonstrations only.",
 )
-@click.option(
-    "--log-format",
-    type=click.Choice(["json", "text"]),
-    default="json",
-    show_default=True,
-    help="JSON lines (for log collectors) or plain text.",
-)
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(0, 65535),
-    help="Serve /metrics and /healthz on this port (env PQORACLE_DAEMON_METRICS_PORT).",
-)
-@click.option(
-    "--metrics-host", help="Address for --metrics-port (env PQORACLE_DAEMON_METRICS_HOST)."
-)
+@_follow_options
 def run(
     rpc_url: str | None,
     private_key_file: Path | None,

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from oracle.cli._io import emit
-from oracle.cli.chain import _chain_options, _open_verifier, _settings, _verifier_option, run_loop
+from oracle.cli.chain import (
+    _chain_options,
+    _cycle_options,
+    _follow_options,
+    _open_verifier,
+    _settings,
+    _verifier_option,
+    run_loop,
+)
 from oracle.inputs import parse_address
 
 if TYPE_CHECKING:
@@ -28,34 +36,11 @@ if TYPE_CHECKING:
     help="SQLAlchemy URL of the watcher's store, never an oracle daemon's "
     "(env PQORACLE_WATCH_DATABASE_URL; default sqlite:///pqoracle-watch.db).",
 )
-@click.option("--confirmations", type=int, help="Blocks to stay behind the head.")
-@click.option("--start-block", type=int, help="First block to read on a new store.")
-@click.option("--once", is_flag=True, help="Run one cycle and exit.")
-@click.option("--max-cycles", type=click.IntRange(1), help="Stop after this many cycles.")
+@_cycle_options
 @click.option(
     "--dry-run", is_flag=True, help="Judge the posts and log wrong ones, send nothing (no key)."
 )
-@click.option(
-    "--reset-store",
-    is_flag=True,
-    help="If the node no longer has the blocks the store read (a reset development node), "
-    "forget them and follow the node's chain from --start-block instead of stopping.",
-)
-@click.option(
-    "--log-format",
-    type=click.Choice(["json", "text"]),
-    default="json",
-    show_default=True,
-    help="JSON lines (for log collectors) or plain text.",
-)
-@click.option(
-    "--metrics-port",
-    type=click.IntRange(0, 65535),
-    help="Serve /metrics and /healthz on this port (env PQORACLE_DAEMON_METRICS_PORT).",
-)
-@click.option(
-    "--metrics-host", help="Address for --metrics-port (env PQORACLE_DAEMON_METRICS_HOST)."
-)
+@_follow_options
 def watch(
     rpc_url: str | None,
     private_key_file: Path | None,
