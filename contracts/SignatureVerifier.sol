@@ -383,6 +383,35 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         return record != 0 && record & _HASH_BITS == _termsHash(terms);
     }
 
+    /// @notice Most requests `statusesOf` reads in one call.
+    uint256 public constant MAX_STATUS_BATCH = 256;
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Each entry is `statusOf` and `isCommitted` themselves, called on this contract: one
+    /// definition of both answers, and a view whose gas only an `eth_call` pays (a few thousand per
+    /// entry, bounded by `MAX_STATUS_BATCH`). An oracle reads a whole batch's state in one call,
+    /// which a node runs once, instead of one call per request.
+    function statusesOf(bytes32[] calldata requestIds, RequestTerms[] calldata terms)
+        external
+        view
+        returns (RequestStatus[] memory statuses, bool[] memory committed)
+    {
+        uint256 count = requestIds.length;
+        if (count > MAX_STATUS_BATCH) revert VerifierStatusBatchTooLarge(count, MAX_STATUS_BATCH);
+        if (terms.length != 0 && terms.length != count) {
+            revert VerifierStatusBatchMismatch(count, terms.length);
+        }
+        statuses = new RequestStatus[](count);
+        committed = new bool[](terms.length);
+        // The calls in the loop go to this contract's own views, never to another contract.
+        for (uint256 i; i < count; ++i) {
+            // slither-disable-next-line calls-loop
+            statuses[i] = this.statusOf(requestIds[i]);
+            // slither-disable-next-line calls-loop
+            if (terms.length != 0) committed[i] = this.isCommitted(requestIds[i], terms[i]);
+        }
+    }
+
     /// @inheritdoc ISignatureVerifier
     function requestIdOf(address requester, uint256 nonce) public view returns (bytes32) {
         return keccak256(abi.encode(block.chainid, address(this), requester, nonce));
