@@ -727,13 +727,12 @@ class OracleDaemon:
             return 0, 0
         rejected = 0
         ready: list[tuple[StoredRequest, Key]] = []
-        # The contract's view of the whole batch in two reads, not two per request.
-        statuses = self.verifier.statuses_of([s.request.request_id for s in batch], block=safe)
-        committed = self.verifier.are_committed(
+        # The contract's view of the whole batch in one call, not two per request.
+        states = self.verifier.states_of(
             [(s.request.request_id, s.request.terms) for s in batch], block=safe
         )
         keys: dict[bytes, Key | None] = {}
-        for stored, status, held in zip(batch, statuses, committed, strict=True):
+        for stored, (status, held) in zip(batch, states, strict=True):
             key = self._backed(stored, status, held, keys, safe)
             if key is None:
                 rejected += 1
