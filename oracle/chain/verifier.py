@@ -912,6 +912,7 @@ class Verifier:
                 "blockHash": _raw(log["blockHash"]),
                 "transactionHash": _raw(log["transactionHash"]),
                 "logIndex": _number(log["logIndex"]),
+                "blockTimestamp": log.get("blockTimestamp"),
             },
         )
 

@@ -119,6 +119,10 @@ _LOCAL_WORK: Final = (RequestState.PENDING, RequestState.VERIFIED, RequestState.
 _FATAL_CHAIN_ERRORS: Final = (ChainResetError, ReadOnlyChainError, ArtifactError)
 #: Outcomes of a vote that mean this oracle's vote is on the chain.
 _COUNTED: Final = ("counted", "skipped: already_voted")
+#: Request blocks whose timestamps (from the logs that carry one) are kept for the latency
+#: metric, so a mined vote costs no block lookup per request it carries; past it the memory
+#: starts over, and a missing timestamp is asked of the node.
+_BLOCK_TIMES_KEPT: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +230,8 @@ class OracleDaemon:
         self._last_wait_log = 0.0
         self._quiet: _Quiet | None = None
         self._waited_head: int | None = None
+        #: Timestamps of the blocks requests were read from, by block number (metrics only).
+        self._block_times: dict[int, int] = {}
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -460,6 +466,7 @@ class OracleDaemon:
             )
             return None
         result = self.store.rewind(fork)
+        self._block_times.clear()
         # The node's count of this account's transactions may have gone back with the blocks.
         chain.nonces.reset()
         self.metrics.reorgs.inc()
@@ -505,6 +512,7 @@ class OracleDaemon:
                 "or restart with --reset-store to follow this chain from a fresh store"
             )
         self.store.reset()
+        self._block_times.clear()
         chain.nonces.reset()
         self.log_window = self.settings.log_window
         record_event(
@@ -584,6 +592,8 @@ class OracleDaemon:
                     keys.append(key)
             elif isinstance(event, VerificationRequested):
                 requests.append(event.to_request())
+                if event.block_timestamp is not None:
+                    self._note_block_time(event.block_number, event.block_timestamp)
             elif isinstance(event, VerificationFinalized | RequestCancelled):
                 closing.append(event)
             elif isinstance(event, VerificationDisputed):
@@ -1082,13 +1092,21 @@ class OracleDaemon:
             return
         stored = self.store.requests(counted)
         blocks = [s.request.block_number for s in stored.values()]
-        stamps = self.verifier.chain.block_timestamps([receipt.block_number, *blocks])
+        stamps = {b: self._block_times[b] for b in blocks if b in self._block_times}
+        # The vote's own block is always asked: the node may have lost it to a reorg since.
+        asked = [receipt.block_number, *(b for b in blocks if b not in stamps)]
+        stamps.update(self.verifier.chain.block_timestamps(asked))
         mined_at = stamps.get(receipt.block_number)
         if mined_at is None:
             return  # a reorg took the vote's block away since its receipt was read
         for block in blocks:
             if block in stamps:
                 self.metrics.latency.observe(max(mined_at - stamps[block], 0))
+
+    def _note_block_time(self, block: int, timestamp: int) -> None:
+        if len(self._block_times) >= _BLOCK_TIMES_KEPT:
+            self._block_times.clear()
+        self._block_times[block] = timestamp
 
     def _outcomes(self, submission: Submission, receipt: Receipt) -> dict[bytes, str]:
         """What the contract made of each vote, from the receipt's own logs."""

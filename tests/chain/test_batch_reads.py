@@ -130,6 +130,17 @@ def test_logs_a_node_sends_decode_as_web3_decodes_them() -> None:
         assert raw == by_web3
         # web3's formatted logs (as receipts carry them) decode the same way too.
         assert [verifier._decode(log) for log in logs if verifier._decode(log)] == raw
+        # Anvil's logs carry their block's timestamp; a malformed one is left out, not refused.
+        stamps = chain.block_timestamps({e.block_number for e in raw})
+        assert [e.block_timestamp for e in raw] == [stamps[e.block_number] for e in raw]
+        answer = chain.rpc_batch(
+            [("eth_getLogs", [{"address": verifier.address, "fromBlock": "0x0"}])]
+        )
+        first = next(log for log in answer[0] if verifier._decode(log) is not None)
+        malformed = verifier._decode({**first, "blockTimestamp": "0xnot-hex"})
+        assert malformed == verifier._decode(first)
+        assert malformed is not None
+        assert malformed.block_timestamp is None
 
 
 @pytest.mark.integration
