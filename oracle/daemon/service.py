@@ -12,17 +12,22 @@ from a log alone, so the process may be stopped at any instant and restarted:
 2. verify: check each pending request against the contract at the confirmed block (it exists,
    it holds the logged commitment, the logged payload hashes to it), then verify the ML-DSA
    signature off-chain and store the verdict;
-3. settle: follow every recorded transaction to a state that matches the chain (mined and
+3. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
+   and sign each, record it, and only then broadcast it, with nonces counted from the node so that
+   no nonce gap is ever signed (while the node lacks a recorded transaction, nothing is signed
+   until step 4 has handed it over again);
+4. settle: follow every recorded transaction to a state that matches the chain (mined and
    `confirmations` deep, or its nonce spent by another one); hand unmined bytes to the node again
    at most once per `rebroadcast_interval`, or at once when the node has lost them; replace one
    still unmined `replace_after_blocks` after it was sent (same nonce and votes, fees at least
    12.5% higher, recorded before it is sent; a bump past the operator's fee cap is refused
    with a `fee_cap_reached` event and the transaction waits at its fees); read from each
-   receipt which votes counted; take each request's final status from the contract at the
-   confirmed block (a quorum of oracles decides it, not this one alone);
-4. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
-   and sign each, record it, and only then broadcast it, with nonces counted from the node so that
-   no nonce gap is ever signed.
+   receipt which votes counted (a vote that did not count is verified again and goes out on
+   the next cycle); take each request's final status from the contract at the confirmed block
+   (a quorum of oracles decides it, not this one alone).
+
+Votes are signed before earlier transactions are settled: the verdicts of a cycle go out as soon
+as they are made, and settling (receipts, outcomes, statuses) follows them, off their path.
 
 Several replicas of one operator may share one PostgreSQL store: each claims pending requests for
 `lease_seconds` and verifies them (step 2), while the one holding the operator's lock follows the
@@ -145,6 +150,18 @@ class CycleReport:
     rewound_to: int | None = None
 
     @property
+    def moved(self) -> bool:
+        """Whether the cycle read, decided, sent or closed anything."""
+        return bool(
+            self.new_keys
+            or self.new_requests
+            or self.verified
+            or self.rejected
+            or self.submitted
+            or self.finalised
+        )
+
+    @property
     def settled(self) -> bool:
         """Caught up with the confirmed head and nothing left to verify, submit or settle."""
         return self.open_requests == 0
@@ -232,6 +249,8 @@ class OracleDaemon:
         self._waited_head: int | None = None
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
+        #: Vote transactions found mined in this cycle, their latency not yet observed.
+        self._untimed: list[tuple[Submission, Receipt, dict[bytes, str]]] = []
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -275,6 +294,7 @@ class OracleDaemon:
         cycles = failures = 0
         outage_started = 0.0
         while not stop.is_set():
+            moved = False
             try:
                 report = self.run_once()
             except StoreConflictError as err:
@@ -301,6 +321,7 @@ class OracleDaemon:
                         },
                     )
                 failures = 0
+                moved = report.moved
                 if on_cycle is not None:
                     on_cycle(report)
             cycles += 1
@@ -320,12 +341,16 @@ class OracleDaemon:
             # Active work (or an embedded chain) should not wait a full poll interval.
             if report is not None and not report.settled and failures == 0:
                 pause = min(pause, 0.05)
+            # A cycle that moved requests on is followed at once: under a flood of requests the
+            # next ones are already there, and each pause is latency added to all of them.
+            if moved:
+                pause = 0
             stop.wait(pause)
         return report
 
     def run_once(self) -> CycleReport:
-        """One cycle: follow the chain, ingest, verify, settle, submit, settle (a replica that
-        another one holds the operator's lock against only verifies).
+        """One cycle: follow the chain, ingest, verify, submit, settle (a replica that another
+        one holds the operator's lock against only verifies).
 
         Raises:
             ChainError: the node failed or answered with an error (the next cycle resumes).
@@ -378,12 +403,11 @@ class OracleDaemon:
         submitted = finalised = 0
         # Asked again: the lock's connection may have died during the cycle.
         if not self.dry_run and lead and self._take_lead():
-            finalised += self.settle(safe)
             submitted, closed = self.submit_verified(safe)
             finalised += closed
-            if submitted:
-                finalised += self.settle(safe)
+            finalised += self.settle(safe)
             finalised += self.close_voted(safe)
+        self._time_mined_votes()
         counts = self.store.counts()
         open_states = [s for s in _OPEN if s is not RequestState.VERIFIED or not self.dry_run]
         transactions = [] if self.dry_run else self.store.unsettled_submissions(chain.address)
@@ -1002,7 +1026,9 @@ class OracleDaemon:
                                 "outcome": outcomes.get(request_id),
                             },
                         )
-                    self._time_votes(submission, receipt, outcomes)
+                    # Timed at the end of the cycle: a metric, kept off the path to the votes
+                    # this cycle still has to sign.
+                    self._untimed.append((submission, receipt, outcomes))
                 continue
             lost = submission.state is not SubmissionState.SIGNED
             if lost:
@@ -1081,6 +1107,11 @@ class OracleDaemon:
         )
         self._broadcast(signed.tx_hash, signed.raw, signed.nonce, head=head)
         return True
+
+    def _time_mined_votes(self) -> None:
+        untimed, self._untimed = self._untimed, []
+        for submission, receipt, outcomes in untimed:
+            self._time_votes(submission, receipt, outcomes)
 
     def _time_votes(
         self, submission: Submission, receipt: Receipt, outcomes: dict[bytes, str]
