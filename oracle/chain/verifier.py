@@ -32,6 +32,7 @@ from oracle.chain.transactions import (
     SignedTransaction,
     broadcast,
     lookup_receipt,
+    lookup_receipts,
     node_request_error,
     sign,
     sign_replacement,
@@ -500,6 +501,16 @@ class Verifier:
             ChainConnectionError: the node cannot be reached.
         """
         return lookup_receipt(self.chain, tx_hash)
+
+    def lookup_receipts(self, tx_hashes: Sequence[bytes]) -> dict[bytes, Receipt | None]:
+        """`lookup_receipt` of each transaction, by hash, read together (one JSON-RPC batch on a
+        node).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+            NodeRequestError: the node answered with an error.
+        """
+        return lookup_receipts(self.chain, tx_hashes)
 
     def cancel(self, request_id: RequestId | bytes, terms: RequestTerms) -> SentTransaction:
         """Cancel a request past its deadline and get its fee back (the signer is its requester).

@@ -393,7 +393,7 @@ class OracleDaemon:
         new_keys = new_requests = 0
         if lead:
             rewound_to = self.follow_chain(head)
-            ingested_to, new_keys, new_requests = self.ingest(safe)
+            ingested_to, new_keys, new_requests = self.ingest(safe, head=tip)
         else:
             ingested_to = self.store.next_block(default=self.settings.start_block) - 1
         caught_up = ingested_to >= safe
@@ -548,8 +548,10 @@ class OracleDaemon:
 
     # --- 1. ingest ---------------------------------------------------------------------------
 
-    def ingest(self, safe: int) -> tuple[int, int, int]:
-        """Read confirmed logs window by window; return (last block read, keys, requests).
+    def ingest(self, safe: int, *, head: tuple[int, bytes] | None = None) -> tuple[int, int, int]:
+        """Read confirmed logs window by window; return (last block read, keys, requests). With
+        the `head` block (number, hash) the cycle has just read, a window ending there is not
+        asked for its end's hash again.
 
         Raises:
             ChainError: the node failed, or its logs and block hashes disagree (a reorg is
@@ -560,7 +562,10 @@ class OracleDaemon:
         windows = 0
         while windows < self.settings.max_windows_per_cycle and start <= safe:
             end = min(start + self.log_window - 1, safe)
-            end_hash = self.verifier.chain.block_hash(end)
+            if head is not None and end == head[0]:
+                end_hash: bytes | None = head[1]
+            else:
+                end_hash = self.verifier.chain.block_hash(end)
             if end_hash is None:
                 break
             try:
@@ -986,8 +991,10 @@ class OracleDaemon:
         # Ordered by nonce, then age: the last of a nonce is its newest version, the one handed
         # to the node; replaced versions are only looked up (whichever is mined spends it).
         newest = {submission.nonce: submission.tx_hash for submission in open_transactions}
+        # All of them in one request, each read after the counts above.
+        receipts = self.verifier.lookup_receipts([s.tx_hash for s in open_transactions])
         for submission in open_transactions:
-            receipt = self.verifier.lookup_receipt(submission.tx_hash)
+            receipt = receipts[submission.tx_hash]
             if receipt is not None:
                 confirmed = receipt.block_number <= safe
                 if (

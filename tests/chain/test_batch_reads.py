@@ -394,3 +394,22 @@ def test_statuses_of_is_asked_in_chunks_of_its_bound(chain: Chain) -> None:
     assert len(statuses) == STATUS_BATCH + 2
     assert statuses[:2] == [verifier.status_of(r) for r in opened]
     assert {s.status for s in statuses[2:]} == {Status.NONE}
+
+
+@pytest.mark.integration
+def test_receipts_read_together_match_single_reads(chain: Chain) -> None:
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    key = verifier.register_key(1, os.urandom(1312))
+    sent = [
+        verifier.request_verification_tx(key, b"m%d" % n, b"", os.urandom(2420))[1]
+        for n in range(3)
+    ]
+    unknown = b"\x07" * 32
+    hashes = [s.tx_hash for s in sent] + [unknown]
+    receipts = verifier.lookup_receipts(hashes)
+    assert receipts == {h: verifier.lookup_receipt(h) for h in hashes}
+    assert receipts[unknown] is None
+    assert [getattr(receipts[s.tx_hash], "block_number", None) for s in sent] == [
+        s.block_number for s in sent
+    ]
+    assert verifier.lookup_receipts([]) == {}

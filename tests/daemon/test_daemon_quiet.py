@@ -6,10 +6,11 @@ again."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 import pytest
 
-from oracle.chain import mine_blocks
+from oracle.chain import Chain, mine_blocks
 from oracle.daemon import CycleReport, OracleDaemon
 from oracle.daemon import service as daemon_service
 from oracle.domain import Status
@@ -113,3 +114,24 @@ def test_a_cycle_that_moved_requests_on_is_followed_without_a_pause(scenario: Sc
     assert stop.pauses[0] == 0
     assert all(0 < pause <= 30 for pause in stop.pauses[1:])
     assert stop.pauses[-1] == 30
+
+
+def test_a_cycle_does_not_ask_the_node_again_for_the_head_block_it_read(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.open()
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    asked: list[int] = []
+    real = Chain.block_hashes
+
+    def spied(self: Chain, numbers: Iterable[int]) -> dict[int, bytes | None]:
+        numbers = list(numbers)
+        asked.extend(numbers)
+        return real(self, numbers)
+
+    monkeypatch.setattr(Chain, "block_hashes", spied)
+    head = scenario.chain.block_number()
+    report = daemon.run_once()
+    assert report.ingested_to == head
+    assert report.new_requests == 1
+    assert head not in asked
