@@ -49,7 +49,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -428,7 +428,17 @@ class OracleDaemon:
         )
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
         if caught_up and rewound_to is None and not any(counts[s] for s in _LOCAL_WORK):
-            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), report)
+            # The cycles it stands for do nothing: they report the state, not the work.
+            idle = replace(
+                report,
+                new_keys=0,
+                new_requests=0,
+                verified=0,
+                rejected=0,
+                submitted=0,
+                finalised=0,
+            )
+            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), idle)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
                 "cycle",

@@ -135,3 +135,15 @@ def test_a_cycle_does_not_ask_the_node_again_for_the_head_block_it_read(
     assert report.ingested_to == head
     assert report.new_requests == 1
     assert head not in asked
+
+
+def test_quiet_cycles_after_one_that_moved_report_no_work_and_pause(scenario: Scenario) -> None:
+    scenario.key("ML-DSA-44")  # a key registered, no request: the first cycle reads it, then idles
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings(poll_interval=30))
+    reports: list[CycleReport] = []
+    stop = _Pauses()
+    daemon.run(stop=stop, max_cycles=3, on_cycle=reports.append)
+    assert [r.new_keys for r in reports] == [1, 0, 0]
+    assert [r.moved for r in reports] == [True, False, False]
+    assert all(r.settled for r in reports)
+    assert stop.pauses == [0, 30]
