@@ -348,7 +348,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// current members who held their slots by its deadline once it is past it (nobody else can
     /// have voted on it); and, once it is final or cancelled, those that stood when it closed (a
     /// final request's are its {VerificationFinalized} event's), which never change again.
-    function statusOf(bytes32 requestId) external view returns (RequestStatus memory result) {
+    function statusOf(bytes32 requestId) public view returns (RequestStatus memory result) {
         uint256 record = _requests[requestId];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
@@ -376,7 +376,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /// @inheritdoc ISignatureVerifier
-    function isCommitted(bytes32 requestId, RequestTerms calldata terms) external view returns (bool) {
+    function isCommitted(bytes32 requestId, RequestTerms calldata terms) public view returns (bool) {
         uint256 record = _requests[requestId];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
@@ -387,10 +387,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     uint256 public constant MAX_STATUS_BATCH = 256;
 
     /// @inheritdoc ISignatureVerifier
-    /// @dev Each entry is `statusOf` and `isCommitted` themselves, called on this contract: one
-    /// definition of both answers, and a view whose gas only an `eth_call` pays (a few thousand per
-    /// entry, bounded by `MAX_STATUS_BATCH`). An oracle reads a whole batch's state in one call,
-    /// which a node runs once, instead of one call per request.
+    /// @dev Each entry is `statusOf` and `isCommitted` themselves (public for this, not external):
+    /// one definition of both answers. An oracle reads a whole batch's state in one call, which a
+    /// node runs once, instead of one call per request.
     function statusesOf(bytes32[] calldata requestIds, RequestTerms[] calldata terms)
         external
         view
@@ -403,12 +402,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         }
         statuses = new RequestStatus[](count);
         committed = new bool[](terms.length);
-        // The calls in the loop go to this contract's own views, never to another contract.
         for (uint256 i; i < count; ++i) {
-            // slither-disable-next-line calls-loop
-            statuses[i] = this.statusOf(requestIds[i]);
-            // slither-disable-next-line calls-loop
-            if (terms.length != 0) committed[i] = this.isCommitted(requestIds[i], terms[i]);
+            statuses[i] = statusOf(requestIds[i]);
+            if (terms.length != 0) committed[i] = isCommitted(requestIds[i], terms[i]);
         }
     }
 
