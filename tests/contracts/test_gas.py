@@ -4,8 +4,9 @@ The targets are those `benchmarks/gas.py` reports (ML-DSA-44, registered key, 32
 callback): a later `requestVerification` within 1.10 of its EIP-7623 calldata floor, one vote that
 finalises at threshold 1 within 34,000 gas, a batch of 50 votes within 12,000 gas per vote, three
 votes at threshold 3 within 3.3 times one vote. Registration and deployment get budgets about 5%
-above what they measured when written (deploy 3,901,341; registerKey 82,394 / 100,020 / 125,680
-for ML-DSA-44/65/87), so a change that makes them dearer is a decision.
+above what they measured when written (deploy 3,901,341, and 4,150,456 with `statusesOf`;
+registerKey 82,394 / 100,020 / 125,680 for ML-DSA-44/65/87), so a change that makes them dearer
+is a decision.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from oracle.crypto import ALGORITHMS, ML_DSA_44, Algorithm, SigningKey
 from tests.contracts.v2 import Deployment, Handle, Opened
 
 REGISTER_BUDGET = {1: 86_500, 2: 105_500, 3: 132_500}
-DEPLOY_BUDGET = 4_100_000
+DEPLOY_BUDGET = 4_360_000
 
 
 def _floor(chain: Chain, sent: SentTransaction) -> int:
