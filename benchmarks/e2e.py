@@ -354,6 +354,9 @@ def _daemon(
                 store_url,
             ],
             env=env,
+            # `-m` puts the working directory first on the path: run from this checkout, so a
+            # benchmark started from another checkout's directory still measures this daemon.
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=handle,
         )

@@ -570,7 +570,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     /// current members who held their slots by its deadline once it is past it (nobody else can
     /// have voted on it); and, once it is final or cancelled, those that stood when it closed (a
     /// final request's are its {VerificationFinalized} event's), which never change again.
-    function statusOf(bytes32 requestId) external view returns (RequestStatus memory result) {
+    function statusOf(bytes32 requestId) public view returns (RequestStatus memory result) {
         uint256 record = _requests[requestId];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
@@ -602,11 +602,36 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
     }
 
     /// @inheritdoc ISignatureVerifier
-    function isCommitted(bytes32 requestId, RequestTerms calldata terms) external view returns (bool) {
+    function isCommitted(bytes32 requestId, RequestTerms calldata terms) public view returns (bool) {
         uint256 record = _requests[requestId];
         // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
         // slither-disable-next-line incorrect-equality
         return record != 0 && record & _HASH_BITS == _termsHash(terms);
+    }
+
+    /// @notice Most requests `statusesOf` reads in one call.
+    uint256 public constant MAX_STATUS_BATCH = 256;
+
+    /// @inheritdoc ISignatureVerifier
+    /// @dev Each entry is `statusOf` and `isCommitted` themselves (public for this, not external):
+    /// one definition of both answers. An oracle reads a whole batch's state in one call, which a
+    /// node runs once, instead of one call per request.
+    function statusesOf(bytes32[] calldata requestIds, RequestTerms[] calldata terms)
+        external
+        view
+        returns (RequestStatus[] memory statuses, bool[] memory committed)
+    {
+        uint256 count = requestIds.length;
+        if (count > MAX_STATUS_BATCH) revert VerifierStatusBatchTooLarge(count, MAX_STATUS_BATCH);
+        if (terms.length != 0 && terms.length != count) {
+            revert VerifierStatusBatchMismatch(count, terms.length);
+        }
+        statuses = new RequestStatus[](count);
+        committed = new bool[](terms.length);
+        for (uint256 i; i < count; ++i) {
+            statuses[i] = statusOf(requestIds[i]);
+            if (terms.length != 0) committed[i] = isCommitted(requestIds[i], terms[i]);
+        }
     }
 
     /// @inheritdoc ISignatureVerifier

@@ -268,6 +268,12 @@ interface ISignatureVerifier {
     /// @dev A bond deposit must carry some wei.
     error VerifierZeroDeposit();
 
+    /// @dev `statusesOf` reads at most `maximum` requests per call.
+    error VerifierStatusBatchTooLarge(uint256 requests, uint256 maximum);
+
+    /// @dev `statusesOf` was given terms for `terms` requests out of `requests` (none or all).
+    error VerifierStatusBatchMismatch(uint256 requests, uint256 terms);
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -710,6 +716,17 @@ interface ISignatureVerifier {
 
     /// @notice Whether `terms` are those of request `requestId` (false for an unknown request).
     function isCommitted(bytes32 requestId, RequestTerms calldata terms) external view returns (bool);
+
+    /// @notice `statusOf` of every request in `requestIds`, and `isCommitted` of each with the terms
+    /// at the same index of `terms`; with no terms, statuses only (`committed` is empty).
+    ///
+    /// Requirements:
+    /// - at most `MAX_STATUS_BATCH` requests (`VerifierStatusBatchTooLarge`);
+    /// - `terms` is empty or as long as `requestIds` (`VerifierStatusBatchMismatch`).
+    function statusesOf(bytes32[] calldata requestIds, RequestTerms[] calldata terms)
+        external
+        view
+        returns (RequestStatus[] memory statuses, bool[] memory committed);
 
     /// @notice The identifier of `requester`'s `nonce`-th request on this verifier and chain.
     function requestIdOf(address requester, uint256 nonce) external view returns (bytes32);

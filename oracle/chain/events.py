@@ -31,6 +31,9 @@ class VerifierEvent:
     block_hash: bytes
     tx_hash: TxHash
     log_index: int
+    #: The block's timestamp, where the node's log carries it (`blockTimestamp`: Anvil, geth
+    #: 1.16+); unchecked, so it only ever serves metrics, and it takes no part in comparisons.
+    block_timestamp: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -257,7 +260,17 @@ def _position(log: Any) -> dict[str, Any]:
         "block_hash": bytes(log["blockHash"]),
         "tx_hash": TxHash(bytes(log["transactionHash"])),
         "log_index": int(log["logIndex"]),
+        "block_timestamp": _optional_number(log.get("blockTimestamp")),
     }
+
+
+def _optional_number(value: Any) -> int | None:
+    """An optional field a node may add to its logs: None when absent or malformed (a node's
+    extra is never a reason to refuse a log)."""
+    try:
+        return int(value, 16) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _address(value: Any) -> ChecksumAddress:

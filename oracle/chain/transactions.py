@@ -32,6 +32,8 @@ from oracle.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from eth_typing import ChecksumAddress
     from web3.types import LogReceipt, TxParams, TxReceipt
 
@@ -392,20 +394,41 @@ def lookup_receipt(chain: Chain, tx_hash: bytes) -> Receipt | None:
         ChainConnectionError: the node cannot be reached.
         NodeRequestError: the node answered with an error.
     """
+    return lookup_receipts(chain, [tx_hash])[bytes(tx_hash)]
+
+
+def lookup_receipts(chain: Chain, tx_hashes: Sequence[bytes]) -> dict[bytes, Receipt | None]:
+    """`lookup_receipt` of each transaction, by hash: one JSON-RPC batch on a node over HTTP.
+
+    Raises:
+        ChainConnectionError: the node cannot be reached.
+        NodeRequestError: the node answered with an error.
+    """
+    hashes = [bytes(tx_hash) for tx_hash in tx_hashes]
     if chain.batches:
         # web3's receipt formatters walk every field of every log: a 100-vote receipt's 200
         # logs cost more than reading them.
-        raw = chain.rpc_batch([("eth_getTransactionReceipt", ["0x" + bytes(tx_hash).hex()])])[0]
-        if raw is None or raw.get("blockNumber") is None:
-            return None
-        return Receipt(
-            tx_hash=bytes.fromhex(raw["transactionHash"][2:]),
-            block_number=int(raw["blockNumber"], 16),
-            block_hash=bytes.fromhex(raw["blockHash"][2:]),
-            gas_used=int(raw["gasUsed"], 16),
-            succeeded=int(raw["status"], 16) == 1,
-            logs=tuple(raw["logs"]),
+        answers = chain.rpc_batch(
+            [("eth_getTransactionReceipt", ["0x" + tx_hash.hex()]) for tx_hash in hashes]
         )
+        return {tx_hash: _raw_receipt(raw) for tx_hash, raw in zip(hashes, answers, strict=True)}
+    return {tx_hash: _formatted_receipt(chain, tx_hash) for tx_hash in hashes}
+
+
+def _raw_receipt(raw: dict[str, Any] | None) -> Receipt | None:
+    if raw is None or raw.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=bytes.fromhex(raw["transactionHash"][2:]),
+        block_number=int(raw["blockNumber"], 16),
+        block_hash=bytes.fromhex(raw["blockHash"][2:]),
+        gas_used=int(raw["gasUsed"], 16),
+        succeeded=int(raw["status"], 16) == 1,
+        logs=tuple(raw["logs"]),
+    )
+
+
+def _formatted_receipt(chain: Chain, tx_hash: bytes) -> Receipt | None:
     try:
         receipt = chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
     except TransactionNotFound:

@@ -33,6 +33,7 @@ from oracle.chain.transactions import (
     SignedTransaction,
     broadcast,
     lookup_receipt,
+    lookup_receipts,
     node_request_error,
     sign,
     sign_replacement,
@@ -55,6 +56,7 @@ from oracle.errors import (
     ChainConnectionError,
     ChainError,
     ContractNotFoundError,
+    ContractRevertError,
     InputError,
     NodeRequestError,
 )
@@ -74,6 +76,8 @@ VOTE_BATCH_GAS: Final = 15_000_000
 #: Gas planned per vote besides its callback (a finalising vote measured ~11k on Anvil; the rest
 #: is margin for a first vote's storage and a dispute's event).
 VOTE_GAS: Final = 40_000
+#: Requests per `statusesOf` call: the contract's `MAX_STATUS_BATCH`.
+STATUS_BATCH: Final = 256
 
 #: Gas a challenge needs beside its on-chain verifier's limit (with the 1/64 EIP-150 keeps back)
 #: and its callback: calldata of the largest payload, hashing, storage, events and the oracle set
@@ -180,6 +184,12 @@ def _evidence(value: object) -> Evidence:
 def _post(value: Any) -> Post:
     poster, bond, valid, finalizes_at = value
     return Post(to_checksum_address(poster), int(bond), bool(valid), int(finalizes_at))
+
+
+def _status(entry: Sequence[Any]) -> RequestStatus:
+    """A `RequestStatus` from its ABI tuple (status, valid votes, invalid votes, deadline)."""
+    status, valid_votes, invalid_votes, deadline = entry
+    return RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
 
 
 def _vote(value: object) -> Vote:
@@ -291,6 +301,9 @@ class Verifier:
             address=self.address, abi=self.artifact.abi
         )
         self._views: dict[str, _View] = {}
+        #: Whether the deployment has `statusesOf` (a verifier deployed before it has not: its
+        #: requests are then read one `statusOf`/`isCommitted` call each).
+        self._batch_view = True
         self._events: dict[bytes, str] = {}
         self._layouts: dict[bytes, _EventLayout] = {}
         for entry in self.artifact.abi:
@@ -674,6 +687,16 @@ class Verifier:
         """
         return lookup_receipt(self.chain, tx_hash)
 
+    def lookup_receipts(self, tx_hashes: Sequence[bytes]) -> dict[bytes, Receipt | None]:
+        """`lookup_receipt` of each transaction, by hash, read together (one JSON-RPC batch on a
+        node).
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+            NodeRequestError: the node answered with an error.
+        """
+        return lookup_receipts(self.chain, tx_hashes)
+
     def cancel(self, request_id: RequestId | bytes, terms: RequestTerms) -> SentTransaction:
         """Cancel a request past its deadline and get its fee back (the signer is its requester).
 
@@ -857,26 +880,19 @@ class Verifier:
         Raises:
             InputError: `request_id` is not 32 bytes.
         """
-        status, valid_votes, invalid_votes, deadline = self._call(
-            "statusOf", _args.bytes32(request_id, "request id"), block=block
-        )
-        return RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
+        return _status(self._call("statusOf", _args.bytes32(request_id, "request id"), block=block))
 
     def statuses_of(
         self, request_ids: Sequence[RequestId | bytes], *, block: int | None = None
     ) -> list[RequestStatus]:
-        """`status_of` of each request, read together (one JSON-RPC batch on a node).
+        """`status_of` of each request, read together (one `statusesOf` call per
+        `STATUS_BATCH` requests).
 
         Raises:
             InputError: a request id is not 32 bytes.
         """
-        arguments = [(_args.bytes32(r, "request id"),) for r in request_ids]
-        return [
-            RequestStatus(Status(status), int(valid_votes), int(invalid_votes), int(deadline))
-            for status, valid_votes, invalid_votes, deadline in self._call_many(
-                "statusOf", arguments, block=block
-            )
-        ]
+        ids = [_args.bytes32(r, "request id") for r in request_ids]
+        return [status for status, _ in self._states(ids, None, block)]
 
     def is_committed(
         self, request_id: RequestId | bytes, terms: RequestTerms, *, block: int | None = None
@@ -897,17 +913,69 @@ class Verifier:
         *,
         block: int | None = None,
     ) -> list[bool]:
-        """`is_committed` of each (request id, terms), read together (one JSON-RPC batch on a
-        node).
+        """`is_committed` of each (request id, terms), read together (see `states_of`).
 
         Raises:
             InputError: a request id is not 32 bytes or terms are malformed.
         """
-        arguments = [
-            (_args.bytes32(request_id, "request id"), _terms(terms).as_abi())
-            for request_id, terms in requests
-        ]
-        return [bool(v) for v in self._call_many("isCommitted", arguments, block=block)]
+        return [held for _, held in self.states_of(requests, block=block)]
+
+    def states_of(
+        self,
+        requests: Sequence[tuple[RequestId | bytes, RequestTerms]],
+        *,
+        block: int | None = None,
+    ) -> list[tuple[RequestStatus, bool]]:
+        """`status_of` and `is_committed` of each (request id, terms), read together: one
+        `statusesOf` call per `STATUS_BATCH` requests, which a node runs once (a JSON-RPC batch
+        of single calls still costs it one call each).
+
+        Raises:
+            InputError: a request id is not 32 bytes or terms are malformed.
+        """
+        ids = [_args.bytes32(request_id, "request id") for request_id, _ in requests]
+        terms = [_terms(t).as_abi() for _, t in requests]
+        return self._states(ids, terms, block)
+
+    def _states(
+        self, ids: list[bytes], terms: list[tuple[Any, ...]] | None, block: int | None
+    ) -> list[tuple[RequestStatus, bool]]:
+        """Statuses of `ids` and, with `terms`, whether each request holds its terms (False for
+        every one without)."""
+        found: list[tuple[RequestStatus, bool]] = []
+        for start in range(0, len(ids), STATUS_BATCH):
+            if not self._batch_view:
+                return self._states_one_by_one(ids, terms, block)
+            chunk = ids[start : start + STATUS_BATCH]
+            chunk_terms = [] if terms is None else terms[start : start + STATUS_BATCH]
+            try:
+                statuses, committed = self._call("statusesOf", chunk, chunk_terms, block=block)
+            except ContractRevertError as err:
+                if err.error_name is not None or err.data:
+                    raise
+                # Reverted without a word: the deployment predates `statusesOf`.
+                self._batch_view = False
+                return self._states_one_by_one(ids, terms, block)
+            if len(statuses) != len(chunk) or len(committed) != len(chunk_terms):
+                raise NodeRequestError(
+                    f"{self.chain.where} answered statusesOf for {len(chunk)} requests with "
+                    f"{len(statuses)} statuses and {len(committed)} commitment checks"
+                )
+            held = committed if terms is not None else [False] * len(chunk)
+            found.extend((_status(entry), bool(h)) for entry, h in zip(statuses, held, strict=True))
+        return found
+
+    def _states_one_by_one(
+        self, ids: list[bytes], terms: list[tuple[Any, ...]] | None, block: int | None
+    ) -> list[tuple[RequestStatus, bool]]:
+        """`_states` from `statusOf` and `isCommitted` calls, one per request (in JSON-RPC
+        batches where the node takes them): a verifier deployed before `statusesOf`."""
+        answers = self._call_many("statusOf", [(i,) for i in ids], block=block)
+        statuses = [_status(entry) for entry in answers]
+        if terms is None:
+            return [(status, False) for status in statuses]
+        committed = self._call_many("isCommitted", list(zip(ids, terms, strict=True)), block=block)
+        return [(status, bool(held)) for status, held in zip(statuses, committed, strict=True)]
 
     def request_id_of(self, requester: str, nonce: int) -> RequestId:
         """The id of `requester`'s `nonce`-th request on this verifier."""
@@ -1077,6 +1145,7 @@ class Verifier:
                 "blockHash": _raw(log["blockHash"]),
                 "transactionHash": _raw(log["transactionHash"]),
                 "logIndex": _number(log["logIndex"]),
+                "blockTimestamp": log.get("blockTimestamp"),
             },
         )
 

@@ -12,17 +12,22 @@ from a log alone, so the process may be stopped at any instant and restarted:
 2. verify: check each pending request against the contract at the confirmed block (it exists,
    it holds the logged commitment, the logged payload hashes to it), then verify the ML-DSA
    signature off-chain and store the verdict;
-3. settle: follow every recorded transaction to a state that matches the chain (mined and
+3. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
+   and sign each, record it, and only then broadcast it, with nonces counted from the node so that
+   no nonce gap is ever signed (while the node lacks a recorded transaction, nothing is signed
+   until step 4 has handed it over again);
+4. settle: follow every recorded transaction to a state that matches the chain (mined and
    `confirmations` deep, or its nonce spent by another one); hand unmined bytes to the node again
    at most once per `rebroadcast_interval`, or at once when the node has lost them; replace one
    still unmined `replace_after_blocks` after it was sent (same nonce and votes, fees at least
    12.5% higher, recorded before it is sent; a bump past the operator's fee cap is refused
    with a `fee_cap_reached` event and the transaction waits at its fees); read from each
-   receipt which votes counted; take each request's final status from the contract at the
-   confirmed block (a quorum of oracles decides it, not this one alone);
-4. submit: gather verdicts into `voteBatch` transactions of up to `vote_batch_size` votes, dry-run
-   and sign each, record it, and only then broadcast it, with nonces counted from the node so that
-   no nonce gap is ever signed.
+   receipt which votes counted (a vote that did not count is verified again and goes out on
+   the next cycle); take each request's final status from the contract at the confirmed block
+   (a quorum of oracles decides it, not this one alone).
+
+Votes are signed before earlier transactions are settled: the verdicts of a cycle go out as soon
+as they are made, and settling (receipts, outcomes, statuses) follows them, off their path.
 
 Several replicas of one operator may share one PostgreSQL store: each claims pending requests for
 `lease_seconds` and verifies them (step 2), while the one holding the operator's lock follows the
@@ -44,7 +49,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -134,6 +139,10 @@ _COUNTED: Final = ("counted", "skipped: already_voted", "posted", "finalized")
 #: Reverts of a post's dry run that mean another transaction got there first (another oracle's
 #: post, the deadline): the next cycle reads what happened from the confirmed block.
 _POST_RACES: Final = ("VerifierRequestNotPending", "VerifierRequestExpired")
+#: Request blocks whose timestamps (from the logs that carry one) are kept for the latency
+#: metric, so a mined vote costs no block lookup per request it carries; past it the memory
+#: starts over, and a missing timestamp is asked of the node.
+_BLOCK_TIMES_KEPT: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +163,18 @@ class CycleReport:
     open_requests: int
     #: The block the store rewound to after a reorg in this cycle, if any.
     rewound_to: int | None = None
+
+    @property
+    def moved(self) -> bool:
+        """Whether the cycle read, decided, sent or closed anything."""
+        return bool(
+            self.new_keys
+            or self.new_requests
+            or self.verified
+            or self.rejected
+            or self.submitted
+            or self.finalised
+        )
 
     @property
     def settled(self) -> bool:
@@ -239,6 +260,10 @@ class OracleDaemon:
         self._waited_head: int | None = None
         #: The verifier's mode, read once per cycle that needs it.
         self._mode: OptimisticConfig | None = None
+        #: Timestamps of the blocks requests were read from, by block number (metrics only).
+        self._block_times: dict[int, int] = {}
+        #: Vote transactions found mined in this cycle, their latency not yet observed.
+        self._untimed: list[tuple[Submission, Receipt, dict[bytes, str]]] = []
 
     #: Requests still moving through this process's pipeline, and those it moves on by itself
     #: without a new block (see `_OPEN`, `_LOCAL_WORK`).
@@ -312,6 +337,7 @@ class OracleDaemon:
         cycles = failures = 0
         outage_started = 0.0
         while not stop.is_set():
+            moved = False
             try:
                 report = self.run_once()
             except StoreConflictError as err:
@@ -338,6 +364,7 @@ class OracleDaemon:
                         },
                     )
                 failures = 0
+                moved = report.moved
                 if on_cycle is not None:
                     on_cycle(report)
             cycles += 1
@@ -357,12 +384,16 @@ class OracleDaemon:
             # Active work (or an embedded chain) should not wait a full poll interval.
             if report is not None and not report.settled and failures == 0:
                 pause = min(pause, 0.05)
+            # A cycle that moved requests on is followed at once: under a flood of requests the
+            # next ones are already there, and each pause is latency added to all of them.
+            if moved:
+                pause = 0
             stop.wait(pause)
         return report
 
     def run_once(self) -> CycleReport:
-        """One cycle: follow the chain, ingest, verify, settle, submit, settle (a replica that
-        another one holds the operator's lock against only verifies).
+        """One cycle: follow the chain, ingest, verify, submit, settle (a replica that another
+        one holds the operator's lock against only verifies).
 
         Raises:
             ChainError: the node failed or answered with an error (the next cycle resumes).
@@ -406,7 +437,7 @@ class OracleDaemon:
         new_keys = new_requests = 0
         if lead:
             rewound_to = self.follow_chain(head)
-            ingested_to, new_keys, new_requests = self.ingest(safe)
+            ingested_to, new_keys, new_requests = self.ingest(safe, head=tip)
         else:
             ingested_to = self.store.next_block(default=self.settings.start_block) - 1
         caught_up = ingested_to >= safe
@@ -419,6 +450,7 @@ class OracleDaemon:
             submitted, finalised = self.act(safe)
         elif self.dry_run and lead:
             submitted, finalised = self.observe(safe)
+        self._time_mined_votes()
         counts = self.store.counts()
         open_states = [
             s for s in self.open_states if s is not RequestState.VERIFIED or not self.dry_run
@@ -442,7 +474,17 @@ class OracleDaemon:
         )
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
         if caught_up and rewound_to is None and not any(counts[s] for s in self.local_work):
-            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), report)
+            # The cycles it stands for do nothing: they report the state, not the work.
+            idle = replace(
+                report,
+                new_keys=0,
+                new_requests=0,
+                verified=0,
+                rejected=0,
+                submitted=0,
+                finalised=0,
+            )
+            self._quiet = _Quiet(tip, lead, counts, unsettled, time.monotonic(), idle)
         if new_requests or verified or rejected or submitted or finalised:
             logger.info(
                 "cycle",
@@ -461,13 +503,11 @@ class OracleDaemon:
         return report
 
     def act(self, safe: int) -> tuple[int, int]:
-        """What the lead replica sends: settle, then vote (or post) on verified requests, then
-        close those the chain closed; return (votes or posts broadcast, requests finalised)."""
-        finalised = self.settle(safe)
+        """What the lead replica sends: vote (or post) on verified requests, then settle earlier
+        transactions, then close those the chain closed; return (votes or posts broadcast,
+        requests finalised). Signing first keeps settling off the path of the newest verdicts."""
         submitted, closed = self.submit_verified(safe)
-        finalised += closed
-        if submitted:
-            finalised += self.settle(safe)
+        finalised = closed + self.settle(safe)
         finalised += self.close_voted(safe)
         return submitted, finalised
 
@@ -524,6 +564,7 @@ class OracleDaemon:
             )
             return None
         result = self.store.rewind(fork)
+        self._block_times.clear()
         # The node's count of this account's transactions may have gone back with the blocks.
         chain.nonces.reset()
         self.metrics.reorgs.inc()
@@ -569,6 +610,7 @@ class OracleDaemon:
                 "or restart with --reset-store to follow this chain from a fresh store"
             )
         self.store.reset()
+        self._block_times.clear()
         chain.nonces.reset()
         self.log_window = self.settings.log_window
         record_event(
@@ -580,8 +622,10 @@ class OracleDaemon:
 
     # --- 1. ingest ---------------------------------------------------------------------------
 
-    def ingest(self, safe: int) -> tuple[int, int, int]:
-        """Read confirmed logs window by window; return (last block read, keys, requests).
+    def ingest(self, safe: int, *, head: tuple[int, bytes] | None = None) -> tuple[int, int, int]:
+        """Read confirmed logs window by window; return (last block read, keys, requests). With
+        the `head` block (number, hash) the cycle has just read, a window ending there is not
+        asked for its end's hash again.
 
         Raises:
             ChainError: the node failed, or its logs and block hashes disagree (a reorg is
@@ -592,7 +636,10 @@ class OracleDaemon:
         windows = 0
         while windows < self.settings.max_windows_per_cycle and start <= safe:
             end = min(start + self.log_window - 1, safe)
-            end_hash = self.verifier.chain.block_hash(end)
+            if head is not None and end == head[0]:
+                end_hash: bytes | None = head[1]
+            else:
+                end_hash = self.verifier.chain.block_hash(end)
             if end_hash is None:
                 break
             try:
@@ -649,6 +696,8 @@ class OracleDaemon:
                     keys.append(key)
             elif isinstance(event, VerificationRequested):
                 requests.append(event.to_request())
+                if event.block_timestamp is not None:
+                    self._note_block_time(event.block_number, event.block_timestamp)
             elif isinstance(event, VerificationFinalized | RequestCancelled):
                 closing.append(event)
             elif isinstance(event, VerificationDisputed):
@@ -796,13 +845,12 @@ class OracleDaemon:
             return 0, 0
         rejected = 0
         ready: list[tuple[StoredRequest, Key]] = []
-        # The contract's view of the whole batch in two reads, not two per request.
-        statuses = self.verifier.statuses_of([s.request.request_id for s in batch], block=safe)
-        committed = self.verifier.are_committed(
+        # The contract's view of the whole batch in one call, not two per request.
+        states = self.verifier.states_of(
             [(s.request.request_id, s.request.terms) for s in batch], block=safe
         )
         keys: dict[bytes, Key | None] = {}
-        for stored, status, held in zip(batch, statuses, committed, strict=True):
+        for stored, (status, held) in zip(batch, states, strict=True):
             key = self._backed(stored, status, held, keys, safe)
             if key is None:
                 rejected += 1
@@ -1033,8 +1081,10 @@ class OracleDaemon:
         # Ordered by nonce, then age: the last of a nonce is its newest version, the one handed
         # to the node; replaced versions are only looked up (whichever is mined spends it).
         newest = {submission.nonce: submission.tx_hash for submission in open_transactions}
+        # All of them in one request, each read after the counts above.
+        receipts = self.verifier.lookup_receipts([s.tx_hash for s in open_transactions])
         for submission in open_transactions:
-            receipt = self.verifier.lookup_receipt(submission.tx_hash)
+            receipt = receipts[submission.tx_hash]
             if receipt is not None:
                 confirmed = receipt.block_number <= safe
                 if (
@@ -1073,7 +1123,9 @@ class OracleDaemon:
                                 "outcome": outcomes.get(request_id),
                             },
                         )
-                    self._time_votes(submission, receipt, outcomes)
+                    # Timed at the end of the cycle: a metric, kept off the path to the votes
+                    # this cycle still has to sign.
+                    self._untimed.append((submission, receipt, outcomes))
                 continue
             lost = submission.state is not SubmissionState.SIGNED
             if lost:
@@ -1160,6 +1212,11 @@ class OracleDaemon:
         self._broadcast(signed.tx_hash, signed.raw, signed.nonce, head=head)
         return True
 
+    def _time_mined_votes(self) -> None:
+        untimed, self._untimed = self._untimed, []
+        for submission, receipt, outcomes in untimed:
+            self._time_votes(submission, receipt, outcomes)
+
     def _time_votes(
         self, submission: Submission, receipt: Receipt, outcomes: dict[bytes, str]
     ) -> None:
@@ -1170,13 +1227,21 @@ class OracleDaemon:
             return
         stored = self.store.requests(counted)
         blocks = [s.request.block_number for s in stored.values()]
-        stamps = self.verifier.chain.block_timestamps([receipt.block_number, *blocks])
+        stamps = {b: self._block_times[b] for b in blocks if b in self._block_times}
+        # The vote's own block is always asked: the node may have lost it to a reorg since.
+        asked = [receipt.block_number, *(b for b in blocks if b not in stamps)]
+        stamps.update(self.verifier.chain.block_timestamps(asked))
         mined_at = stamps.get(receipt.block_number)
         if mined_at is None:
             return  # a reorg took the vote's block away since its receipt was read
         for block in blocks:
             if block in stamps:
                 self.metrics.latency.observe(max(mined_at - stamps[block], 0))
+
+    def _note_block_time(self, block: int, timestamp: int) -> None:
+        if len(self._block_times) >= _BLOCK_TIMES_KEPT:
+            self._block_times.clear()
+        self._block_times[block] = timestamp
 
     def _outcomes(self, submission: Submission, receipt: Receipt) -> dict[bytes, str]:
         """What the contract made of each vote, from the receipt's own logs."""

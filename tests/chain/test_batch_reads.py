@@ -29,8 +29,14 @@ from oracle.chain import (
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
 from oracle.chain.transactions import lookup_receipt
-from oracle.chain.verifier import VOTE_BATCH_GAS, VOTE_GAS, _decode_words, vote_batches
-from oracle.domain import RequestTerms, Vote
+from oracle.chain.verifier import (
+    STATUS_BATCH,
+    VOTE_BATCH_GAS,
+    VOTE_GAS,
+    _decode_words,
+    vote_batches,
+)
+from oracle.domain import RequestTerms, Status, Vote
 from oracle.errors import ChainError, InputError, NodeRequestError
 from oracle.types import Commitment, RequestId
 from tests.chains import anvil_unavailable, run_anvil
@@ -74,6 +80,11 @@ def test_statuses_and_commitments_read_together_match_single_reads(chain: Chain)
     wrong = dataclasses.replace(terms[opened[0]], fee=1)
     asked = [(r, terms[r]) for r in opened] + [(opened[0], wrong), (unknown, terms[opened[1]])]
     assert verifier.are_committed(asked, block=block) == [True, True, True, False, False]
+    assert verifier.states_of(asked, block=block) == [
+        (verifier.status_of(r, block=block), verifier.is_committed(r, t, block=block))
+        for r, t in asked
+    ]
+    assert verifier.states_of([]) == []
     assert [verifier.is_committed(r, t, block=block) for r, t in asked] == [
         True,
         True,
@@ -119,6 +130,17 @@ def test_logs_a_node_sends_decode_as_web3_decodes_them() -> None:
         assert raw == by_web3
         # web3's formatted logs (as receipts carry them) decode the same way too.
         assert [verifier._decode(log) for log in logs if verifier._decode(log)] == raw
+        # Anvil's logs carry their block's timestamp; a malformed one is left out, not refused.
+        stamps = chain.block_timestamps({e.block_number for e in raw})
+        assert [e.block_timestamp for e in raw] == [stamps[e.block_number] for e in raw]
+        answer = chain.rpc_batch(
+            [("eth_getLogs", [{"address": verifier.address, "fromBlock": "0x0"}])]
+        )
+        first = next(log for log in answer[0] if verifier._decode(log) is not None)
+        malformed = verifier._decode({**first, "blockTimestamp": "0xnot-hex"})
+        assert malformed == verifier._decode(first)
+        assert malformed is not None
+        assert malformed.block_timestamp is None
 
 
 @pytest.mark.integration
@@ -277,11 +299,117 @@ def test_a_node_that_refuses_batches_is_asked_one_call_at_a_time() -> None:
             opened = _opened(verifier, 2)
             chain = connect(f"http://127.0.0.1:{server.server_address[1]}")
             through = Verifier(chain, verifier.address)
-            assert through.statuses_of(opened) == [verifier.status_of(r) for r in opened]
+            assert chain.block_hashes([0, 1]) == {0: direct.block_hash(0), 1: direct.block_hash(1)}
             assert server.batches == 1
             # Asked once: every later read goes call by call.
-            assert chain.block_hashes([0, 1]) == {0: direct.block_hash(0), 1: direct.block_hash(1)}
+            assert chain.block_timestamps([0, 1]) == direct.block_timestamps([0, 1])
+            assert through.statuses_of(opened) == [verifier.status_of(r) for r in opened]
             assert server.batches == 1
         finally:
             server.shutdown()
             server.server_close()
+
+
+class _BeforeStatusesOf(ThreadingHTTPServer):
+    """A node in front of a verifier deployed before `statusesOf`: every call of it reaches the
+    real contract under a selector no function has, so the EVM answers as that deployment would
+    (a revert without data). Everything else is forwarded unchanged."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str, selector: bytes) -> None:
+        self.upstream = upstream
+        self.selector = "0x" + selector.hex()
+        self.rewritten = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server = cast("_BeforeStatusesOf", self.server)
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                for call in body if isinstance(body, list) else [body]:
+                    if call.get("method") != "eth_call":
+                        continue
+                    data = call["params"][0].get("data") or call["params"][0].get("input", "")
+                    if data.startswith(server.selector):
+                        call["params"][0]["data"] = "0xdeadbeef" + data[10:]
+                        call["params"][0].pop("input", None)
+                        server.rewritten += 1
+                forwarded = urllib.request.Request(
+                    server.upstream, json.dumps(body).encode(), {"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(forwarded, timeout=10) as answer:
+                    reply = answer.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.integration
+def test_a_verifier_deployed_before_statuses_of_is_read_one_request_at_a_time() -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        direct = node.connect(poll_latency=0.01)
+        verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
+        opened = _opened(verifier, 3)
+        terms = {
+            e.request_id: e.to_request().terms
+            for e in verifier.events_of(VerificationRequested, 0, direct.block_number())
+        }
+        asked = [(r, terms[r]) for r in opened] + [(opened[0], terms[opened[1]])]
+        expected = verifier.states_of(asked)
+        assert expected == [(verifier.status_of(r), verifier.is_committed(r, t)) for r, t in asked]
+        server = _BeforeStatusesOf(node.rpc_url, verifier._view("statusesOf").selector)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            old = Verifier(
+                connect(f"http://127.0.0.1:{server.server_address[1]}"), verifier.address
+            )
+            assert old.states_of(asked) == expected
+            assert server.rewritten == 1
+            # Found out once: later reads go straight to `statusOf` and `isCommitted`.
+            assert old.statuses_of(opened) == [status for status, _ in expected[:3]]
+            assert old.are_committed(asked) == [True, True, True, False]
+            assert server.rewritten == 1
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.mark.integration
+def test_statuses_of_is_asked_in_chunks_of_its_bound(chain: Chain) -> None:
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    opened = _opened(verifier, 2)
+    ids = [*opened, *(os.urandom(32) for _ in range(STATUS_BATCH))]
+    statuses = verifier.statuses_of(ids)
+    assert len(statuses) == STATUS_BATCH + 2
+    assert statuses[:2] == [verifier.status_of(r) for r in opened]
+    assert {s.status for s in statuses[2:]} == {Status.NONE}
+
+
+@pytest.mark.integration
+def test_receipts_read_together_match_single_reads(chain: Chain) -> None:
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    key = verifier.register_key(1, os.urandom(1312))
+    sent = [
+        verifier.request_verification_tx(key, b"m%d" % n, b"", os.urandom(2420))[1]
+        for n in range(3)
+    ]
+    unknown = b"\x07" * 32
+    hashes = [s.tx_hash for s in sent] + [unknown]
+    receipts = verifier.lookup_receipts(hashes)
+    assert receipts == {h: verifier.lookup_receipt(h) for h in hashes}
+    assert receipts[unknown] is None
+    assert [getattr(receipts[s.tx_hash], "block_number", None) for s in sent] == [
+        s.block_number for s in sent
+    ]
+    assert verifier.lookup_receipts([]) == {}

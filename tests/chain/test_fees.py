@@ -14,7 +14,7 @@ from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from oracle.chain import Chain, ErrorDecoder, FeePolicy, Fees, LocalSigner, broadcast, sign
-from oracle.chain.fees import bump_fees, estimate_fees, minimum_bump
+from oracle.chain.fees import bump_fees, estimate_fees, minimum_bump, next_base_fee
 from oracle.chain.signer import unsigned_of
 from oracle.chain.transactions import fees_of, sign_replacement
 from oracle.config import Settings
@@ -292,3 +292,52 @@ def test_a_pending_transaction_is_replaced_on_anvil_and_only_the_replacement_is_
         mined = [bytes(h) for h in chain.w3.eth.get_block("latest")["transactions"]]
         assert mined == [replacement.tx_hash]
         assert chain.transaction_count(chain.address) == 1
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("tip", [None, 3 * GWEI], ids=["node-tip", "operator-tip"])
+def test_on_a_node_the_base_fee_and_the_tip_are_read_in_one_request(
+    tip: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        chain = dataclasses.replace(node.connect(), fees=FeePolicy(priority_fee_per_gas=tip))
+        asked: list[list[str]] = []
+        real = Chain.rpc_batch
+
+        def spied(self: Chain, calls: Any) -> list[Any]:
+            asked.append([method for method, _ in calls])
+            return real(self, calls)
+
+        monkeypatch.setattr(Chain, "rpc_batch", spied)
+        fees = estimate_fees(chain)
+        monkeypatch.undo()
+        wanted = (
+            ["eth_feeHistory"]
+            if tip is not None
+            else ["eth_feeHistory", "eth_maxPriorityFeePerGas"]
+        )
+        assert asked == [wanted]
+        # The same figures as the calls one by one.
+        base_fee = next_base_fee(chain)
+        assert base_fee is not None
+        offered = tip if tip is not None else int(chain.w3.eth.max_priority_fee)
+        assert fees == Fees(
+            max_fee_per_gas=2 * base_fee + offered, max_priority_fee_per_gas=offered
+        )
+
+
+def test_a_node_whose_batched_fee_answer_is_unusable_is_asked_one_call_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    node = FakeNode(base_fee=None, history=[10 * GWEI, 12 * GWEI])
+    chain = _chain(node)
+    monkeypatch.setattr(Chain, "batches", property(lambda self: True))
+    monkeypatch.setattr(Chain, "rpc_batch", lambda self, calls: [{"baseFeePerGas": []}, "0x1"])
+    assert estimate_fees(chain) == Fees(
+        max_fee_per_gas=2 * 12 * GWEI + 2 * GWEI, max_priority_fee_per_gas=2 * GWEI
+    )
+    assert node.calls.count("eth_feeHistory") == 1
+    assert node.calls.count("eth_maxPriorityFeePerGas") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,16 +125,16 @@ def test_restart_after_a_crash_before_the_receipt_was_recorded_sends_nothing_aga
 ) -> None:
     for _ in range(3):
         scenario.open()
-    real_receipt = Verifier.lookup_receipt
+    real_receipts = Verifier.lookup_receipts
 
-    def dying_receipt(self: Verifier, tx_hash: bytes) -> Any:
+    def dying_receipts(self: Verifier, tx_hashes: Sequence[bytes]) -> Any:
         raise Crash
 
-    monkeypatch.setattr(Verifier, "lookup_receipt", dying_receipt)
+    monkeypatch.setattr(Verifier, "lookup_receipts", dying_receipts)
     first = _daemon(scenario)
     with pytest.raises(Crash):
         first.run(until_settled=True, timeout=60)
-    monkeypatch.setattr(Verifier, "lookup_receipt", real_receipt)
+    monkeypatch.setattr(Verifier, "lookup_receipts", real_receipts)
     restarted = _daemon(scenario)
     restarted.run(until_settled=True, timeout=60)
     _assert_each_fulfilled_once_as_expected(scenario)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -649,15 +649,15 @@ def test_a_reorg_while_settling_never_marks_a_replaced_vote_as_dropped(
     safe = scenario.chain.block_number() - 2
     # Both votes' blocks are replaced after settling has read the account's transaction count
     # and before it looks for their receipts.
-    lookup = daemon.verifier.lookup_receipt
+    lookup = daemon.verifier.lookup_receipts
     reverted: list[bool] = []
 
-    def lookup_after_a_reorg(tx_hash: bytes) -> object:
+    def lookup_after_a_reorg(tx_hashes: Sequence[bytes]) -> object:
         if not reverted:
             reverted.append(faulty.node.rpc("evm_revert", [snapshot]))
-        return lookup(tx_hash)
+        return lookup(tx_hashes)
 
-    monkeypatch.setattr(daemon.verifier, "lookup_receipt", lookup_after_a_reorg)
+    monkeypatch.setattr(daemon.verifier, "lookup_receipts", lookup_after_a_reorg)
     daemon.settle(safe)
     monkeypatch.undo()
     assert reverted == [True]

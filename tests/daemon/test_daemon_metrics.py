@@ -16,12 +16,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
-from oracle.chain import mine_blocks
+from oracle.chain import Chain, mine_blocks
 from oracle.daemon import OracleDaemon
 from oracle.daemon.metrics import RPC_ERROR_KINDS, DaemonMetrics, MetricsServer, error_kind
 from oracle.domain import Vote
@@ -339,3 +339,47 @@ def test_pqoracle_run_serves_metrics_and_healthz_on_its_metrics_port(
     # The port is released with the process.
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(base + "/healthz", timeout=2)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("node", ["anvil", "embedded"])
+def test_vote_latency_takes_request_times_from_the_logs_and_asks_the_node_only_without_them(
+    node: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = (
+        request.getfixturevalue("anvil").connect(poll_latency=0.01)
+        if node == "anvil"
+        else request.getfixturevalue("embedded_chain")
+    )
+    scenario = scenario_on(chain, tmp_path)
+    asked: list[int] = []
+    real = Chain.block_timestamps
+
+    def spied(self: Chain, numbers: Iterable[int]) -> dict[int, int]:
+        numbers = list(numbers)
+        asked.extend(numbers)
+        return real(self, numbers)
+
+    monkeypatch.setattr(Chain, "block_timestamps", spied)
+    for valid in (True, False, True):
+        scenario.open(valid=valid)
+    metrics = DaemonMetrics()
+    report = _daemon(scenario, metrics).run(until_settled=True, timeout=60)
+    assert report is not None
+    assert report.settled
+    request_blocks = {r.block_number for r in scenario.requests.values()}
+    votes = scenario.store().all_submissions()
+    vote_blocks = {s.block_number for s in votes}
+    stamp = {n: real(chain, [n])[n] for n in request_blocks | vote_blocks}
+    (vote_block,) = vote_blocks
+    expected = sum(stamp[vote_block] - stamp[r.block_number] for r in scenario.requests.values())
+    assert metrics.registry.get_sample_value("pqoracle_daemon_request_to_vote_seconds_count") == 3
+    assert metrics.registry.get_sample_value(
+        "pqoracle_daemon_request_to_vote_seconds_sum"
+    ) == pytest.approx(expected)
+    if node == "anvil":
+        # Anvil's logs carry their block's timestamp: only the vote's block is asked.
+        assert set(asked) == vote_blocks
+    else:
+        # eth-tester's logs do not: the requests' blocks are asked too.
+        assert set(asked) == request_blocks | vote_blocks

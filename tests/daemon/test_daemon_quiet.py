@@ -5,10 +5,13 @@ again."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
+
 import pytest
 
-from oracle.chain import mine_blocks
-from oracle.daemon import OracleDaemon
+from oracle.chain import Chain, mine_blocks
+from oracle.daemon import CycleReport, OracleDaemon
 from oracle.daemon import service as daemon_service
 from oracle.domain import Status
 from tests.daemon.conftest import Scenario
@@ -83,3 +86,64 @@ def test_work_left_in_the_store_keeps_every_cycle_in_full(
     assert set(scenario.expected) == {
         r for r in scenario.expected if scenario.status(r) is Status.VALID
     }
+
+
+class _Pauses(threading.Event):
+    """A stop event that records each pause the daemon takes between cycles (and takes none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pauses: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.pauses.append(-1.0 if timeout is None else timeout)
+        return self.is_set()
+
+
+def test_a_cycle_that_moved_requests_on_is_followed_without_a_pause(scenario: Scenario) -> None:
+    for valid in (True, False):
+        scenario.open(valid=valid)
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings(poll_interval=30))
+    reports: list[CycleReport] = []
+    stop = _Pauses()
+    daemon.run(stop=stop, max_cycles=4, on_cycle=reports.append)
+    assert [r.moved for r in reports] == [True, False, False, False]
+    assert reports[0].verified == 2
+    # The first cycle did the work; the next ones found nothing to move: the last of them is a
+    # settled, quiet one, which waits the poll interval (none after the last cycle).
+    assert stop.pauses[0] == 0
+    assert all(0 < pause <= 30 for pause in stop.pauses[1:])
+    assert stop.pauses[-1] == 30
+
+
+def test_a_cycle_does_not_ask_the_node_again_for_the_head_block_it_read(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.open()
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    asked: list[int] = []
+    real = Chain.block_hashes
+
+    def spied(self: Chain, numbers: Iterable[int]) -> dict[int, bytes | None]:
+        numbers = list(numbers)
+        asked.extend(numbers)
+        return real(self, numbers)
+
+    monkeypatch.setattr(Chain, "block_hashes", spied)
+    head = scenario.chain.block_number()
+    report = daemon.run_once()
+    assert report.ingested_to == head
+    assert report.new_requests == 1
+    assert head not in asked
+
+
+def test_quiet_cycles_after_one_that_moved_report_no_work_and_pause(scenario: Scenario) -> None:
+    scenario.key("ML-DSA-44")  # a key registered, no request: the first cycle reads it, then idles
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings(poll_interval=30))
+    reports: list[CycleReport] = []
+    stop = _Pauses()
+    daemon.run(stop=stop, max_cycles=3, on_cycle=reports.append)
+    assert [r.new_keys for r in reports] == [1, 0, 0]
+    assert [r.moved for r in reports] == [True, False, False]
+    assert all(r.settled for r in reports)
+    assert stop.pauses == [0, 30]
