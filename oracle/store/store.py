@@ -1241,21 +1241,10 @@ class Store:
             StoreConflictError: a request is not verified (another process signed first).
         """
         with self._session() as session:
-            submission = Submission(
-                tx_hash=tx_hash,
-                sender=sender,
-                nonce=nonce,
-                raw_tx=raw_tx,
-                state=SubmissionState.SIGNED,
-                sends=0,
-                confirmed=False,
-                kind=kind,
-            )
-            session.add(submission)
-            session.flush()
             ballots = dict(votes)
             request_ids = list(ballots)
-            # Compare-and-set on the state, so two processes cannot both sign a request.
+            # Compare-and-set on the state, so two processes cannot both sign a request; a
+            # conflict raises inside the session, which writes nothing then.
             moved: set[bytes] = set()
             for chunk in _chunks(request_ids):
                 moved.update(
@@ -1274,13 +1263,7 @@ class Store:
             for request_id in request_ids:
                 if request_id not in moved:
                     raise StoreConflictError(f"request 0x{bytes(request_id).hex()} is not verified")
-            session.connection().execute(
-                self._insert(SubmissionVote),
-                [
-                    {"submission_id": submission.id, "request_id": r, "valid": v}
-                    for r, v in ballots.items()
-                ],
-            )
+            self._add_submission_in(session, kind, ballots.items(), tx_hash, sender, nonce, raw_tx)
 
     def record_action(
         self,
