@@ -1,6 +1,7 @@
 """`pqoracle onchain`: the on-chain ML-DSA verifiers (contracts/mldsa/) from the command line:
 `deploy` one, `register` a key's expanded form, `verify` a signature by call (exit 0 valid, 1
-invalid, 2 bad input, 3 runtime failure)."""
+invalid, 2 bad input, 3 runtime failure); and a SignatureVerifier's side: `use` makes a deployed
+pair the referee of its parameter set, `mode` switches between quorum and optimistic mode."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import TYPE_CHECKING
 import click
 
 from oracle.cli._io import emit, payload, read_source
-from oracle.cli.chain import _chain_options, _connect, _settings
+from oracle.cli.chain import (
+    _chain_options,
+    _connect,
+    _open_verifier,
+    _settings,
+    _verifier_option,
+)
 from oracle.cli.keys import message_input, message_options, signature_input
 from oracle.crypto import load_public_key
 from oracle.errors import InputError
@@ -164,3 +171,101 @@ def verify_command(
         click.echo(line)
     if not valid:
         raise click.exceptions.Exit(1)
+
+
+@onchain_group.command(name="use")
+@_chain_options
+@_verifier_option
+@_address_option
+@click.option(
+    "--eip8355",
+    "eip8355_address",
+    required=True,
+    help="The EIP-8355 verifier for empty contexts: a chain's precompile (0x12-0x14 in the "
+    "draft) or the eip8355_verifier that `deploy` printed.",
+)
+@click.option(
+    "--gas-limit",
+    type=click.IntRange(1, 15_000_000),
+    default=12_000_000,
+    show_default=True,
+    help="Exact gas each on-chain verify gets; enters the bond a challenge must be worth.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def use_command(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    address: str | None,
+    eip8355_address: str,
+    gas_limit: int,
+    as_json: bool,
+) -> None:
+    """Make an on-chain verifier the referee of its parameter set on a SignatureVerifier (admin):
+    for verifyNow, requestVerificationNow and challenges."""
+    from oracle.chain.deploy import use_onchain_verifier
+    from oracle.chain.mldsa import OnchainVerifier
+
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    if not address:
+        raise InputError(f"no verifier: give --mldsa-verifier or {ADDRESS_ENV}")
+    onchain = OnchainVerifier(verifier.chain, address, eip8355_address)
+    use_onchain_verifier(verifier, onchain, gas_limit=gas_limit)
+    emit(
+        {
+            "algorithm": onchain.algorithm.name,
+            "eip8355_verifier": onchain.precompile or "",
+            "context_verifier": onchain.address,
+            "gas_limit": gas_limit,
+        },
+        as_json,
+    )
+
+
+@onchain_group.command(name="mode")
+@_chain_options
+@_verifier_option
+@click.option("--optimistic/--quorum", default=None, help="The mode to switch to.")
+@click.option("--bond", type=click.IntRange(1), help="Wei each post locks (optimistic mode).")
+@click.option(
+    "--window",
+    type=click.IntRange(1, 2**32 - 1),
+    help="Challenge window in seconds (optimistic mode).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def mode_command(
+    rpc_url: str | None,
+    private_key_file: Path | None,
+    verifier_address: str | None,
+    optimistic: bool | None,
+    bond: int | None,
+    window: int | None,
+    as_json: bool,
+) -> None:
+    """Show or switch a SignatureVerifier's mode (admin): quorum votes, or bonded optimistic posts
+    with a challenge window. Safe with requests in flight."""
+    from oracle.domain import OptimisticConfig
+
+    if optimistic and (bond is None or window is None):
+        raise InputError("--optimistic needs --bond WEI and --window SECONDS")
+    if optimistic is False and (bond is not None or window is not None):
+        raise InputError("--quorum takes no --bond or --window")
+    if optimistic is None and (bond is not None or window is not None):
+        raise InputError("give --optimistic with --bond and --window, or --quorum")
+    settings = _settings(rpc_url, private_key_file, verifier_address=verifier_address)
+    verifier = _open_verifier(settings)
+    if optimistic is not None:
+        config = (
+            OptimisticConfig(True, bond or 0, window or 0) if optimistic else OptimisticConfig()
+        )
+        verifier.set_optimistic_config(config)
+    current = verifier.optimistic_config()
+    emit(
+        {
+            "mode": "optimistic" if current.enabled else "quorum",
+            "bond": current.bond,
+            "challenge_window": current.challenge_window,
+        },
+        as_json,
+    )

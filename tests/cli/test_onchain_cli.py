@@ -201,3 +201,53 @@ def test_an_ml_dsa_65_verifier_registers_in_two_transactions_and_refuses_other_k
     _, public44 = _write_key(tmp_path, ML_DSA_44, "small")
     other = [*paying, "--mldsa-verifier", deployed["mldsa_verifier"], "-p", str(public44)]
     _fails(cli("onchain", "register", *other), 2, "checks ML-DSA-65 keys, not ML-DSA-44")
+
+
+def test_use_makes_the_pair_the_referee_and_mode_switches_to_optimistic_and_back(
+    anvil: LocalNode, tmp_path: Path
+) -> None:
+    from oracle.chain import Verifier
+
+    cli = Cli(secrets=[anvil.private_key])
+    key_file = str(_key_file(tmp_path / "k", anvil.private_key))
+    paying = ["--rpc-url", anvil.rpc_url, "--private-key-file", key_file]
+    verifier = cli.json("deploy", *paying, "--oracle", "0x" + "22" * 20)["verifier"]
+    pair = cli.json("onchain", "deploy", *paying)
+    admin = [*paying, "--verifier", verifier]
+    used = cli.json(
+        "onchain", "use", *admin, "--mldsa-verifier", pair["mldsa_verifier"],
+        "--eip8355", pair["eip8355_verifier"], "--gas-limit", "11000000",
+    )  # fmt: skip
+    assert used["algorithm"] == "ML-DSA-44"
+    handle = Verifier(anvil.connect(), verifier)
+    assert handle.onchain_verifier_of(1) == (pair["eip8355_verifier"], 11_000_000)
+    assert handle.onchain_verifier_of(1, with_context=True) == (pair["mldsa_verifier"], 11_000_000)
+
+    assert cli.json("onchain", "mode", *admin) == {
+        "mode": "quorum",
+        "bond": 0,
+        "challenge_window": 0,
+    }
+    switched = cli.json(
+        "onchain", "mode", *admin, "--optimistic", "--bond", "1000", "--window", "60"
+    )
+    assert switched == {"mode": "optimistic", "bond": 1000, "challenge_window": 60}
+    assert handle.optimistic_config().enabled is True
+    assert cli.json("onchain", "mode", *admin, "--quorum")["mode"] == "quorum"
+
+    _fails(cli("onchain", "mode", *admin, "--optimistic", "--bond", "5"), 2, "--window")
+    _fails(cli("onchain", "mode", *admin, "--quorum", "--bond", "5"), 2, "--quorum takes no")
+    # A pair whose EIP-8355 address is not one: the referee is refused before anything is sent.
+    _fails(
+        cli(
+            "onchain",
+            "use",
+            *admin,
+            "--mldsa-verifier",
+            "0x" + "33" * 20,
+            "--eip8355",
+            pair["eip8355_verifier"],
+        ),
+        3,
+        "no ML-DSA verifier",
+    )
