@@ -56,6 +56,7 @@ from oracle.chain import (  # noqa: E402
     SentTransaction,
     connect,
     create_funded_account,
+    deploy_artifact,
     fund,
     fund_from_node_account,
     load_artifact,
@@ -229,16 +230,8 @@ class Contract:
 
 
 def _deploy(chain: Chain, name: str, *args: Any) -> tuple[Contract, SentTransaction]:
-    artifact = load_artifact(name)
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(*args),
-        decoder=ErrorDecoder(name, artifact.abi),
-    )
-    if sent.contract_address is None:
-        raise OracleError("the deployment receipt names no contract")
-    return Contract(chain, sent.contract_address, name), sent
+    address, sent = deploy_artifact(chain, name, *args)
+    return Contract(chain, address, name), sent
 
 
 def _advance(chain: Chain, seconds: int) -> None:

@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:  # measure this checkout, whatever is installed
 from cryptography.hazmat.primitives.asymmetric import mldsa  # noqa: E402
 from web3 import Web3  # noqa: E402
 
-from oracle.chain import Chain, ErrorDecoder, load_artifact, transact  # noqa: E402
+from oracle.chain import Chain, ErrorDecoder, deploy_artifact, load_artifact, transact  # noqa: E402
 from oracle.chain.devnode import anvil_binary, start_anvil  # noqa: E402
 from oracle.crypto import ML_DSA_44  # noqa: E402
 from oracle.errors import OracleError  # noqa: E402
@@ -102,10 +102,7 @@ class Meter:
         return transact(self.chain, to=to, data=data, decoder=ErrorDecoder(name, []), gas=gas)
 
     def deploy(self, artifact_name: str, *args: Any) -> str:
-        artifact = load_artifact(artifact_name)
-        sent = self.send(None, artifact.constructor_data(*args), artifact_name)
-        assert sent.contract_address is not None
-        return str(sent.contract_address)
+        return str(deploy_artifact(self.chain, artifact_name, *args)[0])
 
     def row(
         self, operation: str, case: str, gas: int | list[int], data: bytes, **extra: Any

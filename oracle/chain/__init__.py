@@ -19,7 +19,7 @@ from oracle.chain.connection import (
     fund_from_node_account,
     mine_blocks,
 )
-from oracle.chain.deploy import deploy_verifier
+from oracle.chain.deploy import deploy_artifact, deploy_verifier
 from oracle.chain.encoding import commitment, key_id, request_id
 from oracle.chain.events import (
     BondDeposited,
@@ -98,6 +98,7 @@ __all__ = [
     "commitment",
     "connect",
     "create_funded_account",
+    "deploy_artifact",
     "deploy_verifier",
     "display_endpoint",
     "dry_run",

@@ -1,9 +1,9 @@
-"""Deploying a SignatureVerifier from the committed artifact."""
+"""Deploying contracts from the committed artifacts: any by name, and a SignatureVerifier."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from oracle.chain import _args
 from oracle.chain.artifacts import load_artifact
@@ -14,12 +14,37 @@ from oracle.domain import VerifierConfig
 from oracle.errors import ContractNotFoundError, InputError
 
 if TYPE_CHECKING:
+    from eth_typing import ChecksumAddress
+
     from oracle.chain.connection import Chain
     from oracle.chain.mldsa import OnchainVerifier
+    from oracle.chain.transactions import SentTransaction
 
 #: Gas the SignatureVerifier gives the ML-DSA-44 verifiers: a verify of a key seen once costs
 #: ~10.1M, of a registered key ~2.5M; under `MAX_ONCHAIN_VERIFY_GAS` (15M).
 MLDSA44_VERIFY_GAS: Final = 12_000_000
+
+
+def deploy_artifact(
+    chain: Chain, name: str, *constructor_args: Any
+) -> tuple[ChecksumAddress, SentTransaction]:
+    """Deploy the committed artifact `name` with its constructor arguments; return the new
+    contract's address and the mined deployment.
+
+    Raises:
+        ArtifactError: no artifact of that name.
+        ContractRevertError: the constructor reverts (decoded against the artifact's ABI).
+        ContractNotFoundError: the receipt names no contract.
+        TransactionRejectedError, TransactionTimeoutError, ChainConnectionError: sending.
+    """
+    artifact = load_artifact(name)
+    data = artifact.constructor_data(*constructor_args)
+    sent = transact(chain, to=None, data=data, decoder=ErrorDecoder(name, artifact.abi))
+    if sent.contract_address is None:
+        raise ContractNotFoundError(
+            f"deployment 0x{sent.tx_hash.hex()} has no contract address in its receipt"
+        )
+    return sent.contract_address, sent
 
 
 def deploy_verifier(
@@ -46,9 +71,10 @@ def deploy_verifier(
     """
     if not oracles:
         raise InputError("a verifier needs at least one oracle")
-    artifact = load_artifact(CONTRACT_NAME)
     initial_admin = _args.address(admin, "admin") if admin is not None else chain.address
-    data = artifact.constructor_data(
+    address, _ = deploy_artifact(
+        chain,
+        CONTRACT_NAME,
         _args.uint(admin_delay, 48, "admin delay"),
         initial_admin,
         [_args.address(o, "oracle") for o in oracles],
@@ -56,12 +82,7 @@ def deploy_verifier(
         _args.uint(oracle_set_delay, 48, "oracle set delay"),
         (config or VerifierConfig()).as_abi(),
     )
-    sent = transact(chain, to=None, data=data, decoder=ErrorDecoder(CONTRACT_NAME, artifact.abi))
-    if sent.contract_address is None:
-        raise ContractNotFoundError(
-            f"deployment 0x{sent.tx_hash.hex()} has no contract address in its receipt"
-        )
-    return Verifier(chain, sent.contract_address, artifact=artifact)
+    return Verifier(chain, address, artifact=load_artifact(CONTRACT_NAME))
 
 
 def use_onchain_verifier(

@@ -18,6 +18,7 @@ from web3.exceptions import ContractLogicError
 
 from oracle.chain._args import address as checked_address
 from oracle.chain.artifacts import load_artifact
+from oracle.chain.deploy import deploy_artifact
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import transact
 from oracle.crypto import ML_DSA_44, ML_DSA_65, ML_DSA_87, Algorithm, PublicKey
@@ -171,22 +172,9 @@ def deploy_onchain_verifier(chain: Chain, algorithm: Algorithm = ML_DSA_44) -> O
     Raises:
         ContractRevertError, TransactionRejectedError, ...: sending.
     """
-    verifier = _deploy(chain, verifier_contract(algorithm))
-    precompile = _deploy(chain, precompile_contract(algorithm), verifier)
+    verifier, _ = deploy_artifact(chain, verifier_contract(algorithm))
+    precompile, _ = deploy_artifact(chain, precompile_contract(algorithm), verifier)
     return OnchainVerifier(chain, verifier, precompile)
-
-
-def _deploy(chain: Chain, name: str, *args: Any) -> str:
-    artifact = load_artifact(name)
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(*args),
-        decoder=ErrorDecoder(name, artifact.abi),
-    )
-    if sent.contract_address is None:
-        raise ContractNotFoundError(f"deployment 0x{sent.tx_hash.hex()} created no contract")
-    return str(sent.contract_address)
 
 
 def eip8355_verify(

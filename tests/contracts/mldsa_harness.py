@@ -14,9 +14,7 @@ from typing import Any
 
 import pytest
 
-from oracle.chain import Chain, connect, load_artifact
-from oracle.chain.revert import ErrorDecoder
-from oracle.chain.transactions import transact
+from oracle.chain import Chain, connect, deploy_artifact, load_artifact
 from tests.chains import anvil_unavailable, run_anvil
 
 #: eth_call gas for the heavy view functions (the per-transaction cap of EIP-7825).
@@ -25,12 +23,8 @@ CALL_GAS = 16_777_216
 
 def deploy_harness(chain: Chain, name: str) -> Any:
     """Deploy test contract `name` (no constructor arguments); return its web3 contract."""
-    artifact = load_artifact(name)
-    sent = transact(
-        chain, to=None, data=artifact.constructor_data(), decoder=ErrorDecoder(name, artifact.abi)
-    )
-    assert sent.contract_address is not None
-    return chain.w3.eth.contract(address=sent.contract_address, abi=artifact.abi)
+    address, _ = deploy_artifact(chain, name)
+    return chain.w3.eth.contract(address=address, abi=load_artifact(name).abi)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle.chain import Chain, load_artifact
+from oracle.chain import Chain, deploy_artifact
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import transact
 from tests.chains import anvil_unavailable, run_anvil
@@ -82,17 +82,8 @@ def node() -> Iterator[Chain]:
 
 def _deploy(chain: Chain, level: int) -> Deployed:
     verifier = deploy_harness(chain, f"MLDSA{level}Verifier")
-    artifact = load_artifact(f"MLDSA{level}Precompile")
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(verifier.address),
-        decoder=ErrorDecoder(f"MLDSA{level}Precompile", artifact.abi),
-    )
-    assert sent.contract_address is not None
-    return Deployed(
-        chain, level, verifier, sent.contract_address, deploy_harness(chain, "MLDSAHarness")
-    )
+    precompile, _ = deploy_artifact(chain, f"MLDSA{level}Precompile", verifier.address)
+    return Deployed(chain, level, verifier, precompile, deploy_harness(chain, "MLDSAHarness"))
 
 
 @pytest.fixture(scope="module", params=[65, 87], ids=lambda level: f"ML-DSA-{level}")

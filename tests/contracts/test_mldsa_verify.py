@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle.chain import Chain, connect, load_artifact
+from oracle.chain import Chain, connect, deploy_artifact
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import transact
 from oracle.errors import ContractRevertError
@@ -114,15 +114,8 @@ class Deployed:
 
 def deploy(chain: Chain) -> Deployed:
     verifier = deploy_harness(chain, "MLDSA44Verifier")
-    artifact = load_artifact("MLDSA44Precompile")
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(verifier.address),
-        decoder=ErrorDecoder("MLDSA44Precompile", artifact.abi),
-    )
-    assert sent.contract_address is not None
-    return Deployed(chain, verifier, sent.contract_address, deploy_harness(chain, "MLDSAHarness"))
+    precompile, _ = deploy_artifact(chain, "MLDSA44Precompile", verifier.address)
+    return Deployed(chain, verifier, precompile, deploy_harness(chain, "MLDSAHarness"))
 
 
 @pytest.fixture(scope="module")

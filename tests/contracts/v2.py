@@ -24,6 +24,7 @@ from web3.types import TxParams, Wei
 
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.connection import create_funded_account
+from oracle.chain.deploy import deploy_artifact
 from oracle.chain.encoding import commitment
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import SentTransaction, transact
@@ -416,15 +417,8 @@ def deploy(
 
 def deploy_contract(chain: Chain, name: str, *args: Any) -> Contract:
     """Deploy test contract `name` (contracts/test/) and return it as a web3 contract."""
-    artifact = load_artifact(name)
-    sent = transact(
-        chain,
-        to=None,
-        data=artifact.constructor_data(*args),
-        decoder=ErrorDecoder(name, artifact.abi),
-    )
-    assert sent.contract_address is not None
-    return chain.w3.eth.contract(address=sent.contract_address, abi=artifact.abi)
+    address, _ = deploy_artifact(chain, name, *args)
+    return chain.w3.eth.contract(address=address, abi=load_artifact(name).abi)
 
 
 def forward(
