@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from enum import Enum
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,6 +51,9 @@ from oracle.store.models import (
     utcnow,
 )
 from oracle.types import Commitment, KeyId, RequestId, TxHash
+
+#: A state enum whose rows a table counts (`RequestState`, `PostState`).
+_StateT = TypeVar("_StateT", bound=Enum)
 
 _LOG_CURSOR: Final = "logs"
 #: Ingested block hashes kept for finding the fork point of a reorg (newest first).
@@ -945,12 +949,14 @@ class Store:
 
     def counts(self) -> dict[RequestState, int]:
         """How many requests are in each state."""
+        return self._state_counts(RequestRecord.state, RequestState)
+
+    def _state_counts(self, column: Any, states: type[_StateT]) -> dict[_StateT, int]:
+        """How many rows hold each of `states` in `column` (zero for the absent ones)."""
         with self._session() as session:
-            rows = session.execute(
-                select(RequestRecord.state, func.count()).group_by(RequestRecord.state)
-            )
+            rows = session.execute(select(column, func.count()).group_by(column))
             counted = Counter({state: int(count) for state, count in rows})
-        return {state: counted.get(state, 0) for state in RequestState}
+        return {state: counted.get(state, 0) for state in states}
 
     def _load(self, session: Session, rows: Iterable[Submission]) -> list[DomainSubmission]:
         submissions = list(rows)
@@ -1599,12 +1605,7 @@ class Store:
 
     def post_counts(self) -> dict[PostState, int]:
         """How many posts are in each state."""
-        with self._session() as session:
-            rows = session.execute(
-                select(PostRecord.state, func.count()).group_by(PostRecord.state)
-            )
-            counted = Counter({state: int(count) for state, count in rows})
-        return {state: counted.get(state, 0) for state in PostState}
+        return self._state_counts(PostRecord.state, PostState)
 
     def set_post_state(
         self,
