@@ -59,7 +59,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-from benchmarks.e2e import CountingProxy, signed_requests  # noqa: E402
+from benchmarks.e2e import CountingProxy, daemon_environment, signed_requests  # noqa: E402
 from oracle.chain import (  # noqa: E402
     Chain,
     Status,
@@ -171,6 +171,7 @@ class Replica:
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
+                cwd=ROOT,  # see daemon_environment
                 stdout=subprocess.DEVNULL,
                 stderr=handle,
                 start_new_session=True,
@@ -363,14 +364,12 @@ def run(args: argparse.Namespace) -> Report:
         # The schema is migrated once, as an operator does before starting the replicas.
         store = Store.open(store_url)
         proxy = CountingProxy(node.rpc_url)
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
-            ),
-            "PQORACLE_POLL_INTERVAL": str(args.poll_interval),
-            "PQORACLE_LEASE_SECONDS": str(args.lease_seconds),
-        }
+        env = daemon_environment(
+            {
+                "PQORACLE_POLL_INTERVAL": str(args.poll_interval),
+                "PQORACLE_LEASE_SECONDS": str(args.lease_seconds),
+            }
+        )
         command = [
             sys.executable,
             "-m",

@@ -53,6 +53,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from eth_account import Account  # noqa: E402
+from web3.exceptions import TransactionNotFound  # noqa: E402
 
 from oracle.chain import (  # noqa: E402
     Chain,
@@ -63,7 +64,7 @@ from oracle.chain import (  # noqa: E402
 from oracle.chain.devnode import anvil_binary, start_anvil  # noqa: E402
 from oracle.chain.encoding import request_id  # noqa: E402
 from oracle.crypto import SigningKey  # noqa: E402
-from oracle.store import Store, SubmissionState  # noqa: E402
+from oracle.store import Store  # noqa: E402
 
 ALGORITHM = "ML-DSA-44"
 CONTEXT = b"e2e"
@@ -315,6 +316,27 @@ class Run:
     store: str = "sqlite"
 
 
+def _receipt(chain: Chain) -> Any:
+    """A function giving a recorded transaction's receipt, or None for one never mined."""
+
+    def receipt(submission: Any) -> Any:
+        try:
+            return chain.w3.eth.get_transaction_receipt(submission.tx_hash)
+        except TransactionNotFound:
+            return None
+
+    return receipt
+
+
+def daemon_environment(settings: dict[str, str]) -> dict[str, str]:
+    """The environment of a daemon process this benchmark starts: this checkout first on the
+    import path, and `settings` (PQORACLE_*). Start the process with `cwd=ROOT` too: `python -m`
+    puts the working directory first on the path, so a benchmark started from another
+    checkout's directory would otherwise measure that checkout's daemon."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **settings}
+
+
 @contextmanager
 def _daemons(
     rpc_url: str, verifier: str, key_file: Path, store_url: str, log: Path, replicas: int
@@ -332,11 +354,7 @@ def _daemons(
 def _daemon(
     rpc_url: str, verifier: str, key_file: Path, store_url: str, log: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-        "PQORACLE_POLL_INTERVAL": "0.05",
-    }
+    env = daemon_environment({"PQORACLE_POLL_INTERVAL": "0.05"})
     with log.open("ab") as handle:
         process = subprocess.Popen(
             [
@@ -354,9 +372,7 @@ def _daemon(
                 store_url,
             ],
             env=env,
-            # `-m` puts the working directory first on the path: run from this checkout, so a
-            # benchmark started from another checkout's directory still measures this daemon.
-            cwd=ROOT,
+            cwd=ROOT,  # see daemon_environment
             stdout=subprocess.DEVNULL,
             stderr=handle,
         )
@@ -447,9 +463,11 @@ def run_once(
         }
         done = json.loads((work / "sent.jsonl.done").read_text())
         store = Store.open(store_url)
-        mined = [s for s in store.all_submissions() if s.state is SubmissionState.MINED]
+        recorded = store.all_submissions()
         store.close()
-        gas = sum(int(chain.w3.eth.get_transaction_receipt(s.tx_hash)["gasUsed"]) for s in mined)
+        # Gas from the chain's receipts, not from the store's states: the run ends when the last
+        # verdict is final, which can be before the daemon has settled the transaction carrying it.
+        gas = sum(int(r["gasUsed"]) for r in map(_receipt(chain), recorded) if r is not None)
     latencies = [seen[rid] - sent[rid] for rid in sent if rid in seen]
     verdicts = len(latencies)
     span_requests = max(done["mined"] - done["first"], 1e-9)
