@@ -579,6 +579,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         Status status = Status(record >> _STATUS_SHIFT);
         uint256 validVotes;
         uint256 invalidVotes;
+        // An enum compared with one of its values, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (status == Status.Posted) {
             // The posted verdict, counted as the one vote it is.
             validVotes = (record >> _POSTED_VALID_SHIFT) & 1;
@@ -1252,6 +1254,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         uint256 signatureLength
     ) private view returns (uint8 algorithm) {
         algorithm = _keys[keyId].algorithm;
+        // Zero is an unset storage word or flag here, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         if (algorithm == 0) revert VerifierUnknownKey(keyId);
         if (keccak256(abi.encodePacked(algorithm, publicKey)) != keyId) revert VerifierKeyMismatch(keyId);
         InputSanitizer.checkSignature(algorithm, signatureLength);
@@ -1293,7 +1297,9 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         bytes calldata message,
         bytes calldata context
     ) private pure returns (bytes memory) {
-        if (context.length == 0) return abi.encodePacked(publicKey, signature, message);
+        // The key and the signature have their parameter set's fixed lengths (checked before), so
+        // the concatenation is unambiguous: it is EIP-8355's input format.
+        if (context.length == 0) return bytes.concat(publicKey, signature, message);
         return abi.encodeCall(IMLDSAVerifier.verify, (publicKey, signature, message, context));
     }
 
@@ -1428,7 +1434,7 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         address[] memory current = _oracles;
         uint256 length = current.length;
         address[] memory next = new address[](length - 1);
-        uint256 j;
+        uint256 j = 0;
         for (uint256 i; i < length; ++i) {
             if (current[i] != poster) next[j++] = current[i];
         }
@@ -1448,6 +1454,8 @@ contract SignatureVerifier is ISignatureVerifier, AccessControl {
         uint256 callbackGasLimit
     ) private {
         _requests[requestId] = record;
+        // A status code compared with one of its values, not a balance or a time: strict is exact.
+        // slither-disable-next-line incorrect-equality
         bool valid = record >> _STATUS_SHIFT == _VALID;
         emit VerificationFinalized(
             requestId, valid, commitment, uint8(record >> _VALID_SHIFT), uint8(record >> _INVALID_SHIFT)

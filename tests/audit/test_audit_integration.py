@@ -99,6 +99,15 @@ def test_auditing_the_real_contracts_writes_a_signed_report_and_exits_by_score(
     )
 
 
+def test_the_projects_contracts_pass_their_own_audit(
+    tmp_path: Path, operator_files: tuple[Path, Path]
+) -> None:
+    # The audit's gate (a score under 10) held on the contracts as shipped: a new finding of
+    # medium impact or worse in contracts/ fails here, not only in an operator's audit run.
+    exit_code, summary = _audit(REPO / "contracts", operator_files[0], tmp_path / "audit")
+    assert (exit_code, summary["score"]) == (0, 0), summary["findings"]
+
+
 def test_a_vulnerable_contract_scores_10_or_more_and_exits_1(
     tmp_path: Path, operator_files: tuple[Path, Path]
 ) -> None:
