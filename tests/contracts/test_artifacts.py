@@ -96,6 +96,7 @@ def test_artifacts_pin_the_compiler_and_the_shanghai_target() -> None:
 TEST_CONTRACTS = [
     "GasBurningConsumer",
     "KeccakHarness",
+    "MLDSAConfigurableVerifier",
     "MLDSAHarness",
     "NTTHarness",
     "RecordingConsumer",

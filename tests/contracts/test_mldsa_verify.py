@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle.chain import Chain, connect, deploy_artifact
+from oracle.chain import Chain, connect, deploy_artifact, load_artifact
 from oracle.chain.revert import ErrorDecoder
 from oracle.chain.transactions import transact
 from oracle.errors import ContractRevertError
@@ -278,6 +278,62 @@ def test_register_refuses_a_key_of_the_wrong_length(anvil_deployed: Deployed) ->
     with pytest.raises(ContractRevertError) as raised:
         anvil_deployed.register(b"\x01" * (PK_LENGTH - 1))
     assert raised.value.error_name == "MLDSAInvalidPublicKeyLength"
+
+
+def test_a_form_deployment_that_runs_out_of_gas_is_its_own_error(anvil_deployed: Deployed) -> None:
+    # ~10.9M in all, of which ~3.1M is the chunk's code deposit: with 9.5M the expansion completes
+    # and CREATE, given 63/64 of what is left, cannot pay for the code.
+    pk = mldsa.MLDSA44PrivateKey.from_seed_bytes(b"\x09" * 32).public_key().public_bytes_raw()
+    functions = anvil_deployed.verifier.functions
+    with pytest.raises(ContractRevertError) as raised:
+        transact(
+            anvil_deployed.chain,
+            to=anvil_deployed.verifier.address,
+            data=bytes.fromhex(anvil_deployed.verifier.encode_abi("register", [pk])[2:]),
+            decoder=ErrorDecoder("MLDSA44Verifier", anvil_deployed.verifier.abi),
+            gas=9_500_000,
+        )
+    assert raised.value.error_name == "MLDSAFormDeploymentFailed"
+    assert functions.formsOf(anvil_deployed.chain.w3.keccak(pk)).call() == [[], 0]
+
+
+@pytest.mark.parametrize(
+    ("level", "rows", "error"),
+    [
+        (45, 1, "MLDSAUnknownSet"),
+        (44, 0, "MLDSAInvalidRowsPerChunk"),
+        (65, 7, "MLDSAInvalidRowsPerChunk"),
+    ],
+)
+def test_the_verifier_refuses_an_unknown_set_or_a_chunk_size_outside_the_form(
+    anvil_deployed: Deployed, level: int, rows: int, error: str
+) -> None:
+    with pytest.raises(ContractRevertError) as raised:
+        deploy_artifact(anvil_deployed.chain, "MLDSAConfigurableVerifier", level, rows)
+    assert raised.value.error_name == error
+
+
+def test_a_configured_verifier_registers_in_the_chunks_it_was_given(
+    anvil_deployed: Deployed,
+) -> None:
+    address, _ = deploy_artifact(anvil_deployed.chain, "MLDSAConfigurableVerifier", 44, 1)
+    contract = anvil_deployed.chain.w3.eth.contract(
+        address=address, abi=load_artifact("MLDSAConfigurableVerifier").abi
+    )
+    signer = mldsa.MLDSA44PrivateKey.from_seed_bytes(b"\x0a" * 32)
+    pk = signer.public_key().public_bytes_raw()
+    data = bytes.fromhex(contract.encode_abi("register", [pk])[2:])
+    decoder = ErrorDecoder("MLDSAConfigurableVerifier", contract.abi)
+    for _ in range(4):
+        transact(
+            anvil_deployed.chain, to=address, data=data, decoder=decoder, gas=TRANSACTION_GAS_CAP
+        )
+    chunks, rows = contract.functions.formsOf(anvil_deployed.chain.w3.keccak(pk)).call()
+    assert (len(chunks), rows) == (4, 4)
+    sig = signer.sign(b"one row a chunk")
+    assert (
+        contract.functions.verify(pk, sig, b"one row a chunk", b"").call({"gas": CALL_GAS}) is True
+    )
 
 
 # --- never a revert ------------------------------------------------------------------------------
