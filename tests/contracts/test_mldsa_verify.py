@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import mldsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from web3.logs import DISCARD
 
 from oracle.chain import Chain, connect, deploy_artifact, load_artifact
 from oracle.chain.revert import ErrorDecoder
@@ -324,12 +325,23 @@ def test_a_configured_verifier_registers_in_the_chunks_it_was_given(
     pk = signer.public_key().public_bytes_raw()
     data = bytes.fromhex(contract.encode_abi("register", [pk])[2:])
     decoder = ErrorDecoder("MLDSAConfigurableVerifier", contract.abi)
+    key_hash = anvil_deployed.chain.w3.keccak(pk)
+    stored, expanded = [], []
     for _ in range(4):
-        transact(
+        sent = transact(
             anvil_deployed.chain, to=address, data=data, decoder=decoder, gas=TRANSACTION_GAS_CAP
         )
-    chunks, rows = contract.functions.formsOf(anvil_deployed.chain.w3.keccak(pk)).call()
+        receipt = {"logs": list(sent.logs)}
+        events = contract.events
+        stored += [e["args"] for e in events.FormRowsStored().process_receipt(receipt, DISCARD)]
+        expanded += [e["args"] for e in events.KeyExpanded().process_receipt(receipt, DISCARD)]
+    chunks, rows = contract.functions.formsOf(key_hash).call()
     assert (len(chunks), rows) == (4, 4)
+    assert [(e["keyHash"], e["chunk"], e["rows"]) for e in stored] == [
+        (key_hash, chunk, n) for n, chunk in enumerate(chunks, start=1)
+    ]
+    assert [(e["keyHash"], e["form"]) for e in expanded] == [(key_hash, chunks[0])]
+    assert contract.functions.formOf(key_hash).call() == chunks[0]
     sig = signer.sign(b"one row a chunk")
     assert (
         contract.functions.verify(pk, sig, b"one row a chunk", b"").call({"gas": CALL_GAS}) is True
