@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from urllib.parse import urlsplit
 
 from eth_account import Account
@@ -23,6 +23,7 @@ from oracle.chain.transactions import (
     NonceTracker,
     SentTransaction,
     node_request_error,
+    rpc_error,
     transact,
 )
 from oracle.errors import (
@@ -162,6 +163,14 @@ class _Flag:
         self.value = False
 
 
+class BlockHead(NamedTuple):
+    """A block as a cycle reads the chain's tip: number, hash and timestamp (chain time)."""
+
+    number: int
+    hash: bytes
+    timestamp: int
+
+
 @dataclass(frozen=True, eq=False)
 class Chain:
     """A connection to one chain and the signer of this connection's transactions."""
@@ -244,13 +253,24 @@ class Chain:
         Raises:
             ChainConnectionError: the node cannot be reached.
         """
+        latest = self.latest()
+        return latest.number, latest.hash
+
+    def latest(self) -> BlockHead:
+        """Number, hash and timestamp of the latest block, read together.
+
+        Raises:
+            ChainConnectionError: the node cannot be reached.
+        """
         if self.batches:
             # The node's JSON as it is: web3 formats every field of the block (most of an idle
             # daemon cycle's time).
             raw = self._rpc("eth_getBlockByNumber", ["latest", False])
-            return int(raw["number"], 16), bytes.fromhex(raw["hash"][2:])
+            return BlockHead(
+                int(raw["number"], 16), bytes.fromhex(raw["hash"][2:]), int(raw["timestamp"], 16)
+            )
         block = self.w3.eth.get_block("latest")
-        return int(block["number"]), bytes(block["hash"])
+        return BlockHead(int(block["number"]), bytes(block["hash"]), int(block["timestamp"]))
 
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block `number`, or None when the chain has no such block (yet).
@@ -275,10 +295,28 @@ class Chain:
             NodeRequestError: the node refused the batch or answered one call with an error.
             ChainConnectionError: the node cannot be reached.
         """
+        results: list[Any] = []
+        for (method, _), answer in zip(calls, self.rpc_answers(calls), strict=True):
+            if "error" in answer or "result" not in answer:
+                # Read like a single call's error answer (a capped log query included).
+                raise node_request_error(self, method, rpc_error(answer))
+            results.append(answer["result"])
+        return results
+
+    def rpc_answers(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+        """The node's JSON-RPC answers to `calls` as `rpc_batch` sends them, each as it came
+        (a `result` or an `error` member), so that one refused call leaves the others' answers
+        usable.
+
+        Raises:
+            ChainError: the connection is not to a JSON-RPC node over HTTP (see `batches`).
+            NodeRequestError: the node refused the batch as a whole.
+            ChainConnectionError: the node cannot be reached.
+        """
         provider = self.w3.provider
         if not isinstance(provider, _GuardedHTTPProvider):
             raise ChainError(f"{self.where} takes no JSON-RPC batches")
-        results: list[Any] = []
+        results: list[dict[str, Any]] = []
         for start in range(0, len(calls), MAX_BATCH):
             chunk = [
                 (RPCEndpoint(method), list(params))
@@ -299,12 +337,7 @@ class Chain:
                     f"{self.where} answered a batch of {len(chunk)} {chunk[0][0]} calls with "
                     f"{_batch_error(answers)}"
                 )
-            for (method, _), answer in zip(chunk, answers, strict=True):
-                if "error" in answer or "result" not in answer:
-                    # Read like a single call's error answer (a capped log query included).
-                    refused = Web3RPCError(_batch_error(answer), rpc_response=answer)
-                    raise node_request_error(self, method, refused)
-                results.append(answer["result"])
+            results.extend(dict(answer) for answer in answers)
         return results
 
     def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes | None]:
@@ -371,6 +404,32 @@ class Chain:
                 self._rpc("eth_getTransactionCount", [_checksum(address), _block_tag(block)]), 16
             )
         return int(self.w3.eth.get_transaction_count(_checksum(address), block))  # type: ignore[arg-type]
+
+    def account_counts(self, address: str, block: int) -> tuple[int, int, int]:
+        """`address`'s transaction count at `block` and with pending transactions, and the
+        head's number: one JSON-RPC batch on a node over HTTP (a settling daemon reads all
+        three before its receipts).
+
+        Raises:
+            InputError: `address` is not an address.
+            ChainConnectionError: the node cannot be reached.
+            NodeRequestError: the node answered with an error.
+        """
+        checked = _checksum(address)
+        if not self.batches:
+            return (
+                self.transaction_count(checked, block),
+                self.transaction_count(checked, "pending"),
+                self.block_number(),
+            )
+        spent, known, head = self.rpc_batch(
+            [
+                ("eth_getTransactionCount", [checked, _block_tag(block)]),
+                ("eth_getTransactionCount", [checked, "pending"]),
+                ("eth_blockNumber", []),
+            ]
+        )
+        return int(spent, 16), int(known, 16), int(head, 16)
 
     def block_gas_limit(self) -> int:
         """Gas limit of the latest block.

@@ -25,7 +25,7 @@ from web3.exceptions import Web3Exception
 from oracle.errors import ChainConnectionError, ConfigError, FeeCapError, NodeRequestError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from oracle.chain.connection import Chain
     from oracle.config import Settings
@@ -37,6 +37,8 @@ __all__ = [
     "Fees",
     "bump_fees",
     "estimate_fees",
+    "fee_calls",
+    "fees_from_answers",
     "minimum_bump",
     "next_base_fee",
 ]
@@ -203,28 +205,50 @@ def _priority_fee(chain: Chain) -> int:
         return DEFAULT_PRIORITY_FEE
 
 
+def fee_calls(chain: Chain) -> list[tuple[str, list[Any]]]:
+    """The JSON-RPC calls whose answers price a new transaction (see `fees_from_answers`): a
+    caller sending other calls to the node anyway puts these in the same batch."""
+    calls: list[tuple[str, list[Any]]] = [("eth_feeHistory", ["0x1", "latest", []])]
+    if chain.fees.priority_fee_per_gas is None:
+        calls.append(("eth_maxPriorityFeePerGas", []))
+    return calls
+
+
+def fees_from_answers(chain: Chain, answers: Sequence[Mapping[str, Any]]) -> Fees | None:
+    """The fees `estimate_fees` gives, from the node's answers to `fee_calls` (raw JSON-RPC
+    answers, in order); None when they answer nothing usable (an error answer, no base fee),
+    and `estimate_fees` asks one call at a time."""
+    found = _base_fee_and_tip(chain, answers)
+    return None if found is None else chain.fees.capped(_priced(chain, *found))
+
+
+def _base_fee_and_tip(chain: Chain, answers: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
+    asked = chain.fees.priority_fee_per_gas
+    try:
+        base_fee = int(answers[0]["result"]["baseFeePerGas"][-1], 16)
+        tip = asked if asked is not None else int(answers[1]["result"], 16)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    # A zero base fee is a pre-London chain or a node set to 0: the calls one by one decide.
+    return (base_fee, tip) if base_fee > 0 else None
+
+
 def _read_together(chain: Chain) -> tuple[int, int] | None:
     """The pending block's base fee and the tip, from a node over HTTP in one JSON-RPC batch
     (a vote signed under load waits one round trip less); None where that answers nothing
     usable (no batches, an error answer, no base fee), and the calls are made one by one."""
     if not chain.batches:
         return None
-    asked = chain.fees.priority_fee_per_gas
-    calls: list[tuple[str, list[Any]]] = [("eth_feeHistory", ["0x1", "latest", []])]
-    if asked is None:
-        calls.append(("eth_maxPriorityFeePerGas", []))
     try:
-        answers = chain.rpc_batch(calls)
-        base_fee = int(answers[0]["baseFeePerGas"][-1], 16)
-        tip = asked if asked is not None else int(answers[1], 16)
-    except ChainConnectionError:
-        raise
-    except Exception as exc:
-        if not _node_error(exc) and not isinstance(exc, IndexError | NodeRequestError):
-            raise
+        answers = chain.rpc_answers(fee_calls(chain))
+    except NodeRequestError:
         return None
-    # A zero base fee is a pre-London chain or a node set to 0: the calls one by one decide.
-    return (base_fee, tip) if base_fee > 0 else None
+    return _base_fee_and_tip(chain, answers)
+
+
+def _priced(chain: Chain, base_fee: int, tip: int) -> Fees:
+    ceiling = math.ceil(base_fee * Fraction(str(chain.fees.base_fee_multiplier))) + tip
+    return Fees(max_fee_per_gas=ceiling, max_priority_fee_per_gas=tip)
 
 
 def _uncapped_estimate(chain: Chain) -> Fees:
@@ -236,8 +260,7 @@ def _uncapped_estimate(chain: Chain) -> Fees:
         if found is None:
             return Fees(gas_price=int(chain.w3.eth.gas_price))
         base_fee, tip = found, _priority_fee(chain)
-    ceiling = math.ceil(base_fee * Fraction(str(chain.fees.base_fee_multiplier))) + tip
-    return Fees(max_fee_per_gas=ceiling, max_priority_fee_per_gas=tip)
+    return _priced(chain, base_fee, tip)
 
 
 def estimate_fees(chain: Chain) -> Fees:

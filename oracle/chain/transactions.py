@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
-from web3.exceptions import TimeExhausted, TransactionNotFound, Web3RPCError
+from web3._utils.error_formatters_utils import raise_contract_logic_error_on_revert
+from web3.exceptions import (
+    ContractLogicError,
+    TimeExhausted,
+    TransactionNotFound,
+    Web3RPCError,
+    Web3ValueError,
+)
 
-from oracle.chain.fees import Fees, bump_fees, estimate_fees
+from oracle.chain.fees import Fees, bump_fees, estimate_fees, fee_calls, fees_from_answers
 from oracle.chain.signer import sign_checked, unsigned_of
 from oracle.errors import (
     ChainConnectionError,
+    ChainError,
     ContractRevertError,
     InputError,
     NodeRequestError,
@@ -32,10 +40,10 @@ from oracle.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from eth_typing import ChecksumAddress
-    from web3.types import LogReceipt, TxParams, TxReceipt
+    from web3.types import LogReceipt, RPCResponse, TxParams, TxReceipt
 
     from oracle.chain.connection import Chain
     from oracle.chain.revert import ErrorDecoder
@@ -110,6 +118,18 @@ class NonceTracker:
         if self._next is None:
             self._next = int(chain.w3.eth.get_transaction_count(chain.address, "pending"))
         return self._next
+
+    @property
+    def unsynchronised(self) -> bool:
+        """Whether the next `current` asks the node."""
+        return self._next is None
+
+    def offer(self, pending: int) -> None:
+        """The node's pending count, read by a caller alongside other calls: taken while the
+        tracker is unsynchronised, ignored once it counts on its own."""
+        with self.lock:
+            if self._next is None:
+                self._next = pending
 
     def advance(self) -> None:
         """The current nonce was used by a transaction the node accepted."""
@@ -203,11 +223,24 @@ def sign(
         SignerError: the signer failed or returned another transaction than the one asked for.
     """
     signer = chain.signer
-    gas_limit = (
-        gas if gas is not None else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
-    )
-    fees = estimate_fees(chain).fields()
     tracker = chain.nonces
+    prepared = (
+        _prepare_in_one_batch(chain, to=to, data=data, value=value, decoder=decoder, gas=gas)
+        if chain.batches
+        else None
+    )
+    if prepared is not None:
+        gas_limit, found_fees, pending = prepared
+        if pending is not None:
+            tracker.offer(pending)
+    else:
+        gas_limit = (
+            gas
+            if gas is not None
+            else dry_run(chain, to=to, data=data, value=value, decoder=decoder)
+        )
+        found_fees = None
+    fees = (found_fees if found_fees is not None else estimate_fees(chain)).fields()
     with tracker.lock:
         tx: dict[str, Any] = {
             "chainId": chain.chain_id,
@@ -224,6 +257,93 @@ def sign(
     return SignedTransaction(
         tx_hash=tx_hash, raw=raw, nonce=int(tx["nonce"]), sender=signer.address
     )
+
+
+def _prepare_in_one_batch(
+    chain: Chain,
+    *,
+    to: str | None,
+    data: bytes,
+    value: int,
+    decoder: ErrorDecoder,
+    gas: int | None,
+) -> tuple[int, Fees | None, int | None]:
+    """What `sign` asks the node, in one JSON-RPC batch instead of one round trip each: the dry
+    run (`eth_call`, `eth_estimateGas` and the block gas limit, unless `gas` is given), the fees
+    and, while the nonce tracker is unsynchronised, the account's pending count. Returns (gas
+    limit, fees or None when their answers are unusable, pending count or None).
+
+    Raises:
+        ContractRevertError: the dry run reverts.
+        TransactionRejectedError: the node refuses to simulate it.
+        NodeRequestError: the node refused the batch as a whole.
+        ChainConnectionError: the node cannot be reached.
+    """
+    tx: dict[str, Any] = {"from": chain.address, "data": "0x" + bytes(data).hex()}
+    if value:
+        tx["value"] = hex(value)
+    if to is not None:
+        tx["to"] = to_checksum_address(to)
+    calls: list[tuple[str, list[Any]]] = []
+    if gas is None:
+        # A contract creation has no callee to eth_call; its estimate runs the constructor.
+        if to is not None:
+            calls.append(("eth_call", [tx, "latest"]))
+        calls.append(("eth_estimateGas", [tx]))
+        calls.append(("eth_getBlockByNumber", ["latest", False]))
+    dry = len(calls)
+    calls.extend(fee_calls(chain))
+    wants_nonce = chain.nonces.unsynchronised
+    if wants_nonce:
+        calls.append(("eth_getTransactionCount", [chain.address, "pending"]))
+    answers = chain.rpc_answers(calls)
+    for answer in answers[: dry - 1 if gas is None else 0]:
+        if "error" in answer or "result" not in answer:
+            raise _refused_simulation(chain, answer, decoder)
+    gas_limit = gas
+    if gas_limit is None:
+        estimate = int(answers[dry - 2]["result"], 16)
+        block = answers[dry - 1].get("result") or {}
+        block_limit = int(block.get("gasLimit", hex(MAX_TRANSACTION_GAS)), 16)
+        padded = estimate + estimate * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FLAT
+        gas_limit = max(estimate, min(padded, MAX_TRANSACTION_GAS, block_limit))
+    fee_answers = answers[dry : len(answers) - 1 if wants_nonce else len(answers)]
+    pending = None
+    if wants_nonce and "result" in answers[-1]:
+        pending = int(answers[-1]["result"], 16)
+    return gas_limit, fees_from_answers(chain, fee_answers), pending
+
+
+def _refused_simulation(
+    chain: Chain, answer: dict[str, Any], decoder: ErrorDecoder
+) -> ContractRevertError:
+    """A dry run's error answer read as web3 reads a single call's: a revert decoded against
+    `decoder`'s ABI, anything else the node's refusal (raised)."""
+    revert = _revert_of(answer, decoder)
+    if revert is not None:
+        return revert
+    return _revert_or_raise(chain, rpc_error(answer), decoder)
+
+
+def refused_call(chain: Chain, answer: dict[str, Any], decoder: ErrorDecoder) -> ChainError:
+    """An `eth_call`'s error answer as the error to raise: its revert decoded against
+    `decoder`'s ABI, or the node's error (`NodeRequestError`: a missing block, a server error)."""
+    revert = _revert_of(answer, decoder)
+    if revert is not None:
+        return revert
+    return node_request_error(chain, "eth_call", rpc_error(answer))
+
+
+def _revert_of(answer: dict[str, Any], decoder: ErrorDecoder) -> ContractRevertError | None:
+    try:
+        # web3's own reading of a revert answer (its error formatter for eth_call and
+        # eth_estimateGas), so that a batched call decodes exactly as a single one.
+        raise_contract_logic_error_on_revert(cast("RPCResponse", answer))
+    except ContractLogicError as exc:
+        return decoder.from_exception(exc)
+    except Web3ValueError:
+        return None
+    return None
 
 
 def fees_of(raw: bytes) -> Fees:
@@ -459,6 +579,13 @@ _RESULT_CAP: Final = (
 )
 #: JSON-RPC error codes providers use for "ask for less" (EIP-1474 -32005: limit exceeded).
 _RESULT_CAP_CODES: Final = (-32005, -32602)
+
+
+def rpc_error(answer: Mapping[str, Any]) -> Web3RPCError:
+    """A JSON-RPC error answer (a batch member) as the exception web3 raises for a single call."""
+    error = answer.get("error")
+    message = str(error.get("message")) if isinstance(error, dict) else "no result"
+    return Web3RPCError(message, rpc_response=cast("RPCResponse", dict(answer)))
 
 
 def node_request_error(chain: Chain, method: str, exc: Web3RPCError) -> NodeRequestError:

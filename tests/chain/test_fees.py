@@ -14,7 +14,13 @@ from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from oracle.chain import Chain, ErrorDecoder, FeePolicy, Fees, LocalSigner, broadcast, sign
-from oracle.chain.fees import bump_fees, estimate_fees, minimum_bump, next_base_fee
+from oracle.chain.fees import (
+    bump_fees,
+    estimate_fees,
+    fees_from_answers,
+    minimum_bump,
+    next_base_fee,
+)
 from oracle.chain.signer import unsigned_of
 from oracle.chain.transactions import fees_of, sign_replacement
 from oracle.config import Settings
@@ -305,13 +311,13 @@ def test_on_a_node_the_base_fee_and_the_tip_are_read_in_one_request(
     with run_anvil() as node:
         chain = dataclasses.replace(node.connect(), fees=FeePolicy(priority_fee_per_gas=tip))
         asked: list[list[str]] = []
-        real = Chain.rpc_batch
+        real = Chain.rpc_answers
 
         def spied(self: Chain, calls: Any) -> list[Any]:
             asked.append([method for method, _ in calls])
             return real(self, calls)
 
-        monkeypatch.setattr(Chain, "rpc_batch", spied)
+        monkeypatch.setattr(Chain, "rpc_answers", spied)
         fees = estimate_fees(chain)
         monkeypatch.undo()
         wanted = (
@@ -335,9 +341,30 @@ def test_a_node_whose_batched_fee_answer_is_unusable_is_asked_one_call_at_a_time
     node = FakeNode(base_fee=None, history=[10 * GWEI, 12 * GWEI])
     chain = _chain(node)
     monkeypatch.setattr(Chain, "batches", property(lambda self: True))
-    monkeypatch.setattr(Chain, "rpc_batch", lambda self, calls: [{"baseFeePerGas": []}, "0x1"])
+    monkeypatch.setattr(
+        Chain,
+        "rpc_answers",
+        lambda self, calls: [{"result": {"baseFeePerGas": []}}, {"result": "0x1"}],
+    )
     assert estimate_fees(chain) == Fees(
         max_fee_per_gas=2 * 12 * GWEI + 2 * GWEI, max_priority_fee_per_gas=2 * GWEI
     )
     assert node.calls.count("eth_feeHistory") == 1
     assert node.calls.count("eth_maxPriorityFeePerGas") == 1
+
+
+def test_fees_read_in_another_batch_price_as_the_estimate_and_unusable_answers_fall_back() -> None:
+    chain = _chain(FakeNode(base_fee=None), FeePolicy(max_fee_per_gas_cap=30 * GWEI))
+    history = {"result": {"baseFeePerGas": [hex(9 * GWEI), hex(10 * GWEI)]}}
+    tip = {"result": hex(2 * GWEI)}
+    assert fees_from_answers(chain, [history, tip]) == Fees(
+        max_fee_per_gas=22 * GWEI, max_priority_fee_per_gas=2 * GWEI
+    )
+    dear = {"result": {"baseFeePerGas": [hex(20 * GWEI)]}}
+    assert fees_from_answers(chain, [dear, tip]) == Fees(
+        max_fee_per_gas=30 * GWEI, max_priority_fee_per_gas=2 * GWEI
+    )
+    refused = {"error": {"code": -32601, "message": "method not found"}}
+    zero = {"result": {"baseFeePerGas": ["0x0"]}}
+    for answers in ([refused, tip], [history, refused], [zero, tip], [history]):
+        assert fees_from_answers(chain, answers) is None
