@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Final
 
 from eth_utils.address import is_address, to_checksum_address
@@ -56,9 +57,17 @@ def address(value: object, what: str) -> ChecksumAddress:
     Raises:
         InputError: it is not an address.
     """
-    if not isinstance(value, str) or not is_address(value):
+    checked = _checksummed(value) if isinstance(value, str) else None
+    if checked is None:
         raise InputError(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
+    return checked
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksummed(value: str) -> ChecksumAddress | None:
+    # Two Keccak-256 hashes in pure Python per address (a mixed-case checksum checked, then
+    # made), and the same few addresses (requesters, callbacks) come back in every vote batch.
+    return to_checksum_address(value) if is_address(value) else None
 
 
 def block(value: object, what: str) -> int:

@@ -10,7 +10,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from eth_abi.abi import decode as abi_decode
@@ -28,7 +28,9 @@ from oracle.chain import (
 )
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
-from oracle.chain.transactions import lookup_receipt
+from oracle.chain.fees import Fees, estimate_fees
+from oracle.chain.signer import unsigned_of
+from oracle.chain.transactions import dry_run, lookup_receipt, sign, wait
 from oracle.chain.verifier import (
     STATUS_BATCH,
     VOTE_BATCH_GAS,
@@ -37,7 +39,13 @@ from oracle.chain.verifier import (
     vote_batches,
 )
 from oracle.domain import RequestTerms, Status, Vote
-from oracle.errors import ChainError, InputError, NodeRequestError
+from oracle.errors import (
+    ChainError,
+    ContractRevertError,
+    InputError,
+    NodeRequestError,
+    TransactionRejectedError,
+)
 from oracle.types import Commitment, RequestId
 from tests.chains import anvil_unavailable, run_anvil
 
@@ -413,3 +421,97 @@ def test_receipts_read_together_match_single_reads(chain: Chain) -> None:
         s.block_number for s in sent
     ]
     assert verifier.lookup_receipts([]) == {}
+
+
+@pytest.mark.integration
+def test_signing_asks_the_node_everything_in_one_batch_and_signs_what_single_calls_give() -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        chain = node.connect(poll_latency=0.01)
+        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+        data = verifier.encode("registerKey", 1, os.urandom(1312))
+        batches: list[list[str]] = []
+        real = Chain.rpc_answers
+
+        def spied(self: Chain, calls: Any) -> list[Any]:
+            batches.append([method for method, _ in calls])
+            return real(self, calls)
+
+        chain.nonces.reset()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Chain, "rpc_answers", spied)
+            signed = sign(chain, to=verifier.address, data=data, decoder=verifier.errors)
+        assert batches == [
+            [
+                "eth_call",
+                "eth_estimateGas",
+                "eth_getBlockByNumber",
+                "eth_feeHistory",
+                "eth_maxPriorityFeePerGas",
+                "eth_getTransactionCount",
+            ]
+        ]
+        # The same gas, fees and nonce as the calls one at a time.
+        offered = unsigned_of(signed.raw, sender=chain.address)
+        assert offered["gas"] == dry_run(
+            chain, to=verifier.address, data=data, decoder=verifier.errors
+        )
+        assert Fees.of(offered) == estimate_fees(chain)
+        assert offered["nonce"] == chain.transaction_count(chain.address, "pending")
+        # Synchronised now: the next signature counts on and does not ask for the nonce.
+        batches.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Chain, "rpc_answers", spied)
+            following = sign(
+                chain, to=verifier.address, data=data, decoder=verifier.errors, gas=90_000
+            )
+        assert batches == [["eth_feeHistory", "eth_maxPriorityFeePerGas"]]
+        assert following.nonce == signed.nonce + 1
+        verifier.broadcast(signed)
+        receipt = wait(chain, signed.tx_hash, decoder=verifier.errors)
+        assert receipt.gas_used > 0
+
+
+@pytest.mark.integration
+def test_a_batched_dry_run_refuses_as_the_single_calls_refuse(chain: Chain) -> None:
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    reverting = verifier.encode("registerKey", 1, os.urandom(5))
+    with pytest.raises(ContractRevertError) as single:
+        dry_run(chain, to=verifier.address, data=reverting, decoder=verifier.errors)
+    with pytest.raises(ContractRevertError) as batched:
+        sign(chain, to=verifier.address, data=reverting, decoder=verifier.errors)
+    assert batched.value.error_name == single.value.error_name == "SanitizerInvalidPublicKeyLength"
+    assert batched.value.args == single.value.args
+    # More than the account holds: the node's refusal, not a revert.
+    with pytest.raises(TransactionRejectedError, match=r"(?i)insufficient funds|enough balance"):
+        sign(chain, to=verifier.address, data=b"", value=10**30, decoder=verifier.errors)
+    # Nothing was signed, so no nonce was used up.
+    assert chain.transaction_count(chain.address, "pending") == chain.transaction_count(
+        chain.address
+    )
+
+
+@pytest.mark.integration
+def test_a_view_that_reverts_raises_the_same_decoded_error_on_a_node_and_embedded(
+    chain: Chain,
+) -> None:
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    too_many = [bytes([n % 256]) * 32 for n in range(257)]
+    with pytest.raises(ContractRevertError) as refused:
+        verifier._call("statusesOf", too_many, [])
+    assert refused.value.error_name == "VerifierStatusBatchTooLarge"
+    assert list(refused.value.error_args.values()) == [257, 256]
+
+
+@pytest.mark.integration
+def test_a_view_read_at_a_block_the_node_lacks_is_the_nodes_error() -> None:
+    reason = anvil_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with run_anvil() as node:
+        chain = node.connect(poll_latency=0.01)
+        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+        with pytest.raises(NodeRequestError, match="eth_call"):
+            verifier.status_of(b"\x01" * 32, block=chain.block_number() + 1000)
