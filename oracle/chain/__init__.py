@@ -12,6 +12,7 @@ from oracle.chain.checks import MAX_MESSAGE_LENGTH, check_request
 from oracle.chain.connection import (
     DEFAULT_FUNDING,
     EMBEDDED,
+    BlockHead,
     Chain,
     connect,
     create_funded_account,
@@ -65,6 +66,7 @@ __all__ = [
     "MAX_LOG_WINDOW",
     "MAX_MESSAGE_LENGTH",
     "Artifact",
+    "BlockHead",
     "BondDeposited",
     "BondWithdrawn",
     "CallbackDelivered",

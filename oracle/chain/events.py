@@ -11,6 +11,8 @@ from oracle.domain import Key, PostedVerdict, Request
 from oracle.types import Commitment, KeyId, RequestId, TxHash
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from eth_typing import ChecksumAddress
 
 #: `ISignatureVerifier.SkipReason`, by value.
@@ -260,8 +262,14 @@ def _position(log: Any) -> dict[str, Any]:
         "block_hash": bytes(log["blockHash"]),
         "tx_hash": TxHash(bytes(log["transactionHash"])),
         "log_index": int(log["logIndex"]),
-        "block_timestamp": _optional_number(log.get("blockTimestamp")),
+        "block_timestamp": log_timestamp(log),
     }
+
+
+def log_timestamp(log: Mapping[str, Any]) -> int | None:
+    """The timestamp of a log's block where the node's log carries it (`blockTimestamp`), or
+    None."""
+    return _optional_number(log.get("blockTimestamp"))
 
 
 def _optional_number(value: Any) -> int | None:

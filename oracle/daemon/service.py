@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Final
 from web3.exceptions import Web3RPCError
 
 from oracle.chain import (
+    BlockHead,
     KeyRegistered,
     RequestCancelled,
     SignedTransaction,
@@ -69,6 +70,7 @@ from oracle.chain import (
     commitment,
     vote_batches,
 )
+from oracle.chain.events import log_timestamp
 from oracle.chain.transactions import fees_of
 from oracle.crypto import get_backend, verify
 from oracle.daemon.metrics import DaemonMetrics
@@ -100,10 +102,10 @@ from oracle.errors import (
 )
 from oracle.operations import checked_key, find_key
 from oracle.security import SecurityEventType, record_event
-from oracle.store import RequestState, SubmissionState
+from oracle.store import Mined, RequestState, SubmissionState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from oracle.chain import Receipt, Verifier, VerifierEvent
     from oracle.config import Settings
@@ -120,6 +122,9 @@ MAX_BACKOFF: Final = 4.0
 #: Seconds before bytes the node has evidently lost (their nonce is not in its pending count)
 #: are sent again: a node may take a moment to count a transaction it has just accepted.
 LOST_RESEND_AFTER: Final = 2.0
+#: Seconds a read of the verifier's mode (quorum or optimistic, and the bond) is used before it
+#: is read again; a refused vote or post, or a reorg, reads it at once.
+MODE_REFRESH_SECONDS: Final = 5.0
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
@@ -258,12 +263,18 @@ class OracleDaemon:
         self._last_wait_log = 0.0
         self._quiet: _Quiet | None = None
         self._waited_head: int | None = None
-        #: The verifier's mode, read once per cycle that needs it.
+        #: The verifier's mode and when it was read (see `optimistic`).
         self._mode: OptimisticConfig | None = None
+        self._mode_read = 0.0
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
         #: Vote transactions found mined in this cycle, their latency not yet observed.
         self._untimed: list[tuple[Submission, Receipt, dict[bytes, str]]] = []
+        #: The chain's tip as this cycle read it first (number, hash, timestamp).
+        self._latest = BlockHead(0, b"", 0)
+        #: Statuses this cycle read at its confirmed block, by request id: the verify stage
+        #: reads them and the vote stage, at the same block, does not ask again.
+        self._seen_statuses: tuple[int, dict[bytes, RequestStatus]] = (-1, {})
 
     #: Requests still moving through this process's pipeline, and those it moves on by itself
     #: without a new block (see `_OPEN`, `_LOCAL_WORK`).
@@ -286,13 +297,18 @@ class OracleDaemon:
             )
 
     def optimistic(self) -> OptimisticConfig:
-        """The verifier's mode, read from the chain at most once per cycle."""
-        if self._mode is None:
+        """The verifier's mode, read from the chain at most every `MODE_REFRESH_SECONDS`, and
+        again once the contract refused a vote or a post (its mode or bond may have changed:
+        a vote in optimistic mode or a post in quorum mode reverts, so acting on a stale mode
+        costs a dry run, never a transaction) or a reorg was followed."""
+        now = time.monotonic()
+        if self._mode is None or now - self._mode_read >= MODE_REFRESH_SECONDS:
             try:
                 self._mode = self.verifier.optimistic_config()
             except ContractRevertError:
                 # A verifier older than 2.1 has no optimistic mode: it takes votes only.
                 self._mode = OptimisticConfig()
+            self._mode_read = now
         return self._mode
 
     # --- the loop ----------------------------------------------------------------------------
@@ -423,14 +439,15 @@ class OracleDaemon:
     def _cycle(self) -> CycleReport:
         chain = self.verifier.chain
         lead = self._take_lead()
-        tip = chain.head()
+        self._latest = chain.latest()
+        self._seen_statuses = (-1, {})
+        tip = (self._latest.number, self._latest.hash)
         quiet = self._quiet
         if quiet is not None and self._still_quiet(quiet, tip, lead):
             safe = max(tip[0] - self.settings.confirmations, 0)
             self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
             return quiet.report
         self._quiet = None
-        self._mode = None
         head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
@@ -565,6 +582,7 @@ class OracleDaemon:
             return None
         result = self.store.rewind(fork)
         self._block_times.clear()
+        self._mode = None
         # The node's count of this account's transactions may have gone back with the blocks.
         chain.nonces.reset()
         self.metrics.reorgs.inc()
@@ -643,7 +661,8 @@ class OracleDaemon:
             if end_hash is None:
                 break
             try:
-                events = self.verifier.events(start, end)
+                # The window's end is on the chain: its hash was just read.
+                events = self.verifier.events(start, end, known_head=end)
             except NodeRequestError as err:
                 if not err.result_cap or end == start:
                     raise
@@ -849,6 +868,10 @@ class OracleDaemon:
         states = self.verifier.states_of(
             [(s.request.request_id, s.request.terms) for s in batch], block=safe
         )
+        seen = self._seen_statuses[1] if self._seen_statuses[0] == safe else {}
+        for stored, (status, _) in zip(batch, states, strict=True):
+            seen[stored.request.request_id] = status
+        self._seen_statuses = (safe, seen)
         keys: dict[bytes, Key | None] = {}
         for stored, (status, held) in zip(batch, states, strict=True):
             key = self._backed(stored, status, held, keys, safe)
@@ -985,6 +1008,14 @@ class OracleDaemon:
             valid = False
         return _Verdict(request.request_id, valid)
 
+    def _statuses_at(self, ids: Sequence[bytes], safe: int) -> list[RequestStatus]:
+        """The statuses of `ids` at the confirmed block: those this cycle's verify stage read
+        there already, the others asked of the node in one call."""
+        seen = self._seen_statuses[1] if self._seen_statuses[0] == safe else {}
+        missing = [request_id for request_id in ids if request_id not in seen]
+        asked = dict(zip(missing, self.verifier.statuses_of(missing, block=safe), strict=True))
+        return [seen[request_id] if request_id in seen else asked[request_id] for request_id in ids]
+
     def _recover_key(self, wanted: bytes, safe: int) -> Key | None:
         """A key registered before the first window: find its log through `keyOf`."""
         return find_key(self.store, self.verifier, wanted, block=safe)
@@ -1074,15 +1105,30 @@ class OracleDaemon:
         # look taken by another and be given up for good, a nonce gap nothing later passes);
         # an unsettled transaction's nonce is below this count only when another transaction
         # took it `confirmations` deep.
-        spent = chain.transaction_count(chain.address, safe)
-        known = chain.transaction_count(chain.address, "pending")
-        head = chain.block_number()
+        spent, known, head = chain.account_counts(chain.address, safe)
+        # All of them in one request, each read after the counts above.
+        receipts = self.verifier.lookup_receipts([s.tx_hash for s in open_transactions])
+        mined: list[Mined] = []
+        try:
+            self._settle_each(open_transactions, receipts, mined, safe, spent, known, head)
+        finally:
+            # Every receipt read in one database transaction, whatever stopped the loop.
+            self.store.record_all_mined(mined)
+
+    def _settle_each(
+        self,
+        open_transactions: list[Submission],
+        receipts: dict[bytes, Receipt | None],
+        mined: list[Mined],
+        safe: int,
+        spent: int,
+        known: int,
+        head: int,
+    ) -> None:
         now = datetime.now(UTC)
         # Ordered by nonce, then age: the last of a nonce is its newest version, the one handed
         # to the node; replaced versions are only looked up (whichever is mined spends it).
         newest = {submission.nonce: submission.tx_hash for submission in open_transactions}
-        # All of them in one request, each read after the counts above.
-        receipts = self.verifier.lookup_receipts([s.tx_hash for s in open_transactions])
         for submission in open_transactions:
             receipt = receipts[submission.tx_hash]
             if receipt is not None:
@@ -1093,14 +1139,16 @@ class OracleDaemon:
                     or confirmed != submission.confirmed
                 ):
                     outcomes = self._outcomes(submission, receipt)
-                    self.store.record_mined(
-                        submission.tx_hash,
-                        succeeded=receipt.succeeded,
-                        block_number=receipt.block_number,
-                        block_hash=receipt.block_hash,
-                        gas_used=receipt.gas_used,
-                        confirmed=confirmed,
-                        outcomes=outcomes,
+                    mined.append(
+                        Mined(
+                            submission.tx_hash,
+                            receipt.succeeded,
+                            receipt.block_number,
+                            receipt.block_hash,
+                            receipt.gas_used,
+                            confirmed,
+                            outcomes,
+                        )
                     )
                 if submission.state is SubmissionState.SIGNED:
                     logger.info(
@@ -1228,10 +1276,18 @@ class OracleDaemon:
         stored = self.store.requests(counted)
         blocks = [s.request.block_number for s in stored.values()]
         stamps = {b: self._block_times[b] for b in blocks if b in self._block_times}
-        # The vote's own block is always asked: the node may have lost it to a reorg since.
-        asked = [receipt.block_number, *(b for b in blocks if b not in stamps)]
-        stamps.update(self.verifier.chain.block_timestamps(asked))
-        mined_at = stamps.get(receipt.block_number)
+        # The vote's block time from the receipt's own logs where the node gives it (Anvil and
+        # geth do, as `blockTimestamp`); otherwise asked, with the blocks of requests that
+        # carried none.
+        mined_at = _logged_timestamp(receipt)
+        asked = [b for b in blocks if b not in stamps]
+        if mined_at is None:
+            # Asked every time: the node may have lost the vote's block to a reorg since.
+            asked.append(receipt.block_number)
+        if asked:
+            stamps.update(self.verifier.chain.block_timestamps(asked))
+        if mined_at is None:
+            mined_at = stamps.get(receipt.block_number)
         if mined_at is None:
             return  # a reorg took the vote's block away since its receipt was read
         for block in blocks:
@@ -1338,12 +1394,13 @@ class OracleDaemon:
         chain = self.verifier.chain
         closed = 0
         ballots: list[Vote] = []
-        # Deadlines are in chain time, which a development node may move on its own.
-        now = chain.block_timestamp("latest")
+        # Deadlines are in chain time, which a development node may move on its own: the tip
+        # this cycle read (a vote past its deadline is skipped by the contract, not reverted).
+        now = self._latest.timestamp
         confirming = self.settings.confirmations > 0
         closing: list[tuple[StoredRequest, RequestStatus]] = []
         ids = [s.request.request_id for s in batch]
-        statuses = self.verifier.statuses_of(ids, block=safe)
+        statuses = self._statuses_at(ids, safe)
         in_flight = self.store.open_submissions(ids)
         candidates: list[StoredRequest] = []
         posted: list[StoredRequest] = []
@@ -1391,10 +1448,11 @@ class OracleDaemon:
             waited = now - chain.block_timestamp(oldest)
             if waited < self.settings.vote_batch_wait:
                 return 0, closed
-        if not ballots or self._nonce_gap():
+        if not ballots:
             return 0, closed
         # Count nonces from the node's view every cycle: a reorg or a lost transaction moves it.
         chain.nonces.reset()
+        highest = self._highest_recorded_nonce()
         submitted = 0
         for chunk in vote_batches(ballots, size):
             try:
@@ -1404,6 +1462,13 @@ class OracleDaemon:
                 for ballot in chunk:
                     self.store.note(ballot.request_id, str(err))
                 self._refused(err)
+                break
+            if signed.nonce <= highest:
+                # Signed on the node's pending count (read in the signing batch, no round trip
+                # of its own), which does not yet hold every recorded vote: see `_nonce_gap`.
+                # Nothing was recorded or sent; settling hands the node those bytes first.
+                chain.nonces.reset()
+                self._log_gap(signed.nonce, highest)
                 break
             self._refusal = None
             try:
@@ -1613,20 +1678,33 @@ class OracleDaemon:
         signed on one of them would push out the recorded one and its votes.
         """
         chain = self.verifier.chain
-        recorded = self.store.unsettled_submissions(chain.address)
-        if not recorded:
+        highest = self._highest_recorded_nonce()
+        if highest < 0:
             return False
         known = chain.transaction_count(chain.address, "pending")
-        highest = max(s.nonce for s in recorded)
         gap = known <= highest
         if gap:
-            logger.debug(
-                "waiting for the node to hold every recorded vote transaction before signing more",
-                extra={"node_nonce": known, "highest_recorded": highest},
-            )
+            self._log_gap(known, highest)
         return gap
 
+    def _highest_recorded_nonce(self) -> int:
+        """The highest nonce of this account's unsettled transactions (-1 without any)."""
+        recorded = self.store.unsettled_submissions(self.verifier.chain.address)
+        return max((s.nonce for s in recorded), default=-1)
+
+    def _log_gap(self, known: int, highest: int) -> None:
+        logger.debug(
+            "waiting for the node to hold every recorded vote transaction before signing more",
+            extra={"node_nonce": known, "highest_recorded": highest},
+        )
+
     def _refused(self, err: ContractRevertError) -> None:
+        # The mode (and a post's bond) may have changed since it was read: read it again.
+        self._mode = None
+        if err.error_name == "VerifierWrongMode":
+            # Switched between quorum and optimistic mode: the next cycle acts in the new one.
+            logger.info("the verifier's mode changed; reading it again")
+            return
         reason = err.error_name or str(err)
         if reason == self._refusal:
             return
@@ -1704,6 +1782,16 @@ class OracleDaemon:
             )
         self._waited_head = head
         logger.info("waiting for confirmations", extra=extra)
+
+
+def _logged_timestamp(receipt: Receipt) -> int | None:
+    """The timestamp of a receipt's block as its logs carry it, or None (no logs, or a node
+    that does not put it in logs)."""
+    for log in receipt.logs:
+        stamp = log_timestamp(log)
+        if stamp is not None:
+            return stamp
+    return None
 
 
 def _one_line(err: BaseException) -> str:

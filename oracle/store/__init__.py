@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from oracle.domain import Submission, SubmissionState
 from oracle.store.models import PostState, RequestState
-from oracle.store.store import IngestResult, OperatorLock, Store, StoredPost, StoredRequest
+from oracle.store.store import (
+    IngestResult,
+    Mined,
+    OperatorLock,
+    Store,
+    StoredPost,
+    StoredRequest,
+)
 
 __all__ = [
     "IngestResult",
+    "Mined",
     "OperatorLock",
     "PostState",
     "RequestState",

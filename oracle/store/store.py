@@ -16,7 +16,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -98,6 +98,20 @@ class StoredPost:
     note: str | None = None
     #: Wei a won challenge earned.
     reward: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mined:
+    """A submission's receipt as `Store.record_all_mined` records it."""
+
+    tx_hash: bytes
+    succeeded: bool
+    block_number: int
+    block_hash: bytes
+    gas_used: int
+    confirmed: bool = False
+    #: What the contract made of each vote, by request id.
+    outcomes: Mapping[bytes, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1543,20 +1557,34 @@ class Store:
     ) -> None:
         """A submission's receipt: mined or reverted in `block_number`, confirmed once deep,
         with what the contract made of each vote (`outcomes`) in the same transaction."""
-        with self._session() as session:
-            if outcomes:
-                self._outcomes_in(session, tx_hash, outcomes)
-            session.execute(
-                update(Submission)
-                .where(Submission.tx_hash == tx_hash)
-                .values(
-                    state=SubmissionState.MINED if succeeded else SubmissionState.REVERTED,
-                    block_number=block_number,
-                    block_hash=block_hash,
-                    gas_used=gas_used,
-                    confirmed=confirmed,
+        self.record_all_mined(
+            [
+                Mined(
+                    tx_hash, succeeded, block_number, block_hash, gas_used, confirmed, outcomes
                 )
-            )
+            ]
+        )
+
+    def record_all_mined(self, receipts: Sequence[Mined]) -> None:
+        """`record_mined` of each receipt, in one database transaction."""
+        if not receipts:
+            return
+        with self._session() as session:
+            for mined in receipts:
+                state = SubmissionState.MINED if mined.succeeded else SubmissionState.REVERTED
+                if mined.outcomes:
+                    self._outcomes_in(session, mined.tx_hash, mined.outcomes)
+                session.execute(
+                    update(Submission)
+                    .where(Submission.tx_hash == mined.tx_hash)
+                    .values(
+                        state=state,
+                        block_number=mined.block_number,
+                        block_hash=mined.block_hash,
+                        gas_used=mined.gas_used,
+                        confirmed=mined.confirmed,
+                    )
+                )
 
     def record_unmined(self, tx_hash: bytes) -> None:
         """A submission's receipt vanished (its block was reorganised away): signed again."""

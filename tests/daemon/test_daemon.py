@@ -196,12 +196,14 @@ def test_a_request_finalised_by_another_oracle_is_closed_without_a_transaction(
 class LyingVerifier(Verifier):
     """A verifier whose node logs another message than the requester sent."""
 
-    def events(self, from_block: int, to_block: int) -> list[Any]:
+    def events(
+        self, from_block: int, to_block: int, *, known_head: int | None = None
+    ) -> list[Any]:
         return [
             dataclasses.replace(event, message=event.message + b" (forged)")
             if isinstance(event, VerificationRequested)
             else event
-            for event in super().events(from_block, to_block)
+            for event in super().events(from_block, to_block, known_head=known_head)
         ]
 
 
