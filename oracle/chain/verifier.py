@@ -7,15 +7,13 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 from eth_utils.abi import collapse_if_tuple, event_abi_to_log_topic, function_abi_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3.exceptions import Web3RPCError
 
-from oracle.chain import _args
+from oracle.chain import _args, abi
 from oracle.chain.artifacts import Artifact, load_artifact
 from oracle.chain.encoding import key_id
 from oracle.chain.events import (
@@ -231,45 +229,6 @@ def _layout(event: ABIEvent) -> _EventLayout:
     )
 
 
-def _word_bits(kind: str) -> int | None:
-    """Significant bits of a one-word ABI type read as an unsigned integer (bool: 1, address:
-    160, bytes32: 256), else None."""
-    if kind == "bool":
-        return 1
-    if kind == "address":
-        return 160
-    if kind == "bytes32":
-        return 256
-    if kind.startswith("uint") and kind[4:].isdigit():
-        return int(kind[4:])
-    return None
-
-
-def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    """`abi_decode(types, data)`, read word by word when every type fills one word (unsigned
-    integers, bool, address, bytes32: statusOf, isCommitted, most event fields), where eth-abi's
-    general decoder was most of the cost. Anything else, or a word out of its type's range, goes
-    to eth-abi (which raises on it)."""
-    bits = [_word_bits(kind) for kind in types]
-    if len(data) != 32 * len(types) or None in bits:
-        return tuple(abi_decode(types, data))
-    values: list[Any] = []
-    for index, (kind, width) in enumerate(zip(types, bits, strict=True)):
-        word = data[32 * index : 32 * index + 32]
-        value = int.from_bytes(word, "big")
-        if value >> (width or 0):
-            return tuple(abi_decode(types, data))
-        if kind == "bool":
-            values.append(bool(value))
-        elif kind == "address":
-            values.append("0x" + word[12:].hex())  # as eth-abi: lower case
-        elif kind == "bytes32":
-            values.append(word)
-        else:
-            values.append(value)
-    return tuple(values)
-
-
 def _raw(value: Any) -> bytes:
     """Bytes of a log field as web3 formats it (bytes) or as a node sends it (a hex string)."""
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
@@ -469,7 +428,7 @@ class Verifier:
             raise InputError("a vote batch needs at least one vote")
         # Encoded with the function's cached ABI types (web3 resolves its ABI again each time).
         view = self._view("voteBatch")
-        return view.selector + abi_encode(view.inputs, [[ballot.as_abi() for ballot in checked]])
+        return view.selector + abi.encode(view.inputs, [[ballot.as_abi() for ballot in checked]])
 
     def sign_vote_batch(self, ballots: Sequence[Vote]) -> SignedTransaction:
         """Dry-run and sign a batch of votes without sending it, for callers that record it first.
@@ -819,7 +778,7 @@ class Verifier:
         # Encoded and decoded here with the function's cached ABI types: web3's contract objects
         # resolve the ABI and hash every signature again on each call (most of the daemon's CPU).
         view = self._view(function)
-        data = view.selector + abi_encode(view.inputs, args)
+        data = view.selector + abi.encode(view.inputs, args)
         if self.chain.batches:
             # The node's JSON as it is: web3's request and result formatting cost a daemon
             # cycle more than the call.
@@ -843,7 +802,7 @@ class Verifier:
                 if decoded is None:
                     raise
                 raise decoded from exc
-        values = abi_decode(view.outputs, bytes(raw))
+        values = abi.decode(view.outputs, bytes(raw))
         return values[0] if len(values) == 1 else values
 
     def _call_many(
@@ -861,7 +820,7 @@ class Verifier:
                 [
                     {
                         "to": self.address,
-                        "data": "0x" + (view.selector + abi_encode(view.inputs, args)).hex(),
+                        "data": "0x" + (view.selector + abi.encode(view.inputs, args)).hex(),
                     },
                     tag,
                 ],
@@ -875,7 +834,7 @@ class Verifier:
             return [self._call(function, *args, block=block) for args in arguments]
         results = []
         for answer in answers:
-            values = _decode_words(view.outputs, bytes.fromhex(answer[2:]))
+            values = abi.decode(view.outputs, bytes.fromhex(answer[2:]))
             results.append(values[0] if len(values) == 1 else values)
         return results
 
@@ -1136,13 +1095,13 @@ class Verifier:
             raise ChainError(f"a {layout.name} log has {len(topics)} topics")
         try:
             args = {
-                name: _decode_words([kind], _raw(topic))[0]
+                name: abi.decode([kind], _raw(topic))[0]
                 for (name, kind), topic in zip(layout.indexed, topics[1:], strict=True)
             }
             args.update(
                 zip(
                     layout.data_names,
-                    _decode_words(layout.data_types, _raw(log["data"])),
+                    abi.decode(layout.data_types, _raw(log["data"])),
                     strict=True,
                 )
             )

@@ -26,6 +26,7 @@ from oracle.chain import (
     deploy_verifier,
     fund,
 )
+from oracle.chain.abi import decode as abi_words
 from oracle.chain.connection import MAX_BATCH
 from oracle.chain.events import event_from_log
 from oracle.chain.fees import Fees, estimate_fees
@@ -35,7 +36,6 @@ from oracle.chain.verifier import (
     STATUS_BATCH,
     VOTE_BATCH_GAS,
     VOTE_GAS,
-    _decode_words,
     vote_batches,
 )
 from oracle.domain import RequestTerms, Status, Vote
@@ -207,15 +207,15 @@ def test_a_receipt_read_raw_from_a_node_matches_web3s_and_decodes_the_same_event
 )
 def test_words_decode_as_eth_abi_decodes_them(types: list[str], values: tuple[object, ...]) -> None:
     data = abi_encode(types, values)
-    assert _decode_words(types, data) == abi_decode(types, data) == values
+    assert abi_words(types, data) == abi_decode(types, data) == values
 
 
 def test_a_word_out_of_its_types_range_is_refused_as_eth_abi_refuses_it() -> None:
     for types, word in ((["uint8"], 256), (["bool"], 2), (["address"], 2**160)):
         with pytest.raises(DecodingError):
-            _decode_words(types, word.to_bytes(32, "big"))
+            abi_words(types, word.to_bytes(32, "big"))
     with pytest.raises(DecodingError):
-        _decode_words(["uint8", "uint8"], bytes(32))
+        abi_words(["uint8", "uint8"], bytes(32))
 
 
 def _ballot(n: int, callback_gas: int = 0) -> Vote:
