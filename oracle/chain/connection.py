@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from urllib.parse import urlsplit
 
+import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
@@ -104,6 +106,22 @@ def _redact_web3_url_logs() -> None:
             target.addFilter(_RedactUrls())
 
 
+def _session_for(rpc_url: str) -> requests.Session:
+    """A requests session for the node with the environment's settings (proxies, a CA bundle,
+    .netrc credentials) read once, here: a session that trusts the environment reads and
+    matches every variable of it again on each request (a daemon cycle's hundreds of them)."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(rpc_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    credentials = requests.utils.get_netrc_auth(rpc_url)
+    if credentials:
+        session.auth = credentials
+    session.trust_env = False
+    return session
+
+
 class _GuardedHTTPProvider(HTTPProvider):
     """HTTPProvider whose transport failures become `ChainConnectionError` without the URL."""
 
@@ -112,6 +130,7 @@ class _GuardedHTTPProvider(HTTPProvider):
         super().__init__(
             rpc_url,
             request_kwargs={"timeout": timeout},
+            session=_session_for(rpc_url),
             # Bounded: an unreachable node fails in about a second, not after web3's default.
             exception_retry_configuration=ExceptionRetryConfiguration(
                 errors=(OSError,), retries=2, backoff_factor=0.1

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -23,6 +24,7 @@ from oracle.chain import (
     fund,
     mine_blocks,
 )
+from oracle.chain.connection import _session_for
 from oracle.errors import (
     ChainConnectionError,
     ConfigError,
@@ -197,3 +199,24 @@ def test_mine_blocks_advances_the_head(embedded_chain: Chain) -> None:
     for bad in (0, 1001, True):
         with pytest.raises(InputError):
             mine_blocks(embedded_chain, bad)
+
+
+def test_the_node_session_takes_proxies_ca_bundle_and_netrc_from_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine node.example login alice password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    session = _session_for("http://node.example:8545/key")
+    assert session.proxies == {"http": "http://proxy.example:3128"}
+    assert session.verify == str(tmp_path / "ca.pem")
+    assert session.auth == ("alice", "s3cret")
+    # Read once: the session no longer consults the environment on each request.
+    assert session.trust_env is False
+    monkeypatch.setenv("NO_PROXY", "node.example")
+    assert _session_for("http://node.example:8545/key").proxies == {}
