@@ -125,6 +125,11 @@ LOST_RESEND_AFTER: Final = 2.0
 #: Seconds a read of the verifier's mode (quorum or optimistic, and the bond) is used before it
 #: is read again; a refused vote or post, or a reorg, reads it at once.
 MODE_REFRESH_SECONDS: Final = 5.0
+#: While new requests keep arriving (the cycle read some), settling earlier transactions waits
+#: up to this long since it last ran: it only brings the store in line with the chain (receipts,
+#: replacements, finality), and every cycle spent on it is latency added to the votes on the
+#: newest requests. A cycle that reads nothing new always settles.
+SETTLE_DEFER_SECONDS: Final = 0.5
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
@@ -266,6 +271,9 @@ class OracleDaemon:
         #: The verifier's mode and when it was read (see `optimistic`).
         self._mode: OptimisticConfig | None = None
         self._mode_read = 0.0
+        #: Whether this cycle read new requests, and when settling last ran (see `act`).
+        self._flooded = False
+        self._settled_at = 0.0
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
         #: Vote transactions found mined in this cycle, their latency not yet observed.
@@ -458,6 +466,7 @@ class OracleDaemon:
         else:
             ingested_to = self.store.next_block(default=self.settings.start_block) - 1
         caught_up = ingested_to >= safe
+        self._flooded = new_requests > 0
         if caught_up and lead:
             self.resolve_orphans(safe)
         verified, rejected = self.verify_pending(safe)
@@ -522,8 +531,13 @@ class OracleDaemon:
     def act(self, safe: int) -> tuple[int, int]:
         """What the lead replica sends: vote (or post) on verified requests, then settle earlier
         transactions, then close those the chain closed; return (votes or posts broadcast,
-        requests finalised). Signing first keeps settling off the path of the newest verdicts."""
+        requests finalised). Signing first keeps settling off the path of the newest verdicts,
+        and under a flood settling waits (see `SETTLE_DEFER_SECONDS`)."""
         submitted, closed = self.submit_verified(safe)
+        now = time.monotonic()
+        if self._flooded and now - self._settled_at < SETTLE_DEFER_SECONDS:
+            return submitted, closed
+        self._settled_at = now
         finalised = closed + self.settle(safe)
         finalised += self.close_voted(safe)
         return submitted, finalised

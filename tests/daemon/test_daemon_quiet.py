@@ -147,3 +147,39 @@ def test_quiet_cycles_after_one_that_moved_report_no_work_and_pause(scenario: Sc
     assert [r.moved for r in reports] == [True, False, False]
     assert all(r.settled for r in reports)
     assert stop.pauses == [0, 30]
+
+
+def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_requests_settles(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    settled: list[int] = []
+    settle = daemon.settle
+
+    def counted(safe: int) -> int:
+        settled.append(safe)
+        return settle(safe)
+
+    monkeypatch.setattr(daemon, "settle", counted)
+    first = scenario.open()
+    daemon.run_once()
+    assert len(settled) == 1  # never settled before: due at once
+    # New requests in each cycle, within the deferral: voted on, not settled.
+    second = scenario.open()
+    report = daemon.run_once()
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 1)
+    assert scenario.status(second) is Status.VALID  # the vote is on the chain all the same
+    # A cycle that reads nothing new settles, and the store catches up with the chain.
+    daemon.run_once()
+    assert len(settled) == 2
+    assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
+    for request_id in (first, second):
+        stored = daemon.store.request(request_id)
+        assert stored is not None
+        assert stored.final_status is Status.VALID
+    # Past the bound, a flooded cycle settles too.
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 0.0)
+    scenario.open()
+    before = len(settled)
+    assert daemon.run_once().new_requests == 1
+    assert len(settled) == before + 1
