@@ -297,6 +297,9 @@ class Run:
     requests_per_s: float = 0.0
     verdicts_per_s: float = 0.0
     verdicts_over_requests: float = 0.0
+    #: Seconds from the last request mined to the last verdict seen: what keeps a short flood's
+    #: ratio under 1 when the daemon keeps pace (the verdicts' span is the requests' plus this).
+    tail_s: float = 0.0
     latency_p50_s: float = 0.0
     latency_p95_s: float = 0.0
     latency_p99_s: float = 0.0
@@ -476,6 +479,7 @@ def run_once(
     result.requests_per_s = count / span_requests
     result.verdicts_per_s = verdicts / span_verdicts
     result.verdicts_over_requests = result.verdicts_per_s / result.requests_per_s
+    result.tail_s = max(seen.values()) - done["mined"] if seen else float("inf")
     result.latency_p50_s = _percentile(latencies, 50)
     result.latency_p95_s = _percentile(latencies, 95)
     result.latency_p99_s = _percentile(latencies, 99)
@@ -556,6 +560,7 @@ def _print(runs: list[Run]) -> None:
             f"  verdicts            {run.verdicts_per_s:8.1f}/s   "
             f"({run.verdicts_over_requests:.2f} x requests/s; goal >= {RATIO_GOAL})"
         )
+        print(f"  last verdict        {run.tail_s:8.3f} s after the last request was mined")
         print(
             f"  latency p50/p95/p99 {run.latency_p50_s:.2f} / {run.latency_p95_s:.2f} / "
             f"{run.latency_p99_s:.2f} s"

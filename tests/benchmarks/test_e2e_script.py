@@ -50,6 +50,8 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
     assert (flood["verdicts"], latency["verdicts"]) == (12, 6)
     assert flood["anvil_plain_tx_per_s"] > 0
     assert flood["requests_over_anvil_ceiling"] > 0
+    assert 0 <= flood["tail_s"] < 60
+    assert "after the last request was mined" in done.stdout
     for run in (flood, latency):
         assert run["requests_per_s"] > 0
         assert run["verdicts_per_s"] > 0
