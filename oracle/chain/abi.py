@@ -1,10 +1,10 @@
 """ABI encoding and decoding of the shapes the daemon moves in bulk, without eth-abi's general
 machinery: one-word values (unsigned integers, bool, address, bytes32), tuples of them, dynamic
 arrays of such tuples (a vote batch, `statusesOf`'s arguments) and `bytes` fields (a request's
-log). Each answers exactly what eth-abi answers; anything else, and anything unusual (a value
-out of range, a non-canonical offset, non-zero padding), is handed to eth-abi, which then
-encodes, decodes or raises as it always does. Under a flood of requests eth-abi was a quarter of
-the daemon's time.
+log, its commitment). Each answers exactly what eth-abi answers; anything else, and anything
+unusual (a value out of range, a non-canonical offset, non-zero padding), is handed to eth-abi,
+which then encodes, decodes or raises as it always does. Under a flood of requests eth-abi was a
+quarter of the daemon's time.
 """
 
 from __future__ import annotations
@@ -122,6 +122,10 @@ def _encode_fast(types: list[str] | tuple[str, ...], args: Any) -> bytes:
     head_size = 0
     plans: list[tuple[str, tuple[str, ...], bool]] = []
     for kind in types:
+        if kind == "bytes":
+            plans.append((kind, (), True))
+            head_size += _WORD
+            continue
         is_array = kind.endswith("[]")
         element = kind[:-2] if is_array else kind
         words = _static_words(element)
@@ -131,6 +135,15 @@ def _encode_fast(types: list[str] | tuple[str, ...], args: Any) -> bytes:
         head_size += _WORD if is_array else _WORD * len(words)
     tail_offset = head_size
     for (element, words, is_array), value in zip(plans, args, strict=True):
+        if element == "bytes":
+            if not isinstance(value, bytes):
+                raise _Unusual
+            # A length word, then the bytes right-padded with zeros to whole words.
+            encoded = len(value).to_bytes(_WORD, "big") + value + bytes(-len(value) % _WORD)
+            heads.append(tail_offset.to_bytes(_WORD, "big"))
+            tails.append(encoded)
+            tail_offset += len(encoded)
+            continue
         if not is_array:
             heads.append(_words_of(element, words, value))
             continue

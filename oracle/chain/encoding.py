@@ -5,6 +5,7 @@ from __future__ import annotations
 from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 
+from oracle.chain import abi
 from oracle.crypto import key_id
 from oracle.errors import InputError
 from oracle.types import Commitment, KeyId, RequestId
@@ -31,8 +32,8 @@ def commitment(
     raw_key_id = _as_bytes(key_id, "key id")
     if len(raw_key_id) != 32:
         raise InputError(f"key id must be 32 bytes, got {len(raw_key_id)}")
-    encoded = abi_encode(
-        list(_COMMITMENT_TYPES),
+    encoded = abi.encode(
+        _COMMITMENT_TYPES,
         [
             raw_key_id,
             _as_bytes(message, "message"),

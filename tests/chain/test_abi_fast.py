@@ -86,6 +86,15 @@ def test_status_answers_decode_as_eth_abi_decodes_them_and_every_changed_byte_to
 
 @settings(max_examples=100, deadline=None)
 @given(values=requested)
+def test_a_request_log_encodes_as_eth_abi_encodes_it(values: tuple[Any, ...]) -> None:
+    assert abi.encode(REQUESTED, values) == abi_encode(REQUESTED, values)
+    commitment = ["bytes32", "bytes", "bytes", "bytes"]
+    parts = (values[0], values[5], values[6], values[7])
+    assert abi.encode(commitment, parts) == abi_encode(commitment, parts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=requested)
 def test_a_request_log_decodes_as_eth_abi_decodes_it_and_every_changed_byte_too(
     values: tuple[Any, ...],
 ) -> None:
@@ -110,6 +119,8 @@ def test_a_request_log_decodes_as_eth_abi_decodes_it_and_every_changed_byte_too(
         (VOTES, [[(b"\x00" * 32, True, (b"\x00" * 32, "0x" + "11" * 20, 2**96, 0))]]),
         (VOTES, [[(b"\x00" * 32, True)]]),
         (["uint8", "uint8"], [1]),
+        (["bytes"], ["text"]),
+        (["bytes"], [bytearray(b"abc")]),
     ],
 )
 def test_values_off_the_fast_path_answer_as_eth_abi_answers(types: list[str], args: Any) -> None:
