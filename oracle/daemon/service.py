@@ -271,6 +271,8 @@ class OracleDaemon:
         #: The verifier's mode and when it was read (see `optimistic`).
         self._mode: OptimisticConfig | None = None
         self._mode_read = 0.0
+        #: Closing logs this cycle read, checked once its votes are out (see `_close_logged`).
+        self._closing: list[VerificationFinalized | RequestCancelled] = []
         #: Whether this cycle read new requests, and when settling last ran (see `act`).
         self._flooded = False
         self._settled_at = 0.0
@@ -456,6 +458,7 @@ class OracleDaemon:
             self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
             return quiet.report
         self._quiet = None
+        self._closing = []
         head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
@@ -476,6 +479,8 @@ class OracleDaemon:
             submitted, finalised = self.act(safe)
         elif self.dry_run and lead:
             submitted, finalised = self.observe(safe)
+        # Whatever `act` (or `observe`) left of them: a watcher's, a dry run's.
+        self._close_logged(safe)
         self._time_mined_votes()
         counts = self.store.counts()
         open_states = [
@@ -534,6 +539,7 @@ class OracleDaemon:
         requests finalised). Signing first keeps settling off the path of the newest verdicts,
         and under a flood settling waits (see `SETTLE_DEFER_SECONDS`)."""
         submitted, closed = self.submit_verified(safe)
+        self._close_logged(safe)
         now = time.monotonic()
         if self._flooded and now - self._settled_at < SETTLE_DEFER_SECONDS:
             return submitted, closed
@@ -765,7 +771,8 @@ class OracleDaemon:
                 "requests read again after a reorg",
                 extra={"replaced": result.replaced, "restored": result.restored},
             )
-        self._finalise_all(self._check_closing_logs(closing, safe), safe)
+        # Checked after this cycle's votes are out (see `_close_logged`).
+        self._closing.extend(closing)
         logger.debug("ingested", extra={"from_block": start, "to_block": end})
         return result.new_keys, result.new_requests
 
@@ -801,6 +808,15 @@ class OracleDaemon:
     def _checked_key(self, event: KeyRegistered) -> Key | None:
         """The logged key if it hashes to its key id; otherwise a security event and None."""
         return checked_key(self.store, event)
+
+    def _close_logged(self, safe: int) -> None:
+        """Close the requests whose closing logs this cycle read, once the contract confirms
+        them. Done after the cycle's votes are sent: under a flood each window holds the
+        previous votes' `VerificationFinalized` logs, and checking them first delayed the
+        votes on the newest requests. A cycle cut short drops them: settling and
+        `close_voted` read the same closings from the contract."""
+        closing, self._closing = self._closing, []
+        self._finalise_all(self._check_closing_logs(closing, safe), safe)
 
     def _check_closing_logs(
         self, events: list[VerificationFinalized | RequestCancelled], safe: int

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,37 @@ def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_req
     before = len(settled)
     assert daemon.run_once().new_requests == 1
     assert len(settled) == before + 1
+
+
+def test_closing_logs_are_checked_after_the_cycles_votes_are_out(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    order: list[str] = []
+    check = daemon._check_closing_logs
+    sign = daemon.verifier.sign_vote_batch
+
+    def checked(events: list[Any], safe: int) -> list[Any]:
+        if events:
+            order.append(f"check {len(events)}")
+        return check(events, safe)
+
+    def signed(ballots: Any) -> Any:
+        order.append(f"sign {len(ballots)}")
+        return sign(ballots)
+
+    monkeypatch.setattr(daemon, "_check_closing_logs", checked)
+    monkeypatch.setattr(daemon.verifier, "sign_vote_batch", signed)
+    first = scenario.open()
+    daemon.run_once()
+    assert order == ["sign 1"]
+    # The next cycle reads the first vote's closing log and a new request: the vote goes first.
+    second = scenario.open()
+    daemon.run_once()
+    assert order == ["sign 1", "sign 1", "check 1"]
+    assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
+    for request_id in (first, second):
+        stored = daemon.store.request(request_id)
+        assert stored is not None
+        assert stored.final_status is Status.VALID
+    assert daemon.store.security_events() == []
