@@ -54,6 +54,33 @@ def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: 
     assert parser._closing_line(text) == (found.start() if found else -1)
 
 
+@PROPERTY
+@given(
+    st.lists(st.sampled_from(["----", "-- -", "x", "", "---x", " ---", "--"]), max_size=200),
+    st.none() | st.integers(0, 200),
+    st.sampled_from(["", "\n", "\nbody\n"]),
+)
+@example([""] * 63, 63, "\n")
+@example([""] * 64, 64, "\n")
+@example([""] * 65, 65, "")
+def test_the_closing_line_and_the_line_feeds_before_it_are_found_line_by_line_or_by_search(
+    lines: list[str], closing_at: int | None, after: str
+) -> None:
+    # Past `_CLOSING_LINE_STEPS` lines the substring search takes over: a closing line anywhere
+    # in up to 200 lines puts it on either side of that bound, and the count must carry over.
+    if closing_at is not None:
+        lines = [*lines[:closing_at], "---", *lines[closing_at:]]
+    text = "---\n" + "\n".join(lines) + after
+    found = re.compile(r"^---$", re.MULTILINE).search(text, 4)
+    closing, line_feeds = parser._closing(text)
+    assert closing == (found.start() if found else -1)
+    if found:
+        assert line_feeds == text.count("\n", 0, found.start())
+        front, body, offset = parser.split_front_matter(text)
+        assert body == text[offset:]
+        assert parser._split(text) == (front, body, offset, text.count("\n", 0, offset) + 1)
+
+
 _LINE = st.sampled_from(["", "text", " #", "   ##", "    ## deep", "## A", "```", "~~~~", " ```x"])
 
 
