@@ -331,21 +331,27 @@ def _simple_plain(text: str) -> bool:
 def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
     """The value of a one-line scalar (single-quoted, `[]`, `{}` or plain) at `depth`, or
     `_DECLINE`."""
+    if text == "[]" or text == "{}":
+        if depth >= max_depth:
+            return _DECLINE
+        return [] if text == "[]" else {}
+    if len(text) <= _CACHED_SCALAR_SIZE:
+        return _cached_scalar(text)
+    return _scalar_text(text)
+
+
+def _scalar_text(text: str) -> Any:
+    """The value of a one-line single-quoted or plain scalar, or `_DECLINE`."""
     if not text:
         return _DECLINE  # nothing after `- `: a null
-    first = text[0]
-    if first == "'":
+    if text[0] == "'":
         # One line, quoted at both ends, every quote inside doubled.
         inner = text[1:-1]
         if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
             return _DECLINE
         return inner.replace("''", "'")
-    if first == "[" or first == "{":
-        if depth >= max_depth or (text != "[]" and text != "{}"):
-            return _DECLINE
-        return [] if first == "[" else {}
     if not _simple_plain(text):
-        return _DECLINE
+        return _DECLINE  # a flow collection other than `[]` and `{}` among others
     kind = _cached_kind(text) if len(text) <= 128 else plain_scalar_kind(text)
     if kind == "str":
         return text
@@ -360,6 +366,19 @@ def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
         real = float(text)
         return _DECLINE if math.isinf(real) or math.isnan(real) else real
     return _DECLINE  # a timestamp, or a scalar YAML 1.1 and 1.2 read differently
+
+
+#: Longest scalar text whose value `_cached_scalar` keeps.
+_CACHED_SCALAR_SIZE: Final = 128
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_scalar(text: str) -> Any:
+    # Most values repeat from document to document and from one verification to the next (the
+    # version, type, origin, algorithm, context and signers' key ids), and deciding one costs
+    # half a microsecond. Only immutable values are kept (`[]` and `{}` never come here), so a
+    # value is shared safely between documents. Bounded: 1024 entries of at most 128 characters.
+    return _scalar_text(text)
 
 
 def load_simple(
@@ -419,7 +438,10 @@ def load_simple(
         if dash:
             item = (*path, len(container))
             if not key:
-                value = _simple_scalar(rest, len(stack), max_depth)
+                if rest == "[]" or rest == "{}" or len(rest) > _CACHED_SCALAR_SIZE:
+                    value = _simple_scalar(rest, len(stack), max_depth)
+                else:
+                    value = _cached_scalar(rest)
                 if value is _DECLINE:
                     return None
                 locations[item] = (line, column + 3)
@@ -437,7 +459,11 @@ def load_simple(
         if not key or key in container or _cached_kind(key) != "str":
             return None
         if rest:
-            value = _simple_scalar(rest, len(stack), max_depth)
+            # `_simple_scalar` inlined for the usual short value: a look-up in its cache.
+            if rest == "[]" or rest == "{}" or len(rest) > _CACHED_SCALAR_SIZE:
+                value = _simple_scalar(rest, len(stack), max_depth)
+            else:
+                value = _cached_scalar(rest)
             if value is _DECLINE:
                 return None
             locations[(*path, key)] = (line, column + len(key) + 3)

@@ -467,6 +467,29 @@ def test_paths_are_unaffected_by_where_the_front_matter_starts() -> None:
     assert simple[1][("c", 0)] == (9, 3)
 
 
+def test_values_kept_between_readings_read_as_afresh_and_collections_are_never_shared() -> None:
+    text = "a: []\nb: {}\nc: '1'\nd: 1.0.0\ne: 12\nf: null\ng:\n- []\n- {}\n- x\n- 2.5\n"
+    _yaml._cached_scalar.cache_clear()
+    first = _yaml.load_simple(text, first_line=2, max_depth=DEPTH)
+    second = _yaml.load_simple(text, first_line=2, max_depth=DEPTH)  # from the cache
+    assert first is not None
+    assert second is not None
+    assert _yaml._cached_scalar.cache_info().hits >= 5
+    assert (_typed(second[0]), second[1]) == (_typed(first[0]), first[1])
+    assert check_same_as_events(text)
+    # Every empty collection is a new object: a caller changing one changes no other reading.
+    first[0]["a"].append(1)
+    first[0]["b"]["k"] = 1
+    first[0]["g"][0].append(1)
+    first[0]["g"][1]["k"] = 1
+    assert second[0]["a"] == []
+    assert second[0]["b"] == {}
+    assert second[0]["g"][:2] == [[], {}]
+    # At the depth limit an empty collection is left to the event reader, cache or not.
+    assert _yaml.load_simple("a: []\n", first_line=2, max_depth=1) is None
+    assert _yaml.load_simple("a: []\n", first_line=2, max_depth=2) is not None
+
+
 def _emitted(value: dict[str, Any], dumper: Any) -> str:
     return yaml.dump(value, Dumper=dumper, **_DUMP_OPTIONS)
 
