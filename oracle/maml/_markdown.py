@@ -149,7 +149,7 @@ def scan(body: str, first_line: int) -> Scan:
             if line[0] == "#":
                 # No pattern: `##` then a blank or the line end is a heading, and its name is
                 # the rest without a closing `#` run and surrounding blanks (`heading_name`).
-                # A regex match here cost a third of the scan of a 4 KiB body.
+                # (A regex match cost 0.4 us a heading.)
                 if line[1:2] == "#" and (len(line) == 2 or line[2] == " " or line[2] == "\t"):
                     after = end + 1 if end < len(body) else end
                     name = heading_name(line[2:])
