@@ -398,74 +398,77 @@ def load_simple(
     # The open collections, innermost last: (container, column of its keys or dashes, path,
     # whether it is a mapping). Its length is the nesting depth of what the next line adds.
     stack: list[tuple[Any, int, Path, bool]] = []
+    # The innermost one again, in locals: most lines are one more key of it, and take the
+    # first branch below without touching the stack (half the work of a line).
+    container: Any = None
+    top_column = -1
+    path: Path = ()
+    is_mapping = False
     # A `key:` at the end of its line: (mapping, key, path, key column); its value opens next.
     pending: tuple[dict[str, Any], str, Path, int] | None = None
-    line = first_line - 1
-    for indent, dash, key, rest in _SIMPLE_LINE.findall(text):
-        line += 1
+    for line, (indent, dash, key, rest) in enumerate(_SIMPLE_LINE.findall(text), first_line):
         column = len(indent)
-        if pending is not None:
-            parent, parent_key, path, key_column = pending
-            pending = None
-            # An indentless sequence (`- ` in the key's column, as the emitter writes it), an
-            # indented one, or a mapping indented under the key; anything else is a null.
-            opens = column > key_column or (dash and column == key_column)
-            if not opens or len(stack) >= max_depth:
-                return None
-            child: Any = [] if dash else {}
-            parent[parent_key] = child
-            locations[path] = (line, column + 1)
-            stack.append((child, column, path, not dash))
-        elif stack:
-            # Close what this line is outdented from; an indentless sequence also ends at a
-            # line in its own column without a dash.
-            while stack[-1][1] > column or (
-                stack[-1][1] == column and not dash and not stack[-1][3]
-            ):
-                stack.pop()
-                if not stack:
+        if column != top_column or dash or not is_mapping or pending is not None:
+            if pending is not None:
+                parent, parent_key, child_path, key_column = pending
+                pending = None
+                # An indentless sequence (`- ` in the key's column, as the emitter writes it),
+                # an indented one, or a mapping indented under the key; anything else is a null.
+                opens = column > key_column or (dash and column == key_column)
+                if not opens or len(stack) >= max_depth:
                     return None
-            if stack[-1][1] != column:
-                return None  # a continuation line, or a column between two levels
-        elif column == 0 and not dash:
-            locations[()] = (line, 1)
-            stack.append((root, 0, (), True))
-        else:
-            return None  # the top level is not a block mapping in column 1
-        container, _, path, is_mapping = stack[-1]
-        if is_mapping == bool(dash):
-            return None  # a dash among keys, or a key where a dash belongs
-        if dash:
-            item = (*path, len(container))
-            if not key:
-                if rest == "[]" or rest == "{}" or len(rest) > _CACHED_SCALAR_SIZE:
+                container = [] if dash else {}
+                parent[parent_key] = container
+                locations[child_path] = (line, column + 1)
+                top_column, path, is_mapping = column, child_path, not dash
+                stack.append((container, column, path, is_mapping))
+            elif stack:
+                # Close what this line is outdented from; an indentless sequence also ends at a
+                # line in its own column without a dash.
+                while top_column > column or (top_column == column and not dash and not is_mapping):
+                    stack.pop()
+                    if not stack:
+                        return None
+                    container, top_column, path, is_mapping = stack[-1]
+                if top_column != column:
+                    return None  # a continuation line, or a column between two levels
+            elif column == 0 and not dash:
+                locations[()] = (line, 1)
+                container, top_column, path, is_mapping = root, 0, (), True
+                stack.append((root, 0, (), True))
+            else:
+                return None  # the top level is not a block mapping in column 1
+            if is_mapping != (not dash):
+                return None  # a dash among keys, or a key where a dash belongs
+            if dash:
+                item = (*path, len(container))
+                if not key:
                     value = _simple_scalar(rest, len(stack), max_depth)
-                else:
-                    value = _cached_scalar(rest)
-                if value is _DECLINE:
+                    if value is _DECLINE:
+                        return None
+                    locations[item] = (line, column + 3)
+                    container.append(value)
+                    continue
+                # `- key: ...`: a mapping whose first entry shares the dash's line.
+                if len(stack) >= max_depth:
                     return None
+                entry: dict[str, Any] = {}
+                container.append(entry)
                 locations[item] = (line, column + 3)
-                container.append(value)
-                continue
-            # `- key: ...`: a mapping whose first entry shares the dash's line.
-            if len(stack) >= max_depth:
-                return None
-            container = {}
-            stack[-1][0].append(container)
-            locations[item] = (line, column + 3)
-            column += 2
-            stack.append((container, column, item, True))
-            path = item
+                column += 2
+                container, top_column, path, is_mapping = entry, column, item, True
+                stack.append((entry, column, item, True))
         if not key or key in container or _cached_kind(key) != "str":
             return None
         if rest:
-            # `_simple_scalar` inlined for the usual short value: a look-up in its cache.
-            if rest == "[]" or rest == "{}" or len(rest) > _CACHED_SCALAR_SIZE:
-                value = _simple_scalar(rest, len(stack), max_depth)
-            else:
-                value = _cached_scalar(rest)
+            # `_simple_scalar` inlined for the usual short value: one look-up in its cache.
+            # `[]` and `{}` (new objects each time, and depth-checked) are declined there, so
+            # a decline is decided again by `_simple_scalar`.
+            value = _cached_scalar(rest) if len(rest) <= _CACHED_SCALAR_SIZE else _DECLINE
             if value is _DECLINE:
-                return None
+                value = _simple_scalar(rest, len(stack), max_depth)
+                if value is _DECLINE:
+                    return None
             locations[(*path, key)] = (line, column + len(key) + 3)
             container[key] = value
         else:
