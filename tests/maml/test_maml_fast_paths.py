@@ -283,6 +283,9 @@ _JCS_ANY = st.recursive(
 @example({"a": 2**53})
 @example({"a": "\ud800"})
 @example({"a": 1.0, "b": 1e21, "c": 1e-7})
+@example({"\U0001d11e": "x", "\uffff": None})  # a mapping of strings and nulls: keys still count
+@example({"a": "x", 1: "y"})  # a key that is not a string
+@example({"b": "\ud800", "a": True})
 def test_canonical_json_is_rfc8785_for_plain_and_frozen_values(value: Any) -> None:
     try:
         expected: Any = rfc8785.dumps(value)
