@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from oracle import crypto
@@ -353,6 +354,12 @@ class VerificationReport:
         )
 
 
+#: The two FIPS 204 contexts `_status` checks against, encoded once.
+_CONTEXT_BYTES: Final = MappingProxyType(
+    {context: context.encode("utf-8") for context in (DOCUMENT_CONTEXT, HISTORY_CONTEXT)}
+)
+
+
 def _status(
     keys: Mapping[bytes, PublicKey],
     alg: str,
@@ -369,7 +376,7 @@ def _status(
         return "wrong-algorithm"
     if context != expected_context:
         return "wrong-context"
-    ok = crypto.verify(key.algorithm, key.raw, message, signature, context.encode("utf-8"))
+    ok = crypto.verify(key.algorithm, key.raw, message, signature, _CONTEXT_BYTES[context])
     return "valid" if ok else "invalid"
 
 
@@ -393,17 +400,25 @@ def verify(
     keys: dict[bytes, PublicKey] = {bytes(key.key_id): key for key in public_keys}
     digest = document_digest(doc)
     signatures = tuple(
-        SignatureCheck(
-            index,
-            entry.line,
-            entry.alg,
-            entry.key_id,
-            entry.context,
-            _status(
-                keys, entry.alg, entry.key_id, digest, entry.value, entry.context, DOCUMENT_CONTEXT
-            ),
-        )
-        for index, entry in enumerate(doc.signatures)
+        [
+            SignatureCheck(
+                index,
+                entry.line,
+                entry.alg,
+                entry.key_id,
+                entry.context,
+                _status(
+                    keys,
+                    entry.alg,
+                    entry.key_id,
+                    digest,
+                    entry.value,
+                    entry.context,
+                    DOCUMENT_CONTEXT,
+                ),
+            )
+            for index, entry in enumerate(doc.signatures)
+        ]
     )
     history: list[HistoryCheck] = []
     previous: str | None = None
@@ -429,8 +444,8 @@ def verify(
         )
         previous = item.text
     # A supplied key counts as used when it made a valid document signature or history entry.
-    signed_by = {bytes(check.key_id) for check in signatures if check.valid}
-    signed_by.update(bytes(check.key_id) for check in history if check.valid)
+    signed_by = {bytes(check.key_id) for check in signatures if check.status == "valid"}
+    signed_by.update([bytes(check.key_id) for check in history if check.status == "valid"])
     # The ids are the dict's keys: a key id is a keccak256 of the public key, not free to recompute.
     missing = tuple(KeyId(key_bytes) for key_bytes in keys if key_bytes not in signed_by)
     return VerificationReport(digest, require, signatures, tuple(history), missing, doc.warnings)
