@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import rfc8785
 
+from oracle.maml._policy import Policy
 from oracle.maml._yaml import MAX_SAFE_INTEGER
 from oracle.maml.errors import MamlEncryptionError, MamlHistoryError
 from oracle.maml.model import MamlDocument, thaw
-from oracle.maml.parser import HISTORY_SECTION, parse
+from oracle.maml.parser import HISTORY_SECTION, CheckedDocument, check, parse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -147,17 +148,41 @@ def canonical_front_matter(document: str | bytes | MamlDocument) -> bytes:
     Raises:
         MamlDocumentError: `document` does not parse.
     """
-    return _front_bytes(as_document(document))
+    return _front_bytes(as_document(document).front_matter)
 
 
-def _front_bytes(doc: MamlDocument) -> bytes:
-    """`canonical_front_matter` of a parsed document."""
-    front = doc.front_matter
+def _front_bytes(front: Mapping[str, JsonValue] | dict[str, PlainJson]) -> bytes:
+    """`canonical_front_matter` of a front matter (read-only or as read)."""
     # One C copy (a read-only view copies its dict directly; `dict()` of one asks it key by
     # key); JCS sorts the keys anyway.
-    unsigned = front.copy() if type(front) is MappingProxyType else dict(front)
+    unsigned: dict[str, Any] = (
+        front.copy()
+        if type(front) is MappingProxyType or type(front) is dict
+        else dict(front)
+    )
     unsigned.pop("signatures", None)
     return jcs(unsigned)
+
+
+def _not_encrypted(encryption: object, body_line: int) -> None:
+    """Raise for an encrypted document: its signatures cover the plaintext.
+
+    Raises:
+        MamlEncryptionError: `encryption` is not None.
+    """
+    if encryption is not None:
+        raise MamlEncryptionError(
+            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
+            line=body_line,
+        )
+
+
+def _signed_end(body: str, history_start: int | None) -> tuple[int, bool]:
+    """Where the signed part of `body` ends, and whether an LF is implied after it."""
+    end = len(body) if history_start is None else history_start
+    # A History section is added as a new line after the body; the implied final LF makes the
+    # signed bytes of "text" and of "text\n## History ..." the same.
+    return end, end > 0 and body[end - 1] != "\n"
 
 
 def _signed_span(doc: MamlDocument) -> tuple[int, bool]:
@@ -166,16 +191,14 @@ def _signed_span(doc: MamlDocument) -> tuple[int, bool]:
     Raises:
         MamlEncryptionError: the document is encrypted.
     """
-    if doc.is_encrypted:
-        raise MamlEncryptionError(
-            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
-            line=doc.body_line,
-        )
+    _not_encrypted(doc.encryption, doc.body_line)
     history = doc.section(HISTORY_SECTION)
-    end = len(doc.body) if history is None else history.start
-    # A History section is added as a new line after the body; the implied final LF makes the
-    # signed bytes of "text" and of "text\n## History ..." the same.
-    return end, end > 0 and doc.body[end - 1] != "\n"
+    return _signed_end(doc.body, None if history is None else history.start)
+
+
+def _signed_text(body: str, end: int, add_lf: bool) -> str:
+    text = body if end == len(body) else body[:end]
+    return text + "\n" if add_lf else text
 
 
 def signed_body(document: str | bytes | MamlDocument) -> str:
@@ -186,15 +209,13 @@ def signed_body(document: str | bytes | MamlDocument) -> str:
         MamlDocumentError: `document` does not parse.
     """
     doc = as_document(document)
-    end, add_lf = _signed_span(doc)
-    body = doc.body if end == len(doc.body) else doc.body[:end]
-    return body + "\n" if add_lf else body
+    return _signed_text(doc.body, *_signed_span(doc))
 
 
-def _head(doc: MamlDocument, body_size: int) -> bytes:
+def _head(front: Mapping[str, JsonValue] | dict[str, PlainJson], body_size: int) -> bytes:
     """The canonical bytes before the body: domain, JCS front matter, body length."""
-    front = _front_bytes(doc)
-    return b"".join((SIGNATURE_DOMAIN, _u64(len(front)), front, _u64(body_size)))
+    front_json = _front_bytes(front)
+    return b"".join((SIGNATURE_DOMAIN, _u64(len(front_json)), front_json, _u64(body_size)))
 
 
 def canonical_bytes(document: str | bytes | MamlDocument) -> bytes:
@@ -206,7 +227,7 @@ def canonical_bytes(document: str | bytes | MamlDocument) -> bytes:
     """
     doc = as_document(document)
     body = signed_body(doc).encode("utf-8")
-    return _head(doc, len(body)) + body
+    return _head(doc.front_matter, len(body)) + body
 
 
 #: Characters of an ASCII body encoded and hashed at a time (see `document_digest`).
@@ -220,18 +241,35 @@ def document_digest(document: str | bytes | MamlDocument) -> bytes:
         MamlEncryptionError: the document is encrypted.
         MamlDocumentError: `document` does not parse.
     """
-    doc = as_document(document)
-    end, add_lf = _signed_span(doc)
-    body = doc.body
+    if not isinstance(document, MamlDocument):
+        return checked_digest(check(document, Policy(lenient=False)))
+    end, add_lf = _signed_span(document)
+    return _digest(document.front_matter, document.body, end, add_lf)
+
+
+def checked_digest(checked: CheckedDocument) -> bytes:
+    """`document_digest` of a checked document (no `MamlDocument` built).
+
+    Raises:
+        MamlEncryptionError: the document is encrypted.
+    """
+    _not_encrypted(checked.encryption, checked.body_line)
+    end, add_lf = _signed_end(checked.body, checked.history_start)
+    return _digest(checked.front_matter, checked.body, end, add_lf)
+
+
+def _digest(
+    front: Mapping[str, JsonValue] | dict[str, PlainJson], body: str, end: int, add_lf: bool
+) -> bytes:
     if not body.isascii():
-        encoded = signed_body(doc).encode("utf-8")
-        digest = hashlib.sha256(_head(doc, len(encoded)))
+        encoded = _signed_text(body, end, add_lf).encode("utf-8")
+        digest = hashlib.sha256(_head(front, len(encoded)))
         digest.update(encoded)
         return digest.digest()
     # An ASCII body is its own UTF-8 (its length is known without encoding it): hashing it in
     # pieces keeps every buffer small, where encoding a large body at once would allocate (and
     # page in) a fresh copy of it for every signature checked.
-    digest = hashlib.sha256(_head(doc, end + add_lf))
+    digest = hashlib.sha256(_head(front, end + add_lf))
     if end <= _CHUNK:  # one piece (the slice is the body itself when nothing follows)
         digest.update(body[:end].encode("ascii"))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from oracle.crypto import ALGORITHMS, get_algorithm
 from oracle.errors import UnknownAlgorithmError
@@ -549,12 +549,12 @@ def parse_history_line(line: str, line_no: int) -> HistoryEntry:
     return HistoryEntry(timestamp, actor, action, params.name, key_id, signature, line_no, line)
 
 
-def _history(section: Section, policy: Policy) -> tuple[HistoryEntry, ...]:
+def _history(content: str, heading_line: int, policy: Policy) -> tuple[HistoryEntry, ...]:
     entries: list[HistoryEntry] = []
-    for index, line in enumerate(section.content.split("\n")):
+    for index, line in enumerate(content.split("\n")):
         if not line.strip():
             continue
-        line_no = section.heading_line + 1 + index
+        line_no = heading_line + 1 + index
         try:
             entries.append(parse_history_line(line, line_no))
         except MamlHistoryError as err:
@@ -562,14 +562,15 @@ def _history(section: Section, policy: Policy) -> tuple[HistoryEntry, ...]:
     return tuple(entries)
 
 
-def _sections(
-    body: str, body_line: int, policy: Policy
-) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...], tuple[HistoryEntry, ...]]:
-    found = _markdown.scan(body, body_line)
-    sections: list[Section] = []
+def _section_names(
+    found: _markdown.Scan, body: str, body_line: int, policy: Policy
+) -> tuple[tuple[str, ...], tuple[HistoryEntry, ...]]:
+    """The profile name of each level-2 heading, and the History entries, after the section
+    rules (legacy names, duplicates, History last, required sections, History lines)."""
+    names: list[str] = []
     seen: dict[str, int] = {}
     history_at: int | None = None
-    for index, heading in enumerate(found.headings):
+    for heading in found.headings:
         name = heading.name
         if name in LEGACY_SECTION_NAMES:
             policy.tolerate(
@@ -596,18 +597,7 @@ def _sections(
         seen[name] = heading.line
         if name == HISTORY_SECTION:
             history_at = heading.line
-        end = found.headings[index + 1].start if index + 1 < len(found.headings) else len(body)
-        sections.append(
-            Section(
-                name,
-                heading.text,
-                heading.line,
-                heading.start,
-                heading.after,
-                end,
-                body,
-            )
-        )
+        names.append(name)
     for required in REQUIRED_SECTIONS:
         if required not in seen:
             near = [h.name for h in found.headings if h.name.lower() == required.lower()]
@@ -616,18 +606,72 @@ def _sections(
             raise MamlMissingSectionError(
                 f"required section '## {required}' is missing{hint}", line=last_line
             )
-    owner = [(section.start, section.name) for section in sections]
+    history: tuple[HistoryEntry, ...] = ()
+    if history_at is not None:
+        last = found.headings[-1]  # History is the last section
+        history = _history(body[last.after :], last.line, policy)
+    return tuple(names), history
+
+
+def _sections(
+    body: str, found: _markdown.Scan, names: tuple[str, ...]
+) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...]]:
+    """The sections and code blocks of a body whose headings passed `_section_names`."""
+    headings = found.headings
+    sections: list[Section] = []
+    for index, heading in enumerate(headings):
+        end = headings[index + 1].start if index + 1 < len(headings) else len(body)
+        sections.append(
+            Section(
+                names[index],
+                heading.text,
+                heading.line,
+                heading.start,
+                heading.after,
+                end,
+                body,
+            )
+        )
     blocks: list[CodeBlock] = []
     for fence in found.fences:
         section_name = ""
-        for start, name in owner:
-            if start <= fence.start:
+        for heading, name in zip(headings, names, strict=True):
+            if heading.start <= fence.start:
                 section_name = name
         blocks.append(CodeBlock(fence.info, fence.content, fence.line, section_name, fence.closed))
-    history: tuple[HistoryEntry, ...] = ()
-    if history_at is not None:
-        history = _history(sections[-1], policy)
-    return tuple(sections), tuple(blocks), history
+    return tuple(sections), tuple(blocks)
+
+
+class CheckedDocument(NamedTuple):
+    """A document that passed every rule of the profile, before `parse` builds its
+    `MamlDocument` (sections, code blocks, a read-only front matter): what `check` returns,
+    for callers that need only a few parts (`verify` needs the digest's inputs, the
+    signatures and the History)."""
+
+    text: str
+    front_matter_text: str
+    #: The front matter as read (the reader's own, not shared with anyone: never changed).
+    front_matter: dict[str, PlainJson]
+    locations: Locations
+    header: Header
+    body: str
+    body_line: int
+    signatures: tuple[SignatureEntry, ...]
+    encryption: EncryptionInfo | None
+    #: The body's headings and fences (None for an encrypted body).
+    found: _markdown.Scan | None
+    #: The profile name of each heading in `found`.
+    section_names: tuple[str, ...]
+    history: tuple[HistoryEntry, ...]
+    warnings: tuple[Finding, ...]
+
+    @property
+    def history_start(self) -> int | None:
+        """Offset in `body` of the `## History` heading line, or None."""
+        if self.section_names and self.section_names[-1] == HISTORY_SECTION:
+            assert self.found is not None
+            return self.found.headings[-1].start
+        return None
 
 
 def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
@@ -644,13 +688,13 @@ def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
     return parse_with(document, Policy(lenient=lenient))
 
 
-def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
-    """`parse` under a caller's policy, whose findings survive an exception (used by `lint`).
+def check(document: str | bytes, policy: Policy) -> CheckedDocument:
+    """Every rule `parse` checks, in the same order with the same errors, without building the
+    `MamlDocument`.
 
     Raises:
         MamlDocumentError: the first rule the document breaks that `policy` does not tolerate.
     """
-    lenient = policy.lenient
     text = _decode(document)
     front, body, _, body_line = _split(text)
     mapping, locations = load_mapping(front, first_line=2, max_depth=MAX_YAML_DEPTH, policy=policy)
@@ -659,8 +703,8 @@ def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
     encryption = (
         _encryption(mapping["encryption"], locations, policy) if "encryption" in mapping else None
     )
-    sections: tuple[Section, ...] = ()
-    blocks: tuple[CodeBlock, ...] = ()
+    found: _markdown.Scan | None = None
+    names: tuple[str, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     if encryption is not None:
         if _ENVELOPE_BODY.fullmatch(body) is None:
@@ -671,24 +715,54 @@ def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
                 column=1,
             )
     else:
-        sections, blocks, history = _sections(body, body_line, policy)
-    frozen = freeze(mapping)
+        found = _markdown.scan(body, body_line)
+        names, history = _section_names(found, body, body_line, policy)
+    return CheckedDocument(
+        text,
+        front,
+        mapping,
+        locations,
+        header,
+        body,
+        body_line,
+        signatures,
+        encryption,
+        found,
+        names,
+        history,
+        tuple(policy.findings),
+    )
+
+
+def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
+    """`parse` under a caller's policy, whose findings survive an exception (used by `lint`).
+
+    Raises:
+        MamlDocumentError: the first rule the document breaks that `policy` does not tolerate.
+    """
+    checked = check(document, policy)
+    sections: tuple[Section, ...] = ()
+    blocks: tuple[CodeBlock, ...] = ()
+    if checked.found is not None:
+        sections, blocks = _sections(checked.body, checked.found, checked.section_names)
+    frozen = freeze(checked.front_matter)
     assert isinstance(frozen, MappingProxyType)
     return MamlDocument(
-        text=text,
-        front_matter_text=front,
+        text=checked.text,
+        front_matter_text=checked.front_matter_text,
         front_matter=frozen,
-        header=header,
-        body=body,
-        body_line=body_line,
+        header=checked.header,
+        body=checked.body,
+        body_line=checked.body_line,
         sections=sections,
         code_blocks=blocks,
-        signatures=signatures,
-        history=history,
-        encryption=encryption,
-        warnings=tuple(policy.findings),
-        lenient=lenient,
-        locations=MappingProxyType(dict(locations)),
+        signatures=checked.signatures,
+        history=checked.history,
+        encryption=checked.encryption,
+        warnings=checked.warnings,
+        lenient=policy.lenient,
+        # The reader's own dict, made for this document alone: viewed, not copied.
+        locations=MappingProxyType(checked.locations),
     )
 
 
