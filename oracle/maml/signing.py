@@ -379,7 +379,15 @@ def _status(
         return "wrong-algorithm"
     if context != expected_context:
         return "wrong-context"
-    ok = crypto.verify(key.algorithm, key.raw, message, signature, _CONTEXT_BYTES[context])
+    params = key.algorithm
+    if len(signature) != params.signature_size:
+        return "invalid"
+    # The backend directly: `crypto.verify` would check again what is settled here (a
+    # `PublicKey` has its parameter set and length, the context is one of the profile's two,
+    # the message a 32-byte digest, and the signature bytes of the right length).
+    ok = crypto.get_backend().verify(
+        params, key.raw, message, bytes(signature), _CONTEXT_BYTES[context]
+    )
     return "valid" if ok else "invalid"
 
 
