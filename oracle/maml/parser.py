@@ -80,6 +80,8 @@ PROFILE_FIELDS: Final = (
     "encryption",
 )
 _PROFILE_FIELD_SET: Final = frozenset(PROFILE_FIELDS)
+#: `Header.extra` of a document without other fields (read-only, so one serves them all).
+_NO_EXTRA: Final[Mapping[str, JsonValue]] = MappingProxyType({})
 SIGNATURE_FIELDS: Final = ("alg", "key_id", "context", "value")
 _SIGNATURE_FIELD_SET: Final = frozenset(SIGNATURE_FIELDS)
 #: The parameter sets by their exact names, as a signature entry must write them.
@@ -471,9 +473,18 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
                         column=column,
                     )
                 )
-    extra = {
-        name: freeze(value) for name, value in mapping.items() if name not in _PROFILE_FIELD_SET
-    }
+    # Most documents have no field beyond the profile's: one set difference in C says so.
+    extra = (
+        MappingProxyType(
+            {
+                name: freeze(value)
+                for name, value in mapping.items()
+                if name not in _PROFILE_FIELD_SET
+            }
+        )
+        if mapping.keys() - _PROFILE_FIELD_SET
+        else _NO_EXTRA
+    )
     return Header(
         maml_version=version,
         id=doc_id,
@@ -481,9 +492,9 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
         origin=origin,
         created_at=created_at,
         permissions=permissions,
-        requires=freeze(requires),
-        verification=freeze(verification),
-        extra=MappingProxyType(extra),
+        requires=None if requires is None else freeze(requires),
+        verification=None if verification is None else freeze(verification),
+        extra=extra,
     )
 
 
