@@ -52,6 +52,10 @@ _NULL: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE: Final = frozenset({"true", "True", "TRUE"})
 _FALSE: Final = frozenset({"false", "False", "FALSE"})
 _LONGEST_WORD: Final = max(len(word) for word in _NULL | _TRUE | _FALSE)
+#: A character that no number or timestamp holds in YAML 1.1 (ints with `_`, `:`, `0b`, `0x`;
+#: floats with `e`; timestamps with `T`, `Z`, blanks), YAML 1.2 core (`0o`) or `_kind`; their
+#: other forms (`.inf`, `.nan`, booleans, nulls, `<<`, `=`) are at most `_LONGEST_WORD` long.
+_NOT_IN_NUMBERS: Final = re.compile(r"[^0-9_:.+\-a-fA-FxoTtZ \t]")
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 # A fraction is mandatory and an exponent signed: the float form YAML 1.1 and 1.2 agree on.
 _FLOAT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
@@ -114,6 +118,12 @@ def plain_scalar_kind(text: str) -> str:
     first = text[:1]
     resolvers = _YAML11.yaml_implicit_resolvers
     if first not in _TYPED_FIRST and first not in resolvers and None not in resolvers:
+        return "str"
+    # Longer than the words (null, booleans, `.inf`, `<<`, ...), a scalar can only be read as
+    # a number or a timestamp, by any of the three, when every character could be in one: a
+    # base64url signature value has a letter outside them within its first few characters,
+    # and skips PyYAML's resolver (a Python call that costs a microsecond).
+    if len(text) > _LONGEST_WORD and _NOT_IN_NUMBERS.search(text):
         return "str"
     ours = _kind(text)
     old = _yaml11_kind(text)

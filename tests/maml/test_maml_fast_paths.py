@@ -47,6 +47,22 @@ def test_a_plain_scalar_typed_by_its_first_character_reads_as_the_three_readers_
 
 
 @PROPERTY
+@given(
+    st.text(alphabet=st.sampled_from("0123456789_:.+-eEabfxoOXTtZz \tgyn"), min_size=6, max_size=24)
+)
+@example("0x1f_ab")
+@example("2026-11-24T10:00:00Z")
+@example("2026-11-24 10:00:00.5 +01:00")
+@example("190:20:30.15")
+@example("0b1010_1010")
+@example("fPdNGkZ8xmNp")
+def test_a_long_plain_scalar_reads_as_the_three_readers_say(text: str) -> None:
+    # Past the length of the words, a character no number or timestamp holds decides "str"
+    # without the readers' patterns.
+    assert _yaml.plain_scalar_kind(text) == _reference_kind(text)
+
+
+@PROPERTY
 @given(st.lists(st.sampled_from(["---", "----", "-- -", "x", "", "---x", " ---"]), max_size=8))
 def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: list[str]) -> None:
     text = "---\n" + "\n".join(lines)
