@@ -192,22 +192,21 @@ def _closing(text: str) -> tuple[int, int]:
     # line feeds afterwards is a second pass over it: together 5 us of a 4 KiB verification.
     # Past a bound (a front matter of many short lines) the search takes over.
     size = len(text)
-    at = 3  # the opening line's line feed; each step looks at the line after `at`
-    lines = 1
-    for _ in range(_CLOSING_LINE_STEPS):
-        if text.startswith("---", at + 1) and (at + 4 == size or text[at + 4] == "\n"):
-            return at + 1, lines
-        at = text.find("\n", at + 1)
-        if at < 0:
+    start = 4  # the line after the opening one; `lines` line feeds come before it
+    for lines in range(1, _CLOSING_LINE_STEPS + 1):
+        if text.startswith("---", start) and (start + 3 == size or text[start + 3] == "\n"):
+            return start, lines
+        start = text.find("\n", start) + 1
+        if not start:
             return -1, lines
-        lines += 1
+    lines = _CLOSING_LINE_STEPS + 1
     # A substring search, not a `^---$` multiline regex: the regex tries every offset in Python's
     # engine, which is the cost of a large document without a closing line.
-    found = text.find("\n---", at)
+    found = text.find("\n---", start - 1)
     while found >= 0:
         end = found + 4
         if end == size or text[end] == "\n":
-            return found + 1, lines + text.count("\n", at + 1, found + 1)
+            return found + 1, lines + text.count("\n", start, found + 1)
         found = text.find("\n---", end)
     return -1, lines
 
