@@ -146,7 +146,7 @@ def scan(body: str, first_line: int) -> Scan:
         line = body[offset:end]
         # A candidate line starts, after 0-3 spaces, with one of the three characters: a `#`
         # line can only head, a backtick or tilde line only open or close a fence.
-        first = line[0] if line[0] != " " else line.lstrip(" ")[0]
+        first = line.lstrip(" ")[0]  # (the line itself when it has no leading blank: no copy)
         if fence_char:
             if first == fence_char:
                 close = _FENCE_CLOSE.fullmatch(line)

@@ -468,7 +468,8 @@ def load_simple(
                 column += 2
                 container, top_column, path, is_mapping = entry, column, item, True
                 stack.append((entry, column, item, True))
-        if not key or key in container or _cached_kind(key) != "str":
+        # (No key reads as a null here: the kind check declines a line without one too.)
+        if key in container or _cached_kind(key) != "str":
             return None
         if rest:
             # `_simple_scalar` inlined for the usual short value: one look-up in its cache.

@@ -156,9 +156,7 @@ def _front_bytes(front: Mapping[str, JsonValue] | dict[str, PlainJson]) -> bytes
     # One C copy (a read-only view copies its dict directly; `dict()` of one asks it key by
     # key); JCS sorts the keys anyway.
     unsigned: dict[str, Any] = (
-        front.copy()
-        if type(front) is MappingProxyType or type(front) is dict
-        else dict(front)
+        front.copy() if type(front) is MappingProxyType or type(front) is dict else dict(front)
     )
     unsigned.pop("signatures", None)
     return jcs(unsigned)

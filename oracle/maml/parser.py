@@ -165,13 +165,16 @@ def _decode(data: str | bytes) -> str:
             )
     else:
         raise MamlEncodingError(f"a document is str or bytes, not {type(data).__name__}")
-    if "\r" in text:  # one byte search; replace copies the whole text even when nothing matches
+    # One byte search each (replace copies the whole text even when nothing matches); a text
+    # without CR needs no second look for a bare one.
+    bare_cr = "\r" in text
+    if bare_cr:
         text = text.replace("\r\n", "\n")
     for char, name in (
         ("\x00", "a NUL character"),
         ("\r", "a carriage return not followed by a line feed"),
     ):
-        at = text.find(char)
+        at = text.find(char) if char == "\x00" or bare_cr else -1
         if at >= 0:
             line = text.count("\n", 0, at) + 1
             column = at - (text.rfind("\n", 0, at) + 1) + 1
