@@ -162,17 +162,10 @@ def _front_bytes(front: Mapping[str, JsonValue] | dict[str, PlainJson]) -> bytes
     return jcs(unsigned)
 
 
-def _not_encrypted(encryption: object, body_line: int) -> None:
-    """Raise for an encrypted document: its signatures cover the plaintext.
-
-    Raises:
-        MamlEncryptionError: `encryption` is not None.
-    """
-    if encryption is not None:
-        raise MamlEncryptionError(
-            "the document is encrypted: its signatures cover the plaintext, decrypt it first",
-            line=body_line,
-        )
+#: Why an encrypted document has no digest (its signatures cover the plaintext).
+_ENCRYPTED: Final = (
+    "the document is encrypted: its signatures cover the plaintext, decrypt it first"
+)
 
 
 def _signed_end(body: str, history_start: int | None) -> tuple[int, bool]:
@@ -189,7 +182,8 @@ def _signed_span(doc: MamlDocument) -> tuple[int, bool]:
     Raises:
         MamlEncryptionError: the document is encrypted.
     """
-    _not_encrypted(doc.encryption, doc.body_line)
+    if doc.encryption is not None:
+        raise MamlEncryptionError(_ENCRYPTED, line=doc.body_line)
     history = doc.section(HISTORY_SECTION)
     return _signed_end(doc.body, None if history is None else history.start)
 
@@ -251,9 +245,11 @@ def checked_digest(checked: CheckedDocument) -> bytes:
     Raises:
         MamlEncryptionError: the document is encrypted.
     """
-    _not_encrypted(checked.encryption, checked.body_line)
-    end, add_lf = _signed_end(checked.body, checked.history_start)
-    return _digest(checked.front_matter, checked.body, end, add_lf)
+    if checked.encryption is not None:
+        raise MamlEncryptionError(_ENCRYPTED, line=checked.body_line)
+    body = checked.body
+    end, add_lf = _signed_end(body, checked.history_start)
+    return _digest(checked.front_matter, body, end, add_lf)
 
 
 def _digest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, NamedTuple
@@ -119,7 +120,7 @@ def _field_error(locations: Locations, path: tuple[str | int, ...], reason: str)
 
 def _decode(data: str | bytes) -> str:
     """Size check, BOM check, UTF-8 decoding, CRLF → LF, NUL and bare CR refusal."""
-    if isinstance(data, bytes | bytearray | memoryview):
+    if type(data) is not str and isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if len(raw) > MAX_DOCUMENT_BYTES:
             raise MamlLimitError(
@@ -231,7 +232,9 @@ def _split(text: str) -> tuple[str, str, int, int]:
     if closing < 0:
         raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
     front = text[4:closing]
-    if len(front) > MAX_FRONT_MATTER_BYTES or utf8_size(front) > MAX_FRONT_MATTER_BYTES:
+    if len(front) > MAX_FRONT_MATTER_BYTES or (
+        not front.isascii() and utf8_size(front) > MAX_FRONT_MATTER_BYTES
+    ):
         raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
     if closing + 3 == len(text):  # the closing line ends the document, without a line feed
         return front, "", len(text), lines + 1
@@ -351,7 +354,11 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
             )
         seen[key_id] = index
         context = item["context"]
-        if not isinstance(context, str) or utf8_size(context) > 255:
+        if (
+            not isinstance(context, str)
+            or len(context) > 255
+            or (not context.isascii() and utf8_size(context) > 255)
+        ):
             raise MamlSignatureError(
                 f"signature entry {index}: context must be a string of at most 255 UTF-8 bytes",
                 line=at("context")[0],
@@ -687,6 +694,10 @@ class CheckedDocument(NamedTuple):
         return None
 
 
+#: `CheckedDocument(...)` built in C (what `_make` does), without the Python frame of its `__new__`.
+_checked_document: Final = functools.partial(tuple.__new__, CheckedDocument)
+
+
 def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
     """Parse and validate a `.maml.md` document (strict profile unless `lenient`).
 
@@ -730,20 +741,22 @@ def check(document: str | bytes, policy: Policy) -> CheckedDocument:
     else:
         found = _markdown.scan(body, body_line)
         names, history = _section_names(found, body, body_line, policy)
-    return CheckedDocument(
-        text,
-        front,
-        mapping,
-        locations,
-        header,
-        body,
-        body_line,
-        signatures,
-        encryption,
-        found,
-        names,
-        history,
-        tuple(policy.findings),
+    return _checked_document(
+        (
+            text,
+            front,
+            mapping,
+            locations,
+            header,
+            body,
+            body_line,
+            signatures,
+            encryption,
+            found,
+            names,
+            history,
+            tuple(policy.findings),
+        )
     )
 
 

@@ -464,9 +464,10 @@ def verify(
         previous = item.text
     # A supplied key counts as used when it made a valid document signature or history entry.
     signed_by = {bytes(check.key_id) for check in signatures if check.status == "valid"}
-    signed_by.update([bytes(check.key_id) for check in history if check.status == "valid"])
+    if history:
+        signed_by.update([bytes(check.key_id) for check in history if check.status == "valid"])
     # The ids are the dict's keys: a key id is a keccak256 of the public key, not free to recompute.
-    missing = tuple(KeyId(key_bytes) for key_bytes in keys if key_bytes not in signed_by)
+    missing = tuple([KeyId(key_bytes) for key_bytes in keys if key_bytes not in signed_by])
     return VerificationReport(digest, require, signatures, tuple(history), missing, doc.warnings)
 
 

@@ -14,7 +14,7 @@ from oracle.crypto import SigningKey
 from oracle.errors import OracleError
 from oracle.maml import canonical, parser
 from oracle.maml._policy import Policy
-from oracle.maml.errors import MamlDocumentError
+from oracle.maml.errors import MamlDocumentError, MamlLimitError, MamlSignatureError
 from tests.maml.maml_helpers import DATA, document
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,3 +152,34 @@ def test_a_signature_of_the_wrong_length_in_a_built_document_is_invalid(
     report = maml.verify(tampered, [key.public for key in signers.values()], require="any")
     assert [check.status for check in report.signatures] == ["invalid"]
     assert maml.verify(doc, [key.public for key in signers.values()], require="any").valid
+
+
+def test_a_signature_context_is_limited_to_255_utf8_bytes_ascii_or_not() -> None:
+    signed = (DATA / "signed.maml.md").read_text(encoding="utf-8")
+    assert "  context: maml-v1\n" in signed
+    for context, fits in (
+        ("a" * 255, True),
+        ("a" * 256, False),
+        ("é" * 127 + "a", True),  # 255 bytes in 128 characters
+        ("é" * 128, False),  # 256 bytes in 128 characters
+    ):
+        text = signed.replace("  context: maml-v1\n", f"  context: '{context}'\n")
+        outcome = _outcome(lambda text=text: maml.parse(text))
+        if fits:
+            assert outcome[0] == "ok"
+            assert outcome[1].signatures[0].context == context
+        else:
+            assert outcome[:2] == ("error", MamlSignatureError)
+            assert "at most 255 UTF-8 bytes" in outcome[2]
+
+
+def test_the_front_matter_limit_counts_utf8_bytes_not_characters() -> None:
+    limit = parser.MAX_FRONT_MATTER_BYTES
+    # Two bytes a character: under the limit in characters, over it in bytes.
+    text = document(extra_front=f"note: {'é' * (limit // 2)}\n")
+    assert len(text) < limit
+    outcome = _outcome(lambda: maml.parse(text))
+    assert outcome[:2] == ("error", MamlLimitError)
+    assert outcome[3] == (2, None)
+    ascii_text = document(extra_front=f"note: {'e' * (limit // 2)}\n")
+    assert _outcome(lambda: maml.parse(ascii_text))[0] == "ok"
