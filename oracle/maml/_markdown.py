@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-_FENCE_OPEN: Final = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
-_FENCE_CLOSE: Final = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 _INDENTED_HEADING: Final = re.compile(r" {1,3}##(?:[ \t].*)?")
 _CLOSING_HASHES: Final = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 # Every pattern above needs a fence character or `#` after at most three spaces: the only lines
@@ -149,8 +147,13 @@ def scan(body: str, first_line: int) -> Scan:
         first = line.lstrip(" ")[0]  # (the line itself when it has no leading blank: no copy)
         if fence_char:
             if first == fence_char:
-                close = _FENCE_CLOSE.fullmatch(line)
-                if close and len(close.group(1)) >= fence_len:
+                # A closing line: the run of the fence character, long enough, then only blanks
+                # (a candidate line has at most three leading spaces). String methods, not a
+                # regex: the engine is cold code in a verification.
+                rest = line.lstrip(" ")
+                after_run = rest.lstrip(first)
+                run = len(rest) - len(after_run)
+                if run >= 3 and run >= fence_len and not after_run.strip(" \t"):
                     result.fences.append(
                         _fence(
                             (fence_info, body[content_start:offset], fence_line, fence_start, True)
@@ -169,11 +172,15 @@ def scan(body: str, first_line: int) -> Scan:
             elif line[0] == " " and _INDENTED_HEADING.fullmatch(line):
                 result.indented_headings.append(line_no)
         else:
-            opening = _FENCE_OPEN.fullmatch(line)
-            if opening and not (first == "`" and "`" in opening.group(3)):
+            # An opening line: a run of three or more of the character, then the info string
+            # (no backtick in it after backticks).
+            rest = line.lstrip(" ")
+            info = rest.lstrip(first)
+            run = len(rest) - len(info)
+            if run >= 3 and not (first == "`" and "`" in info):
                 fence_char = first
-                fence_len = len(opening.group(2))
-                fence_info = opening.group(3).strip()
+                fence_len = run
+                fence_info = info.strip()
                 fence_line = line_no
                 fence_start = offset
                 content_start = end + 1 if end < size else end
