@@ -423,7 +423,22 @@ def _encryption(value: PlainJson, locations: Locations, policy: Policy) -> Encry
     return EncryptionInfo(ENCRYPTION_SCHEME, ENCRYPTION_KEM, ENCRYPTION_AEAD, fields, line)
 
 
-def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy) -> Header:
+#: `Header`'s fields in order, validated: what `check` keeps (a `Header` is built only by
+#: `parse`; a verification never looks at one).
+HeaderFields = tuple[
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    Permissions | None,
+    JsonValue,
+    JsonValue,
+    "Mapping[str, JsonValue]",
+]
+
+
+def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy) -> HeaderFields:
     for name in REQUIRED_FIELDS:
         if name not in mapping:
             raise MamlFieldError(name, "required field is missing", line=2)
@@ -494,16 +509,16 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
         if mapping.keys() - _PROFILE_FIELD_SET
         else _NO_EXTRA
     )
-    return Header(
-        maml_version=version,
-        id=doc_id,
-        type=doc_type,
-        origin=origin,
-        created_at=created_at,
-        permissions=permissions,
-        requires=None if requires is None else freeze(requires),
-        verification=None if verification is None else freeze(verification),
-        extra=extra,
+    return (
+        version,
+        doc_id,
+        doc_type,
+        origin,
+        created_at,
+        permissions,
+        None if requires is None else freeze(requires),
+        None if verification is None else freeze(verification),
+        extra,
     )
 
 
@@ -673,7 +688,8 @@ class CheckedDocument(NamedTuple):
     #: The front matter as read (the reader's own, not shared with anyone: never changed).
     front_matter: dict[str, PlainJson]
     locations: Locations
-    header: Header
+    #: The validated fields of `header`, in order.
+    header_fields: HeaderFields
     body: str
     body_line: int
     signatures: tuple[SignatureEntry, ...]
@@ -684,6 +700,11 @@ class CheckedDocument(NamedTuple):
     section_names: tuple[str, ...]
     history: tuple[HistoryEntry, ...]
     warnings: tuple[Finding, ...]
+
+    @property
+    def header(self) -> Header:
+        """The front matter fields the profile defines (a new `Header` each time)."""
+        return Header(*self.header_fields)
 
     @property
     def history_start(self) -> int | None:
@@ -777,7 +798,7 @@ def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
         text=checked.text,
         front_matter_text=checked.front_matter_text,
         front_matter=frozen,
-        header=checked.header,
+        header=Header(*checked.header_fields),
         body=checked.body,
         body_line=checked.body_line,
         sections=sections,
