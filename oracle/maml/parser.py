@@ -283,6 +283,13 @@ def _string(
     return value
 
 
+def _entry_at(
+    locations: Locations, index: int, name: str, line: int, column: int
+) -> tuple[int, int]:
+    """Where field `name` of signature entry `index` is (the entry's place when unknown)."""
+    return locations.get(("signatures", index, name), (line, column))
+
+
 def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry, ...]:
     if not isinstance(value, list):
         line, column = locations.get(("signatures",), (1, 1))
@@ -315,11 +322,6 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
                 column=column,
             )
 
-        def at(
-            name: str, _index: int = index, _where: tuple[int, int] = (line, column)
-        ) -> tuple[int, int]:
-            return locations.get(("signatures", _index, name), _where)
-
         alg = item["alg"]
         # The exact names first (a dict look-up); get_algorithm's aliases and round-3 advice
         # only for anything else, where they shape the error.
@@ -329,28 +331,30 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
                 params = get_algorithm(alg) if isinstance(alg, str) else None
             except UnknownAlgorithmError as err:
                 raise MamlSignatureError(
-                    f"signature entry {index}: {err}", line=at("alg")[0], column=at("alg")[1]
+                    f"signature entry {index}: {err}",
+                    line=_entry_at(locations, index, "alg", line, column)[0],
+                    column=_entry_at(locations, index, "alg", line, column)[1],
                 ) from None
         if params is None or params.name != alg:
             hint = f"; write {params.name!r}" if params is not None else ""
             raise MamlSignatureError(
                 f"signature entry {index}: alg must be ML-DSA-44, ML-DSA-65 or ML-DSA-87{hint}",
-                line=at("alg")[0],
-                column=at("alg")[1],
+                line=_entry_at(locations, index, "alg", line, column)[0],
+                column=_entry_at(locations, index, "alg", line, column)[1],
             )
         key_id = parse_key_id(item["key_id"])  # type: ignore[arg-type]
         if key_id is None:
             raise MamlSignatureError(
                 f"signature entry {index}: key_id must be '0x' and 64 lowercase hex digits",
-                line=at("key_id")[0],
-                column=at("key_id")[1],
+                line=_entry_at(locations, index, "key_id", line, column)[0],
+                column=_entry_at(locations, index, "key_id", line, column)[1],
             )
         if key_id in seen:
             raise MamlSignatureError(
                 f"signature entry {index}: key {item['key_id']} already signed "
                 f"(entry {seen[key_id]})",
-                line=at("key_id")[0],
-                column=at("key_id")[1],
+                line=_entry_at(locations, index, "key_id", line, column)[0],
+                column=_entry_at(locations, index, "key_id", line, column)[1],
             )
         seen[key_id] = index
         context = item["context"]
@@ -361,22 +365,22 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
         ):
             raise MamlSignatureError(
                 f"signature entry {index}: context must be a string of at most 255 UTF-8 bytes",
-                line=at("context")[0],
-                column=at("context")[1],
+                line=_entry_at(locations, index, "context", line, column)[0],
+                column=_entry_at(locations, index, "context", line, column)[1],
             )
         raw = b64url_decode(item["value"])  # type: ignore[arg-type]
         if raw is None:
             raise MamlSignatureError(
                 f"signature entry {index}: value must be unpadded base64url",
-                line=at("value")[0],
-                column=at("value")[1],
+                line=_entry_at(locations, index, "value", line, column)[0],
+                column=_entry_at(locations, index, "value", line, column)[1],
             )
         if len(raw) != params.signature_size:
             raise MamlSignatureError(
                 f"signature entry {index}: an {params.name} signature is {params.signature_size} "
                 f"bytes, got {len(raw)}",
-                line=at("value")[0],
-                column=at("value")[1],
+                line=_entry_at(locations, index, "value", line, column)[0],
+                column=_entry_at(locations, index, "value", line, column)[1],
             )
         entries.append(SignatureEntry(params.name, key_id, context, raw, line))
     return tuple(entries)

@@ -62,6 +62,28 @@ def test_a_long_plain_scalar_reads_as_the_three_readers_say(text: str) -> None:
     assert _yaml.plain_scalar_kind(text) == _reference_kind(text)
 
 
+_HEXISH = st.text(alphabet=st.sampled_from("0123456789abcdefABCDEFgx \t\u0663\uff10"), max_size=70)
+
+
+@PROPERTY
+@given(
+    _HEXISH.map(lambda digits: "0x" + digits)
+    | st.text(alphabet=st.sampled_from("0123456789abcdef"), min_size=64, max_size=64).map(
+        lambda digits: "0x" + digits
+    )
+    | _HEXISH
+)
+@example("0x" + "ab" * 32)
+@example("0x" + "AB" * 32)
+@example("0X" + "ab" * 32)
+@example("0x" + "ab" * 31 + " a")
+@example("0x" + "ab " * 21 + "a")
+@example("0x" + "\u0663" * 64)
+def test_a_key_id_is_0x_and_64_lowercase_hex_digits(text: str) -> None:
+    expected = bytes.fromhex(text[2:]) if re.fullmatch(r"0x[0-9a-f]{64}", text, re.ASCII) else None
+    assert encoding.parse_key_id(text) == expected
+
+
 @PROPERTY
 @given(st.lists(st.sampled_from(["---", "----", "-- -", "x", "", "---x", " ---"]), max_size=8))
 def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: list[str]) -> None:
