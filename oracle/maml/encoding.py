@@ -110,13 +110,13 @@ def is_rfc3339(text: str) -> bool:
     match = _RFC3339.fullmatch(text)
     if not match:
         return False
-    year, month, day, hour, minute, second, _, offset = match.groups()
+    offset = match.group(8)
     if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
         return False
-    seconds = int(second)
+    year, month, day, hour, minute, seconds = map(int, match.group(1, 2, 3, 4, 5, 6))
     try:
         # RFC 3339 allows a leap second (60); datetime does not, so check the rest with 59.
-        datetime(int(year), int(month), int(day), int(hour), int(minute), min(seconds, 59))
+        datetime(year, month, day, hour, minute, min(seconds, 59))
     except ValueError:
         return False
     return seconds <= 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
 from typing import Any
@@ -60,6 +61,49 @@ def test_a_long_plain_scalar_reads_as_the_three_readers_say(text: str) -> None:
     # Past the length of the words, a character no number or timestamp holds decides "str"
     # without the readers' patterns.
     assert _yaml.plain_scalar_kind(text) == _reference_kind(text)
+
+
+def _reference_rfc3339(text: str) -> bool:
+    match = re.fullmatch(
+        r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", text
+    )
+    if not match:
+        return False
+    year, month, day, hour, minute, second, _, offset = match.groups()
+    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
+        return False
+    try:
+        datetime.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59)
+        )
+    except ValueError:
+        return False
+    return int(second) <= 60
+
+
+_DIGITS = st.text(alphabet=st.sampled_from("0123456789\u0663"), min_size=2, max_size=2)
+
+
+@PROPERTY
+@given(
+    st.builds(
+        lambda y, mo, d, t, h, mi, s, frac, zone: f"{y}-{mo}-{d}{t}{h}:{mi}:{s}{frac}{zone}",
+        st.sampled_from(["2026", "2024", "1900", "0000", "9999", "\u0662\u0660\u0662\u0666"]),
+        _DIGITS | st.sampled_from(["02", "12", "13"]),
+        _DIGITS | st.sampled_from(["28", "29", "30", "31"]),
+        st.sampled_from(["T", "t", " "]),
+        _DIGITS | st.sampled_from(["23", "24"]),
+        _DIGITS,
+        _DIGITS | st.sampled_from(["59", "60", "61"]),
+        st.sampled_from(["", ".5", ".123456789", "."]),
+        st.sampled_from(["Z", "z", "+00:00", "-23:59", "+24:00", "+01:60", "", "+0100"]),
+    )
+)
+@example("2026-11-24T10:00:00Z")
+@example("2024-02-29T23:59:60Z")
+@example("2026-02-29T10:00:00Z")
+def test_rfc3339_times_are_read_as_the_pattern_and_the_calendar_say(text: str) -> None:
+    assert encoding.is_rfc3339(text) == _reference_rfc3339(text)
 
 
 _HEXISH = st.text(alphabet=st.sampled_from("0123456789abcdefABCDEFgx \t\u0663\uff10"), max_size=70)
