@@ -13,6 +13,7 @@ import functools
 import math
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from oracle.maml.model import PlainJson
 
 Path = tuple[str | int, ...]
-Locations = dict[Path, tuple[int, int]]
+#: Line and column of each value, by path (what both readers give out).
+Locations = Mapping[Path, tuple[int, int]]
 
 #: Largest integer magnitude JSON (IEEE 754 double) carries exactly; RFC 8785 refuses larger ones.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -391,6 +393,49 @@ def _cached_scalar(text: str) -> Any:
     return _scalar_text(text)
 
 
+class SimpleLocations(Mapping[Path, tuple[int, int]]):
+    """The locations `load_simple` found: of the collections and sequence items at once, of
+    the other values when first asked for (by reading the text again, the same way).
+
+    Reading a valid document asks only for the first kind (a signature entry's line); the
+    others serve error messages and `MamlDocument.line_of`. Recording them all would cost a
+    path and a place per value, a tenth of the reader's time.
+    """
+
+    __slots__ = ("_every", "_first_line", "_known", "_max_depth", "_text")
+
+    def __init__(
+        self, text: str, first_line: int, max_depth: int, known: dict[Path, tuple[int, int]]
+    ) -> None:
+        """The locations of `text` as read by `load_simple`; `known` those it recorded."""
+        self._text = text
+        self._first_line = first_line
+        self._max_depth = max_depth
+        self._known = known
+        self._every: dict[Path, tuple[int, int]] | None = None
+
+    def _all(self) -> dict[Path, tuple[int, int]]:
+        every = self._every
+        if every is None:
+            read = _read_simple(self._text, self._first_line, self._max_depth, every_value=True)
+            assert read is not None  # the text was read this way once already
+            every = self._every = read[1]
+        return every
+
+    def __getitem__(self, path: Path) -> tuple[int, int]:
+        found = self._known.get(path)
+        return found if found is not None else self._all()[path]
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"SimpleLocations({self._all()!r})"
+
+
 def load_simple(
     text: str, *, first_line: int, max_depth: int
 ) -> tuple[dict[str, PlainJson], Locations] | None:
@@ -398,13 +443,25 @@ def load_simple(
 
     When it returns a value, `load_events` returns the same values and locations for `text`.
     """
+    read = _read_simple(text, first_line, max_depth, every_value=False)
+    if read is None:
+        return None
+    root, known = read
+    return root, SimpleLocations(text, first_line, max_depth, known)
+
+
+def _read_simple(
+    text: str, first_line: int, max_depth: int, *, every_value: bool
+) -> tuple[dict[str, PlainJson], dict[Path, tuple[int, int]]] | None:
+    """`load_simple`, recording the locations of collections and sequence items, and of the
+    other values when `every_value`."""
     # isascii is a flag (no scan); the deletion is one C pass over the bytes.
     if not text.endswith("\n") or not text.isascii():
         return None
     if text.encode("ascii").translate(None, _SIMPLE_BYTES):
         return None
     root: dict[str, Any] = {}
-    locations: Locations = {}
+    locations: dict[Path, tuple[int, int]] = {}
     # The open collections, innermost last: (container, column of its keys or dashes, path,
     # whether it is a mapping). Its length is the nesting depth of what the next line adds.
     stack: list[tuple[Any, int, Path, bool]] = []
@@ -480,7 +537,8 @@ def load_simple(
                 value = _simple_scalar(rest, len(stack), max_depth)
                 if value is _DECLINE:
                     return None
-            locations[(*path, key)] = (line, column + len(key) + 3)
+            if every_value:
+                locations[(*path, key)] = (line, column + len(key) + 3)
             container[key] = value
         else:
             container[key] = None  # keeps the key's place; the next line gives the value
@@ -522,7 +580,7 @@ def load_events(
     root: PlainJson = None
     have_root = False
     stack: list[_Frame] = []
-    locations: Locations = {}
+    locations: dict[Path, tuple[int, int]] = {}
     documents = 0
     try:
         for event in _events(text):

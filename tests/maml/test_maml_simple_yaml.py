@@ -574,3 +574,29 @@ def test_what_the_project_signs_is_written_directly() -> None:
     assert written is not None
     assert written == _emitted(value, _yaml._Dumper)
     assert written == parser.split_front_matter(signed)[0]
+
+
+def test_the_shortcut_works_out_the_places_of_plain_values_only_when_asked() -> None:
+    text = (DATA / "signed.maml.md").read_text(encoding="utf-8")
+    front = parser.split_front_matter(text)[0]
+    simple = _yaml.load_simple(front, first_line=2, max_depth=DEPTH)
+    assert simple is not None
+    locations = simple[1]
+    assert isinstance(locations, _yaml.SimpleLocations)
+    events = _yaml.load_events(front, first_line=2, max_depth=DEPTH, policy=Policy(lenient=False))
+    # A signature entry's place is known at once; the rest is read again on the first question.
+    assert locations[("signatures", 0)] == events[1][("signatures", 0)]
+    assert locations._every is None
+    assert locations[("created_at",)] == events[1][("created_at",)]
+    assert locations._every is not None
+    assert dict(locations) == events[1]
+    assert locations == events[1]
+    assert len(locations) == len(events[1])
+    assert locations.get(("nowhere",)) is None
+    # What a verification reads never asks.
+    checked = parser.check(text, Policy(lenient=False))
+    assert isinstance(checked.locations, _yaml.SimpleLocations)
+    assert checked.locations._every is None
+    doc = maml.parse(text)
+    assert doc.line_of("created_at") == events[1][("created_at",)][0]
+    assert doc.line_of("signatures", 0, "value") == events[1][("signatures", 0, "value")][0]
