@@ -168,19 +168,24 @@ def _decode(data: str | bytes) -> str:
         raise MamlEncodingError(f"a document is str or bytes, not {type(data).__name__}")
     # One byte search each (replace copies the whole text even when nothing matches); a text
     # without CR needs no second look for a bare one.
-    bare_cr = "\r" in text
-    if bare_cr:
+    has_cr = "\r" in text
+    if has_cr:
         text = text.replace("\r\n", "\n")
-    for char, name in (
-        ("\x00", "a NUL character"),
-        ("\r", "a carriage return not followed by a line feed"),
-    ):
-        at = text.find(char) if char == "\x00" or bare_cr else -1
+    at = text.find("\x00")
+    if at >= 0:
+        raise _refused(text, at, "a NUL character")
+    if has_cr:
+        at = text.find("\r")
         if at >= 0:
-            line = text.count("\n", 0, at) + 1
-            column = at - (text.rfind("\n", 0, at) + 1) + 1
-            raise MamlEncodingError(f"document holds {name}", line=line, column=column)
+            raise _refused(text, at, "a carriage return not followed by a line feed")
     return text
+
+
+def _refused(text: str, at: int, what: str) -> MamlEncodingError:
+    """The error for `what` at offset `at` of `text`, with its line and column."""
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return MamlEncodingError(f"document holds {what}", line=line, column=column)
 
 
 #: Front matter lines `_closing` steps through one at a time before a substring search takes over.

@@ -14,7 +14,12 @@ from oracle.crypto import SigningKey
 from oracle.errors import OracleError
 from oracle.maml import canonical, parser
 from oracle.maml._policy import Policy
-from oracle.maml.errors import MamlDocumentError, MamlLimitError, MamlSignatureError
+from oracle.maml.errors import (
+    MamlDocumentError,
+    MamlEncodingError,
+    MamlLimitError,
+    MamlSignatureError,
+)
 from tests.maml.maml_helpers import DATA, document
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,3 +188,24 @@ def test_the_front_matter_limit_counts_utf8_bytes_not_characters() -> None:
     assert outcome[3] == (2, None)
     ascii_text = document(extra_front=f"note: {'e' * (limit // 2)}\n")
     assert _outcome(lambda: maml.parse(ascii_text))[0] == "ok"
+
+
+def test_nul_and_bare_carriage_returns_are_refused_with_their_place() -> None:
+    base = document()
+    cases = [
+        (base.replace("Do the thing.", "Do the\x00thing."), "a NUL character"),
+        (base.replace("Do the thing.", "Do the\rthing."), "a carriage return not followed"),
+        # CRLF becomes LF first; a CR left over is bare.
+        (base.replace("\n", "\r\n").replace("Do the thing.", "Do\r the thing."), "a carriage"),
+        (base.replace("\n", "\r\n").replace("For a", "For\x00 a"), "a NUL character"),
+    ]
+    for text, what in cases:
+        normalised = text.replace("\r\n", "\n")
+        at = normalised.find("\x00") if "\x00" in normalised else normalised.find("\r")
+        line = normalised.count("\n", 0, at) + 1
+        column = at - (normalised.rfind("\n", 0, at) + 1) + 1
+        for form in (text, text.encode("utf-8")):
+            outcome = _outcome(lambda form=form: maml.parse(form))
+            assert outcome[:2] == ("error", MamlEncodingError)
+            assert what in outcome[2]
+            assert outcome[3] == (line, column)
