@@ -611,6 +611,29 @@ def _section_names(
 ) -> tuple[tuple[str, ...], tuple[HistoryEntry, ...]]:
     """The profile name of each level-2 heading, and the History entries, after the section
     rules (legacy names, duplicates, History last, required sections, History lines)."""
+    headings = found.headings
+    written = tuple([heading.name for heading in headings])
+    # The usual body, decided by set operations in C: every name distinct and already the
+    # profile's spelling, History (if any) last, the required ones present. Anything else
+    # takes the loop below, which raises or warns exactly where the rules say.
+    distinct = set(written)
+    if (
+        len(distinct) == len(written)
+        and distinct.isdisjoint(LEGACY_SECTION_NAMES)
+        and HISTORY_SECTION not in written[:-1]
+        and distinct.issuperset(REQUIRED_SECTIONS)
+    ):
+        if written and written[-1] == HISTORY_SECTION:
+            last = headings[-1]
+            return written, _history(body[last.after :], last.line, policy)
+        return written, ()
+    return _section_names_by_rules(found, body, body_line, policy)
+
+
+def _section_names_by_rules(
+    found: _markdown.Scan, body: str, body_line: int, policy: Policy
+) -> tuple[tuple[str, ...], tuple[HistoryEntry, ...]]:
+    """`_section_names` heading by heading: every rule in document order."""
     names: list[str] = []
     seen: dict[str, int] = {}
     history_at: int | None = None

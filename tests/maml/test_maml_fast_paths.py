@@ -473,3 +473,30 @@ def test_the_body_scan_finds_what_reading_every_line_finds(lines: list[str], fir
             expected[1],
         )
         assert found.indented_headings == expected[2]
+
+
+_SECTION_NAME = st.sampled_from(
+    ["Intent", "Context", "Content", "History", "Code_Blocks", "Code Blocks", "intent", "Other"]
+)
+
+
+@PROPERTY
+@given(st.lists(_SECTION_NAME, max_size=6), st.booleans())
+@example(["Intent", "Context"], False)
+@example(["Intent", "Context", "History"], False)
+@example(["Intent", "History", "Context"], False)
+@example(["Intent", "Context", "Code Blocks", "Code_Blocks"], True)
+def test_section_names_decided_at_once_are_those_the_rules_give(
+    names: list[str], lenient: bool
+) -> None:
+    body = "".join(f"## {name}\ntext\n" for name in names)
+    found = _markdown.scan(body, 9)
+
+    def outcome(read: Any) -> tuple[Any, ...]:
+        policy = Policy(lenient=lenient)
+        try:
+            return ("ok", read(found, body, 9, policy), policy.findings)
+        except maml.MamlDocumentError as err:
+            return ("error", type(err), str(err), err.line, err.column, policy.findings)
+
+    assert outcome(parser._section_names) == outcome(parser._section_names_by_rules)
