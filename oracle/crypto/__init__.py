@@ -72,12 +72,14 @@ def verify(
     All but the last are `ValueError`s.
     """
     params = get_algorithm(algorithm)
-    raw_key = _as_bytes(public_key, "public key")
+    # Exact bytes (what callers pass) without a call each: this runs once per signature checked.
+    raw_key = public_key if type(public_key) is bytes else _as_bytes(public_key, "public key")
     check_public_key(params, raw_key)
     check_context(context)
-    raw_message = _as_bytes(message, "message")
-    raw_signature = _as_bytes(signature, "signature")
+    raw_message = message if type(message) is bytes else _as_bytes(message, "message")
+    raw_signature = signature if type(signature) is bytes else _as_bytes(signature, "signature")
     if len(raw_signature) != params.signature_size:
         return False
     chosen = backend if isinstance(backend, Backend) else get_backend(backend or "auto")
-    return chosen.verify(params, raw_key, raw_message, raw_signature, bytes(context))
+    raw_context = context if type(context) is bytes else bytes(context)
+    return chosen.verify(params, raw_key, raw_message, raw_signature, raw_context)

@@ -13,6 +13,7 @@ import functools
 import math
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from oracle.maml.model import PlainJson
 
 Path = tuple[str | int, ...]
-Locations = dict[Path, tuple[int, int]]
+#: Line and column of each value, by path (what both readers give out).
+Locations = Mapping[Path, tuple[int, int]]
 
 #: Largest integer magnitude JSON (IEEE 754 double) carries exactly; RFC 8785 refuses larger ones.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -52,6 +54,10 @@ _NULL: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE: Final = frozenset({"true", "True", "TRUE"})
 _FALSE: Final = frozenset({"false", "False", "FALSE"})
 _LONGEST_WORD: Final = max(len(word) for word in _NULL | _TRUE | _FALSE)
+#: A character that no number or timestamp holds in YAML 1.1 (ints with `_`, `:`, `0b`, `0x`;
+#: floats with `e`; timestamps with `T`, `Z`, blanks), YAML 1.2 core (`0o`) or `_kind`; their
+#: other forms (`.inf`, `.nan`, booleans, nulls, `<<`, `=`) are at most `_LONGEST_WORD` long.
+_NOT_IN_NUMBERS: Final = re.compile(r"[^0-9_:.+\-a-fA-FxoTtZ \t]")
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 # A fraction is mandatory and an exponent signed: the float form YAML 1.1 and 1.2 agree on.
 _FLOAT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
@@ -114,6 +120,12 @@ def plain_scalar_kind(text: str) -> str:
     first = text[:1]
     resolvers = _YAML11.yaml_implicit_resolvers
     if first not in _TYPED_FIRST and first not in resolvers and None not in resolvers:
+        return "str"
+    # Longer than the words (null, booleans, `.inf`, `<<`, ...), a scalar can only be read as
+    # a number or a timestamp, by any of the three, when every character could be in one: a
+    # base64url signature value has a letter outside them within its first few characters,
+    # and skips PyYAML's resolver (a Python call that costs a microsecond).
+    if len(text) > _LONGEST_WORD and _NOT_IN_NUMBERS.search(text):
         return "str"
     ours = _kind(text)
     old = _yaml11_kind(text)
@@ -331,21 +343,27 @@ def _simple_plain(text: str) -> bool:
 def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
     """The value of a one-line scalar (single-quoted, `[]`, `{}` or plain) at `depth`, or
     `_DECLINE`."""
+    if text == "[]" or text == "{}":
+        if depth >= max_depth:
+            return _DECLINE
+        return [] if text == "[]" else {}
+    if len(text) <= _CACHED_SCALAR_SIZE:
+        return _cached_scalar(text)
+    return _scalar_text(text)
+
+
+def _scalar_text(text: str) -> Any:
+    """The value of a one-line single-quoted or plain scalar, or `_DECLINE`."""
     if not text:
         return _DECLINE  # nothing after `- `: a null
-    first = text[0]
-    if first == "'":
+    if text[0] == "'":
         # One line, quoted at both ends, every quote inside doubled.
         inner = text[1:-1]
         if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
             return _DECLINE
         return inner.replace("''", "'")
-    if first == "[" or first == "{":
-        if depth >= max_depth or (text != "[]" and text != "{}"):
-            return _DECLINE
-        return [] if first == "[" else {}
     if not _simple_plain(text):
-        return _DECLINE
+        return _DECLINE  # a flow collection other than `[]` and `{}` among others
     kind = _cached_kind(text) if len(text) <= 128 else plain_scalar_kind(text)
     if kind == "str":
         return text
@@ -362,6 +380,62 @@ def _simple_scalar(text: str, depth: int, max_depth: int) -> Any:
     return _DECLINE  # a timestamp, or a scalar YAML 1.1 and 1.2 read differently
 
 
+#: Longest scalar text whose value `_cached_scalar` keeps.
+_CACHED_SCALAR_SIZE: Final = 128
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_scalar(text: str) -> Any:
+    # Most values repeat from document to document and from one verification to the next (the
+    # version, type, origin, algorithm, context and signers' key ids), and deciding one costs
+    # half a microsecond. Only immutable values are kept (`[]` and `{}` never come here), so a
+    # value is shared safely between documents. Bounded: 1024 entries of at most 128 characters.
+    return _scalar_text(text)
+
+
+class SimpleLocations(Mapping[Path, tuple[int, int]]):
+    """The locations `load_simple` found: of the collections and sequence items at once, of
+    the other values when first asked for (by reading the text again, the same way).
+
+    Reading a valid document asks only for the first kind (a signature entry's line); the
+    others serve error messages and `MamlDocument.line_of`. Recording them all would cost a
+    path and a place per value, a tenth of the reader's time.
+    """
+
+    __slots__ = ("_every", "_first_line", "_known", "_max_depth", "_text")
+
+    def __init__(
+        self, text: str, first_line: int, max_depth: int, known: dict[Path, tuple[int, int]]
+    ) -> None:
+        """The locations of `text` as read by `load_simple`; `known` those it recorded."""
+        self._text = text
+        self._first_line = first_line
+        self._max_depth = max_depth
+        self._known = known
+        self._every: dict[Path, tuple[int, int]] | None = None
+
+    def _all(self) -> dict[Path, tuple[int, int]]:
+        every = self._every
+        if every is None:
+            read = _read_simple(self._text, self._first_line, self._max_depth, every_value=True)
+            assert read is not None  # the text was read this way once already
+            every = self._every = read[1]
+        return every
+
+    def __getitem__(self, path: Path) -> tuple[int, int]:
+        found = self._known.get(path)
+        return found if found is not None else self._all()[path]
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"SimpleLocations({self._all()!r})"
+
+
 def load_simple(
     text: str, *, first_line: int, max_depth: int
 ) -> tuple[dict[str, PlainJson], Locations] | None:
@@ -369,78 +443,102 @@ def load_simple(
 
     When it returns a value, `load_events` returns the same values and locations for `text`.
     """
+    read = _read_simple(text, first_line, max_depth, every_value=False)
+    if read is None:
+        return None
+    root, known = read
+    return root, SimpleLocations(text, first_line, max_depth, known)
+
+
+def _read_simple(
+    text: str, first_line: int, max_depth: int, *, every_value: bool
+) -> tuple[dict[str, PlainJson], dict[Path, tuple[int, int]]] | None:
+    """`load_simple`, recording the locations of collections and sequence items, and of the
+    other values when `every_value`."""
     # isascii is a flag (no scan); the deletion is one C pass over the bytes.
     if not text.endswith("\n") or not text.isascii():
         return None
     if text.encode("ascii").translate(None, _SIMPLE_BYTES):
         return None
     root: dict[str, Any] = {}
-    locations: Locations = {}
+    locations: dict[Path, tuple[int, int]] = {}
     # The open collections, innermost last: (container, column of its keys or dashes, path,
     # whether it is a mapping). Its length is the nesting depth of what the next line adds.
     stack: list[tuple[Any, int, Path, bool]] = []
+    # The innermost one again, in locals: most lines are one more key of it, and take the
+    # first branch below without touching the stack (half the work of a line).
+    container: Any = None
+    top_column = -1
+    path: Path = ()
+    is_mapping = False
     # A `key:` at the end of its line: (mapping, key, path, key column); its value opens next.
     pending: tuple[dict[str, Any], str, Path, int] | None = None
-    line = first_line - 1
-    for indent, dash, key, rest in _SIMPLE_LINE.findall(text):
-        line += 1
+    for line, (indent, dash, key, rest) in enumerate(_SIMPLE_LINE.findall(text), first_line):
         column = len(indent)
-        if pending is not None:
-            parent, parent_key, path, key_column = pending
-            pending = None
-            # An indentless sequence (`- ` in the key's column, as the emitter writes it), an
-            # indented one, or a mapping indented under the key; anything else is a null.
-            opens = column > key_column or (dash and column == key_column)
-            if not opens or len(stack) >= max_depth:
-                return None
-            child: Any = [] if dash else {}
-            parent[parent_key] = child
-            locations[path] = (line, column + 1)
-            stack.append((child, column, path, not dash))
-        elif stack:
-            # Close what this line is outdented from; an indentless sequence also ends at a
-            # line in its own column without a dash.
-            while stack[-1][1] > column or (
-                stack[-1][1] == column and not dash and not stack[-1][3]
-            ):
-                stack.pop()
-                if not stack:
+        if column != top_column or dash or not is_mapping or pending is not None:
+            if pending is not None:
+                parent, parent_key, child_path, key_column = pending
+                pending = None
+                # An indentless sequence (`- ` in the key's column, as the emitter writes it),
+                # an indented one, or a mapping indented under the key; anything else is a null.
+                opens = column > key_column or (dash and column == key_column)
+                if not opens or len(stack) >= max_depth:
                     return None
-            if stack[-1][1] != column:
-                return None  # a continuation line, or a column between two levels
-        elif column == 0 and not dash:
-            locations[()] = (line, 1)
-            stack.append((root, 0, (), True))
-        else:
-            return None  # the top level is not a block mapping in column 1
-        container, _, path, is_mapping = stack[-1]
-        if is_mapping == bool(dash):
-            return None  # a dash among keys, or a key where a dash belongs
-        if dash:
-            item = (*path, len(container))
-            if not key:
+                container = [] if dash else {}
+                parent[parent_key] = container
+                locations[child_path] = (line, column + 1)
+                top_column, path, is_mapping = column, child_path, not dash
+                stack.append((container, column, path, is_mapping))
+            elif stack:
+                # Close what this line is outdented from; an indentless sequence also ends at a
+                # line in its own column without a dash.
+                while top_column > column or (top_column == column and not dash and not is_mapping):
+                    stack.pop()
+                    if not stack:
+                        return None
+                    container, top_column, path, is_mapping = stack[-1]
+                if top_column != column:
+                    return None  # a continuation line, or a column between two levels
+            elif column == 0 and not dash:
+                locations[()] = (line, 1)
+                container, top_column, path, is_mapping = root, 0, (), True
+                stack.append((root, 0, (), True))
+            else:
+                return None  # the top level is not a block mapping in column 1
+            if is_mapping != (not dash):
+                return None  # a dash among keys, or a key where a dash belongs
+            if dash:
+                item = (*path, len(container))
+                if not key:
+                    value = _simple_scalar(rest, len(stack), max_depth)
+                    if value is _DECLINE:
+                        return None
+                    locations[item] = (line, column + 3)
+                    container.append(value)
+                    continue
+                # `- key: ...`: a mapping whose first entry shares the dash's line.
+                if len(stack) >= max_depth:
+                    return None
+                entry: dict[str, Any] = {}
+                container.append(entry)
+                locations[item] = (line, column + 3)
+                column += 2
+                container, top_column, path, is_mapping = entry, column, item, True
+                stack.append((entry, column, item, True))
+        # (No key reads as a null here: the kind check declines a line without one too.)
+        if key in container or _cached_kind(key) != "str":
+            return None
+        if rest:
+            # `_simple_scalar` inlined for the usual short value: one look-up in its cache.
+            # `[]` and `{}` (new objects each time, and depth-checked) are declined there, so
+            # a decline is decided again by `_simple_scalar`.
+            value = _cached_scalar(rest) if len(rest) <= _CACHED_SCALAR_SIZE else _DECLINE
+            if value is _DECLINE:
                 value = _simple_scalar(rest, len(stack), max_depth)
                 if value is _DECLINE:
                     return None
-                locations[item] = (line, column + 3)
-                container.append(value)
-                continue
-            # `- key: ...`: a mapping whose first entry shares the dash's line.
-            if len(stack) >= max_depth:
-                return None
-            container = {}
-            stack[-1][0].append(container)
-            locations[item] = (line, column + 3)
-            column += 2
-            stack.append((container, column, item, True))
-            path = item
-        if not key or key in container or _cached_kind(key) != "str":
-            return None
-        if rest:
-            value = _simple_scalar(rest, len(stack), max_depth)
-            if value is _DECLINE:
-                return None
-            locations[(*path, key)] = (line, column + len(key) + 3)
+            if every_value:
+                locations[(*path, key)] = (line, column + len(key) + 3)
             container[key] = value
         else:
             container[key] = None  # keeps the key's place; the next line gives the value
@@ -482,7 +580,7 @@ def load_events(
     root: PlainJson = None
     have_root = False
     stack: list[_Frame] = []
-    locations: Locations = {}
+    locations: dict[Path, tuple[int, int]] = {}
     documents = 0
     try:
         for event in _events(text):

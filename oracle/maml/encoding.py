@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from oracle.types import KeyId
 
-_KEY_ID: Final = re.compile(r"0x[0-9a-f]{64}")
 _RFC3339: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
 )
@@ -91,9 +90,17 @@ def key_id_text(key_id: bytes) -> str:
 
 def parse_key_id(text: str) -> KeyId | None:
     """The 32 bytes of a `0x` + 64 lowercase hex key id, or None."""
-    if not isinstance(text, str) or not _KEY_ID.fullmatch(text):
+    # `0x[0-9a-f]{64}` without the regex engine (cold code in a verification): the digits
+    # read back exactly when they are 64 lowercase hex ones (`fromhex` takes capitals and
+    # blanks too, and then the round trip differs; any other character raises).
+    if not isinstance(text, str) or len(text) != 66 or not text.startswith("0x"):
         return None
-    return KeyId(bytes.fromhex(text[2:]))
+    digits = text[2:]
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    return KeyId(raw) if raw.hex() == digits else None
 
 
 def is_rfc3339(text: str) -> bool:
@@ -103,13 +110,13 @@ def is_rfc3339(text: str) -> bool:
     match = _RFC3339.fullmatch(text)
     if not match:
         return False
-    year, month, day, hour, minute, second, _, offset = match.groups()
+    offset = match.group(8)
     if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
         return False
-    seconds = int(second)
+    year, month, day, hour, minute, seconds = map(int, match.group(1, 2, 3, 4, 5, 6))
     try:
         # RFC 3339 allows a leap second (60); datetime does not, so check the rest with 59.
-        datetime(int(year), int(month), int(day), int(hour), int(minute), min(seconds, 59))
+        datetime(year, month, day, hour, minute, min(seconds, 59))
     except ValueError:
         return False
     return seconds <= 60

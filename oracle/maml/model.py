@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 if TYPE_CHECKING:
     from oracle.types import KeyId
@@ -20,12 +20,19 @@ PlainJson: TypeAlias = bool | int | float | str | list["PlainJson"] | dict[str, 
 Severity = Literal["error", "warning", "info"]
 
 
+#: Types `freeze` returns as they are, without a call (most values of a front matter).
+_ATOMIC: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: PlainJson) -> JsonValue:
     """A deep read-only copy of a plain JSON value."""
+    # mypy cannot see that `type(item) in _ATOMIC` leaves only scalars, which need no freezing.
     if isinstance(value, dict):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+        return MappingProxyType(
+            {key: item if type(item) in _ATOMIC else freeze(item) for key, item in value.items()}  # type: ignore[misc]
+        )
     if isinstance(value, list):
-        return tuple(freeze(item) for item in value)
+        return tuple([item if type(item) in _ATOMIC else freeze(item) for item in value])  # type: ignore[misc]
     return value
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from oracle.crypto import ALGORITHMS, get_algorithm
 from oracle.errors import UnknownAlgorithmError
@@ -80,6 +81,8 @@ PROFILE_FIELDS: Final = (
     "encryption",
 )
 _PROFILE_FIELD_SET: Final = frozenset(PROFILE_FIELDS)
+#: `Header.extra` of a document without other fields (read-only, so one serves them all).
+_NO_EXTRA: Final[Mapping[str, JsonValue]] = MappingProxyType({})
 SIGNATURE_FIELDS: Final = ("alg", "key_id", "context", "value")
 _SIGNATURE_FIELD_SET: Final = frozenset(SIGNATURE_FIELDS)
 #: The parameter sets by their exact names, as a signature entry must write them.
@@ -117,7 +120,7 @@ def _field_error(locations: Locations, path: tuple[str | int, ...], reason: str)
 
 def _decode(data: str | bytes) -> str:
     """Size check, BOM check, UTF-8 decoding, CRLF → LF, NUL and bare CR refusal."""
-    if isinstance(data, bytes | bytearray | memoryview):
+    if type(data) is not str and isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if len(raw) > MAX_DOCUMENT_BYTES:
             raise MamlLimitError(
@@ -163,31 +166,84 @@ def _decode(data: str | bytes) -> str:
             )
     else:
         raise MamlEncodingError(f"a document is str or bytes, not {type(data).__name__}")
-    if "\r" in text:  # one byte search; replace copies the whole text even when nothing matches
+    # One byte search each (replace copies the whole text even when nothing matches); a text
+    # without CR needs no second look for a bare one.
+    has_cr = "\r" in text
+    if has_cr:
         text = text.replace("\r\n", "\n")
-    for char, name in (
-        ("\x00", "a NUL character"),
-        ("\r", "a carriage return not followed by a line feed"),
-    ):
-        at = text.find(char)
+    at = text.find("\x00")
+    if at >= 0:
+        raise _refused(text, at, "a NUL character")
+    if has_cr:
+        at = text.find("\r")
         if at >= 0:
-            line = text.count("\n", 0, at) + 1
-            column = at - (text.rfind("\n", 0, at) + 1) + 1
-            raise MamlEncodingError(f"document holds {name}", line=line, column=column)
+            raise _refused(text, at, "a carriage return not followed by a line feed")
     return text
+
+
+def _refused(text: str, at: int, what: str) -> MamlEncodingError:
+    """The error for `what` at offset `at` of `text`, with its line and column."""
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return MamlEncodingError(f"document holds {what}", line=line, column=column)
+
+
+#: Front matter lines `_closing` steps through one at a time before a substring search takes over.
+_CLOSING_LINE_STEPS: Final = 64
+
+
+def _closing(text: str) -> tuple[int, int]:
+    """(offset of the first line after the opening one that is exactly `---`, or -1; the number
+    of line feeds before that offset, or before the last offset looked at when there is none)."""
+    # Line by line first: one memchr per line, and the line feeds are counted on the way (the
+    # body's first line number needs them). A substring search for "\n---" crawls through a
+    # 4.4 KB base64url signature value (its dashes defeat the search's skips), and counting the
+    # line feeds afterwards is a second pass over it: together 5 us of a 4 KiB verification.
+    # Past a bound (a front matter of many short lines) the search takes over.
+    size = len(text)
+    start = 4  # the line after the opening one; `lines` line feeds come before it
+    for lines in range(1, _CLOSING_LINE_STEPS + 1):
+        if text.startswith("---", start) and (start + 3 == size or text[start + 3] == "\n"):
+            return start, lines
+        start = text.find("\n", start) + 1
+        if not start:
+            return -1, lines
+    lines = _CLOSING_LINE_STEPS + 1
+    # A substring search, not a `^---$` multiline regex: the regex tries every offset in Python's
+    # engine, which is the cost of a large document without a closing line.
+    found = text.find("\n---", start - 1)
+    while found >= 0:
+        end = found + 4
+        if end == size or text[end] == "\n":
+            return found + 1, lines + text.count("\n", start, found + 1)
+        found = text.find("\n---", end)
+    return -1, lines
 
 
 def _closing_line(text: str) -> int:
     """Offset of the first line after the opening one that is exactly `---`, or -1."""
-    # A substring search, not a `^---$` multiline regex: the regex tries every offset in Python's
-    # engine, which is the cost of a large document without a closing line.
-    at = text.find("\n---", 3)
-    while at >= 0:
-        end = at + 4
-        if end == len(text) or text[end] == "\n":
-            return at + 1
-        at = text.find("\n---", end)
-    return -1
+    return _closing(text)[0]
+
+
+def _split(text: str) -> tuple[str, str, int, int]:
+    """`split_front_matter`, and the document line number of the body's first line."""
+    if not text.startswith("---\n"):
+        raise MamlSyntaxError(
+            "a document starts with a line '---' that opens the YAML front matter",
+            line=1,
+            column=1,
+        )
+    closing, lines = _closing(text)
+    if closing < 0:
+        raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
+    front = text[4:closing]
+    if len(front) > MAX_FRONT_MATTER_BYTES or (
+        not front.isascii() and utf8_size(front) > MAX_FRONT_MATTER_BYTES
+    ):
+        raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
+    if closing + 3 == len(text):  # the closing line ends the document, without a line feed
+        return front, "", len(text), lines + 1
+    return front, text[closing + 4 :], closing + 4, lines + 2
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -197,20 +253,8 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
         MamlSyntaxError: no opening `---` line, or no closing one.
         MamlLimitError: the front matter is larger than `MAX_FRONT_MATTER_BYTES`.
     """
-    if not text.startswith("---\n"):
-        raise MamlSyntaxError(
-            "a document starts with a line '---' that opens the YAML front matter",
-            line=1,
-            column=1,
-        )
-    closing = _closing_line(text)
-    if closing < 0:
-        raise MamlSyntaxError("the front matter is not closed by a line '---'", line=1)
-    front = text[4:closing]
-    if len(front) > MAX_FRONT_MATTER_BYTES or utf8_size(front) > MAX_FRONT_MATTER_BYTES:
-        raise MamlLimitError(f"front matter exceeds {MAX_FRONT_MATTER_BYTES} bytes", line=2)
-    body_offset = min(closing + 4, len(text))
-    return front, text[body_offset:], body_offset
+    front, body, body_offset, _ = _split(text)
+    return front, body, body_offset
 
 
 def _string_list(
@@ -242,6 +286,13 @@ def _string(
     if pattern is not None and not pattern.fullmatch(value):
         raise _field_error(locations, (name,), f"must be {what}, got {value!r}")
     return value
+
+
+def _entry_at(
+    locations: Locations, index: int, name: str, line: int, column: int
+) -> tuple[int, int]:
+    """Where field `name` of signature entry `index` is (the entry's place when unknown)."""
+    return locations.get(("signatures", index, name), (line, column))
 
 
 def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry, ...]:
@@ -276,11 +327,6 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
                 column=column,
             )
 
-        def at(
-            name: str, _index: int = index, _where: tuple[int, int] = (line, column)
-        ) -> tuple[int, int]:
-            return locations.get(("signatures", _index, name), _where)
-
         alg = item["alg"]
         # The exact names first (a dict look-up); get_algorithm's aliases and round-3 advice
         # only for anything else, where they shape the error.
@@ -290,50 +336,56 @@ def _signatures(value: PlainJson, locations: Locations) -> tuple[SignatureEntry,
                 params = get_algorithm(alg) if isinstance(alg, str) else None
             except UnknownAlgorithmError as err:
                 raise MamlSignatureError(
-                    f"signature entry {index}: {err}", line=at("alg")[0], column=at("alg")[1]
+                    f"signature entry {index}: {err}",
+                    line=_entry_at(locations, index, "alg", line, column)[0],
+                    column=_entry_at(locations, index, "alg", line, column)[1],
                 ) from None
         if params is None or params.name != alg:
             hint = f"; write {params.name!r}" if params is not None else ""
             raise MamlSignatureError(
                 f"signature entry {index}: alg must be ML-DSA-44, ML-DSA-65 or ML-DSA-87{hint}",
-                line=at("alg")[0],
-                column=at("alg")[1],
+                line=_entry_at(locations, index, "alg", line, column)[0],
+                column=_entry_at(locations, index, "alg", line, column)[1],
             )
         key_id = parse_key_id(item["key_id"])  # type: ignore[arg-type]
         if key_id is None:
             raise MamlSignatureError(
                 f"signature entry {index}: key_id must be '0x' and 64 lowercase hex digits",
-                line=at("key_id")[0],
-                column=at("key_id")[1],
+                line=_entry_at(locations, index, "key_id", line, column)[0],
+                column=_entry_at(locations, index, "key_id", line, column)[1],
             )
         if key_id in seen:
             raise MamlSignatureError(
                 f"signature entry {index}: key {item['key_id']} already signed "
                 f"(entry {seen[key_id]})",
-                line=at("key_id")[0],
-                column=at("key_id")[1],
+                line=_entry_at(locations, index, "key_id", line, column)[0],
+                column=_entry_at(locations, index, "key_id", line, column)[1],
             )
         seen[key_id] = index
         context = item["context"]
-        if not isinstance(context, str) or utf8_size(context) > 255:
+        if (
+            not isinstance(context, str)
+            or len(context) > 255
+            or (not context.isascii() and utf8_size(context) > 255)
+        ):
             raise MamlSignatureError(
                 f"signature entry {index}: context must be a string of at most 255 UTF-8 bytes",
-                line=at("context")[0],
-                column=at("context")[1],
+                line=_entry_at(locations, index, "context", line, column)[0],
+                column=_entry_at(locations, index, "context", line, column)[1],
             )
         raw = b64url_decode(item["value"])  # type: ignore[arg-type]
         if raw is None:
             raise MamlSignatureError(
                 f"signature entry {index}: value must be unpadded base64url",
-                line=at("value")[0],
-                column=at("value")[1],
+                line=_entry_at(locations, index, "value", line, column)[0],
+                column=_entry_at(locations, index, "value", line, column)[1],
             )
         if len(raw) != params.signature_size:
             raise MamlSignatureError(
                 f"signature entry {index}: an {params.name} signature is {params.signature_size} "
                 f"bytes, got {len(raw)}",
-                line=at("value")[0],
-                column=at("value")[1],
+                line=_entry_at(locations, index, "value", line, column)[0],
+                column=_entry_at(locations, index, "value", line, column)[1],
             )
         entries.append(SignatureEntry(params.name, key_id, context, raw, line))
     return tuple(entries)
@@ -380,7 +432,22 @@ def _encryption(value: PlainJson, locations: Locations, policy: Policy) -> Encry
     return EncryptionInfo(ENCRYPTION_SCHEME, ENCRYPTION_KEM, ENCRYPTION_AEAD, fields, line)
 
 
-def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy) -> Header:
+#: `Header`'s fields in order, validated: what `check` keeps (a `Header` is built only by
+#: `parse`; a verification never looks at one).
+HeaderFields = tuple[
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    Permissions | None,
+    JsonValue,
+    JsonValue,
+    "Mapping[str, JsonValue]",
+]
+
+
+def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy) -> HeaderFields:
     for name in REQUIRED_FIELDS:
         if name not in mapping:
             raise MamlFieldError(name, "required field is missing", line=2)
@@ -439,19 +506,28 @@ def _header(mapping: dict[str, PlainJson], locations: Locations, policy: Policy)
                         column=column,
                     )
                 )
-    extra = {
-        name: freeze(value) for name, value in mapping.items() if name not in _PROFILE_FIELD_SET
-    }
-    return Header(
-        maml_version=version,
-        id=doc_id,
-        type=doc_type,
-        origin=origin,
-        created_at=created_at,
-        permissions=permissions,
-        requires=freeze(requires),
-        verification=freeze(verification),
-        extra=MappingProxyType(extra),
+    # Most documents have no field beyond the profile's: one set difference in C says so.
+    extra = (
+        MappingProxyType(
+            {
+                name: freeze(value)
+                for name, value in mapping.items()
+                if name not in _PROFILE_FIELD_SET
+            }
+        )
+        if mapping.keys() - _PROFILE_FIELD_SET
+        else _NO_EXTRA
+    )
+    return (
+        version,
+        doc_id,
+        doc_type,
+        origin,
+        created_at,
+        permissions,
+        None if requires is None else freeze(requires),
+        None if verification is None else freeze(verification),
+        extra,
     )
 
 
@@ -517,12 +593,12 @@ def parse_history_line(line: str, line_no: int) -> HistoryEntry:
     return HistoryEntry(timestamp, actor, action, params.name, key_id, signature, line_no, line)
 
 
-def _history(section: Section, policy: Policy) -> tuple[HistoryEntry, ...]:
+def _history(content: str, heading_line: int, policy: Policy) -> tuple[HistoryEntry, ...]:
     entries: list[HistoryEntry] = []
-    for index, line in enumerate(section.content.split("\n")):
+    for index, line in enumerate(content.split("\n")):
         if not line.strip():
             continue
-        line_no = section.heading_line + 1 + index
+        line_no = heading_line + 1 + index
         try:
             entries.append(parse_history_line(line, line_no))
         except MamlHistoryError as err:
@@ -530,14 +606,38 @@ def _history(section: Section, policy: Policy) -> tuple[HistoryEntry, ...]:
     return tuple(entries)
 
 
-def _sections(
-    body: str, body_line: int, policy: Policy
-) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...], tuple[HistoryEntry, ...]]:
-    found = _markdown.scan(body, body_line)
-    sections: list[Section] = []
+def _section_names(
+    found: _markdown.Scan, body: str, body_line: int, policy: Policy
+) -> tuple[tuple[str, ...], tuple[HistoryEntry, ...]]:
+    """The profile name of each level-2 heading, and the History entries, after the section
+    rules (legacy names, duplicates, History last, required sections, History lines)."""
+    headings = found.headings
+    written = tuple([heading.name for heading in headings])
+    # The usual body, decided by set operations in C: every name distinct and already the
+    # profile's spelling, History (if any) last, the required ones present. Anything else
+    # takes the loop below, which raises or warns exactly where the rules say.
+    distinct = set(written)
+    if (
+        len(distinct) == len(written)
+        and distinct.isdisjoint(LEGACY_SECTION_NAMES)
+        and HISTORY_SECTION not in written[:-1]
+        and distinct.issuperset(REQUIRED_SECTIONS)
+    ):
+        if written and written[-1] == HISTORY_SECTION:
+            last = headings[-1]
+            return written, _history(body[last.after :], last.line, policy)
+        return written, ()
+    return _section_names_by_rules(found, body, body_line, policy)
+
+
+def _section_names_by_rules(
+    found: _markdown.Scan, body: str, body_line: int, policy: Policy
+) -> tuple[tuple[str, ...], tuple[HistoryEntry, ...]]:
+    """`_section_names` heading by heading: every rule in document order."""
+    names: list[str] = []
     seen: dict[str, int] = {}
     history_at: int | None = None
-    for index, heading in enumerate(found.headings):
+    for heading in found.headings:
         name = heading.name
         if name in LEGACY_SECTION_NAMES:
             policy.tolerate(
@@ -564,18 +664,7 @@ def _sections(
         seen[name] = heading.line
         if name == HISTORY_SECTION:
             history_at = heading.line
-        end = found.headings[index + 1].start if index + 1 < len(found.headings) else len(body)
-        sections.append(
-            Section(
-                name,
-                heading.text,
-                heading.line,
-                heading.start,
-                heading.after,
-                end,
-                body,
-            )
-        )
+        names.append(name)
     for required in REQUIRED_SECTIONS:
         if required not in seen:
             near = [h.name for h in found.headings if h.name.lower() == required.lower()]
@@ -584,18 +673,82 @@ def _sections(
             raise MamlMissingSectionError(
                 f"required section '## {required}' is missing{hint}", line=last_line
             )
-    owner = [(section.start, section.name) for section in sections]
+    history: tuple[HistoryEntry, ...] = ()
+    if history_at is not None:
+        last = found.headings[-1]  # History is the last section
+        history = _history(body[last.after :], last.line, policy)
+    return tuple(names), history
+
+
+def _sections(
+    body: str, found: _markdown.Scan, names: tuple[str, ...]
+) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...]]:
+    """The sections and code blocks of a body whose headings passed `_section_names`."""
+    headings = found.headings
+    sections: list[Section] = []
+    for index, heading in enumerate(headings):
+        end = headings[index + 1].start if index + 1 < len(headings) else len(body)
+        sections.append(
+            Section(
+                names[index],
+                heading.text,
+                heading.line,
+                heading.start,
+                heading.after,
+                end,
+                body,
+            )
+        )
     blocks: list[CodeBlock] = []
     for fence in found.fences:
         section_name = ""
-        for start, name in owner:
-            if start <= fence.start:
+        for heading, name in zip(headings, names, strict=True):
+            if heading.start <= fence.start:
                 section_name = name
         blocks.append(CodeBlock(fence.info, fence.content, fence.line, section_name, fence.closed))
-    history: tuple[HistoryEntry, ...] = ()
-    if history_at is not None:
-        history = _history(sections[-1], policy)
-    return tuple(sections), tuple(blocks), history
+    return tuple(sections), tuple(blocks)
+
+
+class CheckedDocument(NamedTuple):
+    """A document that passed every rule of the profile, before `parse` builds its
+    `MamlDocument` (sections, code blocks, a read-only front matter): what `check` returns,
+    for callers that need only a few parts (`verify` needs the digest's inputs, the
+    signatures and the History)."""
+
+    text: str
+    front_matter_text: str
+    #: The front matter as read (the reader's own, not shared with anyone: never changed).
+    front_matter: dict[str, PlainJson]
+    locations: Locations
+    #: The validated fields of `header`, in order.
+    header_fields: HeaderFields
+    body: str
+    body_line: int
+    signatures: tuple[SignatureEntry, ...]
+    encryption: EncryptionInfo | None
+    #: The body's headings and fences (None for an encrypted body).
+    found: _markdown.Scan | None
+    #: The profile name of each heading in `found`.
+    section_names: tuple[str, ...]
+    history: tuple[HistoryEntry, ...]
+    warnings: tuple[Finding, ...]
+
+    @property
+    def header(self) -> Header:
+        """The front matter fields the profile defines (a new `Header` each time)."""
+        return Header(*self.header_fields)
+
+    @property
+    def history_start(self) -> int | None:
+        """Offset in `body` of the `## History` heading line, or None."""
+        if self.section_names and self.section_names[-1] == HISTORY_SECTION:
+            assert self.found is not None
+            return self.found.headings[-1].start
+        return None
+
+
+#: `CheckedDocument(...)` built in C (what `_make` does), without the Python frame of its `__new__`.
+_checked_document: Final = functools.partial(tuple.__new__, CheckedDocument)
 
 
 def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
@@ -612,24 +765,23 @@ def parse(document: str | bytes, *, lenient: bool = False) -> MamlDocument:
     return parse_with(document, Policy(lenient=lenient))
 
 
-def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
-    """`parse` under a caller's policy, whose findings survive an exception (used by `lint`).
+def check(document: str | bytes, policy: Policy) -> CheckedDocument:
+    """Every rule `parse` checks, in the same order with the same errors, without building the
+    `MamlDocument`.
 
     Raises:
         MamlDocumentError: the first rule the document breaks that `policy` does not tolerate.
     """
-    lenient = policy.lenient
     text = _decode(document)
-    front, body, body_offset = split_front_matter(text)
-    body_line = text.count("\n", 0, body_offset) + 1
+    front, body, _, body_line = _split(text)
     mapping, locations = load_mapping(front, first_line=2, max_depth=MAX_YAML_DEPTH, policy=policy)
     header = _header(mapping, locations, policy)
     signatures = _signatures(mapping["signatures"], locations) if "signatures" in mapping else ()
     encryption = (
         _encryption(mapping["encryption"], locations, policy) if "encryption" in mapping else None
     )
-    sections: tuple[Section, ...] = ()
-    blocks: tuple[CodeBlock, ...] = ()
+    found: _markdown.Scan | None = None
+    names: tuple[str, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     if encryption is not None:
         if _ENVELOPE_BODY.fullmatch(body) is None:
@@ -640,24 +792,56 @@ def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
                 column=1,
             )
     else:
-        sections, blocks, history = _sections(body, body_line, policy)
-    frozen = freeze(mapping)
+        found = _markdown.scan(body, body_line)
+        names, history = _section_names(found, body, body_line, policy)
+    return _checked_document(
+        (
+            text,
+            front,
+            mapping,
+            locations,
+            header,
+            body,
+            body_line,
+            signatures,
+            encryption,
+            found,
+            names,
+            history,
+            tuple(policy.findings),
+        )
+    )
+
+
+def parse_with(document: str | bytes, policy: Policy) -> MamlDocument:
+    """`parse` under a caller's policy, whose findings survive an exception (used by `lint`).
+
+    Raises:
+        MamlDocumentError: the first rule the document breaks that `policy` does not tolerate.
+    """
+    checked = check(document, policy)
+    sections: tuple[Section, ...] = ()
+    blocks: tuple[CodeBlock, ...] = ()
+    if checked.found is not None:
+        sections, blocks = _sections(checked.body, checked.found, checked.section_names)
+    frozen = freeze(checked.front_matter)
     assert isinstance(frozen, MappingProxyType)
     return MamlDocument(
-        text=text,
-        front_matter_text=front,
+        text=checked.text,
+        front_matter_text=checked.front_matter_text,
         front_matter=frozen,
-        header=header,
-        body=body,
-        body_line=body_line,
+        header=Header(*checked.header_fields),
+        body=checked.body,
+        body_line=checked.body_line,
         sections=sections,
         code_blocks=blocks,
-        signatures=signatures,
-        history=history,
-        encryption=encryption,
-        warnings=tuple(policy.findings),
-        lenient=lenient,
-        locations=MappingProxyType(dict(locations)),
+        signatures=checked.signatures,
+        history=checked.history,
+        encryption=checked.encryption,
+        warnings=checked.warnings,
+        lenient=policy.lenient,
+        # The reader's own dict, made for this document alone: viewed, not copied.
+        locations=MappingProxyType(checked.locations),
     )
 
 

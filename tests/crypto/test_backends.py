@@ -27,6 +27,13 @@ def test_auto_prefers_cryptography() -> None:
     assert get_backend().name == "cryptography"
 
 
+def test_auto_answers_the_same_backend_each_time_however_it_is_spelled() -> None:
+    first = get_backend("auto")
+    assert get_backend() is first
+    assert get_backend(" Auto ") is first
+    assert get_backend("cryptography") is first
+
+
 def test_unknown_backend_name_is_a_config_error_listing_the_choices() -> None:
     with pytest.raises(ConfigError, match="cryptography, liboqs, pqcrypto"):
         get_backend("openssl")

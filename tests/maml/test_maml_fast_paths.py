@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
 from typing import Any
@@ -47,11 +48,119 @@ def test_a_plain_scalar_typed_by_its_first_character_reads_as_the_three_readers_
 
 
 @PROPERTY
+@given(
+    st.text(alphabet=st.sampled_from("0123456789_:.+-eEabfxoOXTtZz \tgyn"), min_size=6, max_size=24)
+)
+@example("0x1f_ab")
+@example("2026-11-24T10:00:00Z")
+@example("2026-11-24 10:00:00.5 +01:00")
+@example("190:20:30.15")
+@example("0b1010_1010")
+@example("fPdNGkZ8xmNp")
+def test_a_long_plain_scalar_reads_as_the_three_readers_say(text: str) -> None:
+    # Past the length of the words, a character no number or timestamp holds decides "str"
+    # without the readers' patterns.
+    assert _yaml.plain_scalar_kind(text) == _reference_kind(text)
+
+
+def _reference_rfc3339(text: str) -> bool:
+    match = re.fullmatch(
+        r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", text
+    )
+    if not match:
+        return False
+    year, month, day, hour, minute, second, _, offset = match.groups()
+    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
+        return False
+    try:
+        datetime.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59)
+        )
+    except ValueError:
+        return False
+    return int(second) <= 60
+
+
+_DIGITS = st.text(alphabet=st.sampled_from("0123456789\u0663"), min_size=2, max_size=2)
+
+
+@PROPERTY
+@given(
+    st.builds(
+        lambda y, mo, d, t, h, mi, s, frac, zone: f"{y}-{mo}-{d}{t}{h}:{mi}:{s}{frac}{zone}",
+        st.sampled_from(["2026", "2024", "1900", "0000", "9999", "\u0662\u0660\u0662\u0666"]),
+        _DIGITS | st.sampled_from(["02", "12", "13"]),
+        _DIGITS | st.sampled_from(["28", "29", "30", "31"]),
+        st.sampled_from(["T", "t", " "]),
+        _DIGITS | st.sampled_from(["23", "24"]),
+        _DIGITS,
+        _DIGITS | st.sampled_from(["59", "60", "61"]),
+        st.sampled_from(["", ".5", ".123456789", "."]),
+        st.sampled_from(["Z", "z", "+00:00", "-23:59", "+24:00", "+01:60", "", "+0100"]),
+    )
+)
+@example("2026-11-24T10:00:00Z")
+@example("2024-02-29T23:59:60Z")
+@example("2026-02-29T10:00:00Z")
+def test_rfc3339_times_are_read_as_the_pattern_and_the_calendar_say(text: str) -> None:
+    assert encoding.is_rfc3339(text) == _reference_rfc3339(text)
+
+
+_HEXISH = st.text(alphabet=st.sampled_from("0123456789abcdefABCDEFgx \t\u0663\uff10"), max_size=70)
+
+
+@PROPERTY
+@given(
+    _HEXISH.map(lambda digits: "0x" + digits)
+    | st.text(alphabet=st.sampled_from("0123456789abcdef"), min_size=64, max_size=64).map(
+        lambda digits: "0x" + digits
+    )
+    | _HEXISH
+)
+@example("0x" + "ab" * 32)
+@example("0x" + "AB" * 32)
+@example("0X" + "ab" * 32)
+@example("0x" + "ab" * 31 + " a")
+@example("0x" + "ab " * 21 + "a")
+@example("0x" + "\u0663" * 64)
+def test_a_key_id_is_0x_and_64_lowercase_hex_digits(text: str) -> None:
+    expected = bytes.fromhex(text[2:]) if re.fullmatch(r"0x[0-9a-f]{64}", text, re.ASCII) else None
+    assert encoding.parse_key_id(text) == expected
+
+
+@PROPERTY
 @given(st.lists(st.sampled_from(["---", "----", "-- -", "x", "", "---x", " ---"]), max_size=8))
 def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: list[str]) -> None:
     text = "---\n" + "\n".join(lines)
     found = re.compile(r"^---$", re.MULTILINE).search(text, 4)
     assert parser._closing_line(text) == (found.start() if found else -1)
+
+
+@PROPERTY
+@given(
+    st.lists(st.sampled_from(["----", "-- -", "x", "", "---x", " ---", "--"]), max_size=200),
+    st.none() | st.integers(0, 200),
+    st.sampled_from(["", "\n", "\nbody\n"]),
+)
+@example([""] * 63, 63, "\n")
+@example([""] * 64, 64, "\n")
+@example([""] * 65, 65, "")
+def test_the_closing_line_and_the_line_feeds_before_it_are_found_line_by_line_or_by_search(
+    lines: list[str], closing_at: int | None, after: str
+) -> None:
+    # Past `_CLOSING_LINE_STEPS` lines the substring search takes over: a closing line anywhere
+    # in up to 200 lines puts it on either side of that bound, and the count must carry over.
+    if closing_at is not None:
+        lines = [*lines[:closing_at], "---", *lines[closing_at:]]
+    text = "---\n" + "\n".join(lines) + after
+    found = re.compile(r"^---$", re.MULTILINE).search(text, 4)
+    closing, line_feeds = parser._closing(text)
+    assert closing == (found.start() if found else -1)
+    if found:
+        assert line_feeds == text.count("\n", 0, found.start())
+        front, body, offset = parser.split_front_matter(text)
+        assert body == text[offset:]
+        assert parser._split(text) == (front, body, offset, text.count("\n", 0, offset) + 1)
 
 
 _LINE = st.sampled_from(["", "text", " #", "   ##", "    ## deep", "## A", "```", "~~~~", " ```x"])
@@ -256,6 +365,9 @@ _JCS_ANY = st.recursive(
 @example({"a": 2**53})
 @example({"a": "\ud800"})
 @example({"a": 1.0, "b": 1e21, "c": 1e-7})
+@example({"\U0001d11e": "x", "\uffff": None})  # a mapping of strings and nulls: keys still count
+@example({"a": "x", 1: "y"})  # a key that is not a string
+@example({"b": "\ud800", "a": True})
 def test_canonical_json_is_rfc8785_for_plain_and_frozen_values(value: Any) -> None:
     try:
         expected: Any = rfc8785.dumps(value)
@@ -336,6 +448,16 @@ _BODY_LINE = st.sampled_from(
         "a # b",
         "x ``` y",
         "## E # #",
+        "``",
+        "~~",
+        "``` \t",
+        "~~~\t",
+        "~~~~~",
+        "````` x",
+        "  ````",
+        "~~~ `x`",
+        "``~",
+        "~~~ ~",
     ]
 )
 
@@ -351,3 +473,30 @@ def test_the_body_scan_finds_what_reading_every_line_finds(lines: list[str], fir
             expected[1],
         )
         assert found.indented_headings == expected[2]
+
+
+_SECTION_NAME = st.sampled_from(
+    ["Intent", "Context", "Content", "History", "Code_Blocks", "Code Blocks", "intent", "Other"]
+)
+
+
+@PROPERTY
+@given(st.lists(_SECTION_NAME, max_size=6), st.booleans())
+@example(["Intent", "Context"], False)
+@example(["Intent", "Context", "History"], False)
+@example(["Intent", "History", "Context"], False)
+@example(["Intent", "Context", "Code Blocks", "Code_Blocks"], True)
+def test_section_names_decided_at_once_are_those_the_rules_give(
+    names: list[str], lenient: bool
+) -> None:
+    body = "".join(f"## {name}\ntext\n" for name in names)
+    found = _markdown.scan(body, 9)
+
+    def outcome(read: Any) -> tuple[Any, ...]:
+        policy = Policy(lenient=lenient)
+        try:
+            return ("ok", read(found, body, 9, policy), policy.findings)
+        except maml.MamlDocumentError as err:
+            return ("error", type(err), str(err), err.line, err.column, policy.findings)
+
+    assert outcome(parser._section_names) == outcome(parser._section_names_by_rules)

@@ -467,6 +467,29 @@ def test_paths_are_unaffected_by_where_the_front_matter_starts() -> None:
     assert simple[1][("c", 0)] == (9, 3)
 
 
+def test_values_kept_between_readings_read_as_afresh_and_collections_are_never_shared() -> None:
+    text = "a: []\nb: {}\nc: '1'\nd: 1.0.0\ne: 12\nf: null\ng:\n- []\n- {}\n- x\n- 2.5\n"
+    _yaml._cached_scalar.cache_clear()
+    first = _yaml.load_simple(text, first_line=2, max_depth=DEPTH)
+    second = _yaml.load_simple(text, first_line=2, max_depth=DEPTH)  # from the cache
+    assert first is not None
+    assert second is not None
+    assert _yaml._cached_scalar.cache_info().hits >= 5
+    assert (_typed(second[0]), second[1]) == (_typed(first[0]), first[1])
+    assert check_same_as_events(text)
+    # Every empty collection is a new object: a caller changing one changes no other reading.
+    first[0]["a"].append(1)
+    first[0]["b"]["k"] = 1
+    first[0]["g"][0].append(1)
+    first[0]["g"][1]["k"] = 1
+    assert second[0]["a"] == []
+    assert second[0]["b"] == {}
+    assert second[0]["g"][:2] == [[], {}]
+    # At the depth limit an empty collection is left to the event reader, cache or not.
+    assert _yaml.load_simple("a: []\n", first_line=2, max_depth=1) is None
+    assert _yaml.load_simple("a: []\n", first_line=2, max_depth=2) is not None
+
+
 def _emitted(value: dict[str, Any], dumper: Any) -> str:
     return yaml.dump(value, Dumper=dumper, **_DUMP_OPTIONS)
 
@@ -551,3 +574,29 @@ def test_what_the_project_signs_is_written_directly() -> None:
     assert written is not None
     assert written == _emitted(value, _yaml._Dumper)
     assert written == parser.split_front_matter(signed)[0]
+
+
+def test_the_shortcut_works_out_the_places_of_plain_values_only_when_asked() -> None:
+    text = (DATA / "signed.maml.md").read_text(encoding="utf-8")
+    front = parser.split_front_matter(text)[0]
+    simple = _yaml.load_simple(front, first_line=2, max_depth=DEPTH)
+    assert simple is not None
+    locations = simple[1]
+    assert isinstance(locations, _yaml.SimpleLocations)
+    events = _yaml.load_events(front, first_line=2, max_depth=DEPTH, policy=Policy(lenient=False))
+    # A signature entry's place is known at once; the rest is read again on the first question.
+    assert locations[("signatures", 0)] == events[1][("signatures", 0)]
+    assert locations._every is None
+    assert locations[("created_at",)] == events[1][("created_at",)]
+    assert locations._every is not None
+    assert dict(locations) == events[1]
+    assert locations == events[1]
+    assert len(locations) == len(events[1])
+    assert locations.get(("nowhere",)) is None
+    # What a verification reads never asks.
+    checked = parser.check(text, Policy(lenient=False))
+    assert isinstance(checked.locations, _yaml.SimpleLocations)
+    assert checked.locations._every is None
+    doc = maml.parse(text)
+    assert doc.line_of("created_at") == events[1][("created_at",)][0]
+    assert doc.line_of("signatures", 0, "value") == events[1][("signatures", 0, "value")][0]

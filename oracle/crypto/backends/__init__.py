@@ -38,6 +38,9 @@ AUTO_ORDER: Final = ("cryptography", "liboqs", "pqcrypto", "fast-mldsa")
 _lock = threading.Lock()
 #: A loaded backend, or the reason it did not load.
 _loaded: dict[str, Backend | str] = {}
+#: What "auto" found (empty until asked): every outcome in `_loaded` is final, so the first
+#: loadable backend stays the first, and a verification skips the search and its lock.
+_auto: list[Backend] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,15 @@ def get_backend(name: str = "auto") -> Backend:
         ConfigError: `name` is not a known backend (it is a ValueError).
         BackendUnavailableError: the backend (or, for "auto", every backend) cannot load here.
     """
+    if name == "auto" and _auto:
+        return _auto[0]
     key = name.strip().lower()
     if key == "auto":
         reasons = []
         for candidate in AUTO_ORDER:
             loaded = _load(candidate)
             if isinstance(loaded, Backend):
+                _auto[:] = [loaded]
                 return loaded
             reasons.append(f"{candidate}: {loaded}")
         raise BackendUnavailableError("no ML-DSA backend is available (" + "; ".join(reasons) + ")")
