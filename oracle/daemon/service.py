@@ -1501,19 +1501,7 @@ class OracleDaemon:
                 self._log_gap(signed.nonce, highest)
                 break
             self._refusal = None
-            try:
-                self.store.record_signed(
-                    [(ballot.request_id, ballot.valid) for ballot in chunk],
-                    tx_hash=signed.tx_hash,
-                    sender=signed.sender,
-                    nonce=signed.nonce,
-                    raw_tx=signed.raw,
-                )
-            except StoreConflictError:
-                # Another process signed one of them first; this signature is never sent.
-                chain.nonces.reset()
-                continue
-            if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+            if self._record_and_send(signed, chunk, SubmissionKind.VOTE):
                 submitted += len(chunk)
                 self.metrics.votes_sent.inc(len(chunk))
         return submitted, closed
@@ -1572,19 +1560,7 @@ class OracleDaemon:
                 self._refused(err)
                 break
             self._refusal = None
-            try:
-                self.store.record_signed(
-                    [(ballot.request_id, ballot.valid)],
-                    tx_hash=signed.tx_hash,
-                    sender=signed.sender,
-                    nonce=signed.nonce,
-                    raw_tx=signed.raw,
-                    kind=SubmissionKind.POST,
-                )
-            except StoreConflictError:
-                chain.nonces.reset()
-                continue
-            if self._broadcast(signed.tx_hash, signed.raw, signed.nonce):
+            if self._record_and_send(signed, [ballot], SubmissionKind.POST):
                 submitted += 1
                 self.metrics.posts_sent.inc()
         return submitted
@@ -1744,6 +1720,25 @@ class OracleDaemon:
             SecurityEventType.FULFILMENT_REFUSED,
             f"the contract refuses this oracle's votes: {err}",
         )
+
+    def _record_and_send(
+        self, signed: SignedTransaction, ballots: Sequence[Vote], kind: SubmissionKind
+    ) -> bool:
+        """Record a signed vote batch or post, then hand it to the node; whether it went out.
+        A signature another process recorded first for one of the ballots is never sent."""
+        try:
+            self.store.record_signed(
+                [(ballot.request_id, ballot.valid) for ballot in ballots],
+                tx_hash=signed.tx_hash,
+                sender=signed.sender,
+                nonce=signed.nonce,
+                raw_tx=signed.raw,
+                kind=kind,
+            )
+        except StoreConflictError:
+            self.verifier.chain.nonces.reset()
+            return False
+        return self._broadcast(signed.tx_hash, signed.raw, signed.nonce)
 
     def _broadcast(
         self, tx_hash: bytes, raw: bytes, nonce: int, *, head: int | None = None
