@@ -180,8 +180,14 @@ def dry_run(
         raise
     except Exception as exc:
         raise _revert_or_raise(chain, exc, decoder) from exc
+    return _with_headroom(estimate, chain.block_gas_limit())
+
+
+def _with_headroom(estimate: int, block_gas_limit: int) -> int:
+    """The gas limit for a node's `estimate`: the headroom added, within the per-transaction
+    cap and the block's limit, and never below the estimate itself."""
     padded = estimate + estimate * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FLAT
-    return max(estimate, min(padded, MAX_TRANSACTION_GAS, chain.block_gas_limit()))
+    return max(estimate, min(padded, MAX_TRANSACTION_GAS, block_gas_limit))
 
 
 def _message_of(exc: Exception) -> str:
@@ -305,8 +311,7 @@ def _prepare_in_one_batch(
         estimate = int(answers[dry - 2]["result"], 16)
         block = answers[dry - 1].get("result") or {}
         block_limit = int(block.get("gasLimit", hex(MAX_TRANSACTION_GAS)), 16)
-        padded = estimate + estimate * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FLAT
-        gas_limit = max(estimate, min(padded, MAX_TRANSACTION_GAS, block_limit))
+        gas_limit = _with_headroom(estimate, block_limit)
     fee_answers = answers[dry : len(answers) - 1 if wants_nonce else len(answers)]
     pending = None
     if wants_nonce and "result" in answers[-1]:
@@ -355,6 +360,22 @@ def fees_of(raw: bytes) -> Fees:
     return Fees.of(unsigned_of(raw))
 
 
+def _bumped(chain: Chain, raw: bytes, action: str) -> tuple[UnsignedTransaction, Fees]:
+    """The transaction this connection's account signed as `raw`, on its chain, and the fees
+    that replace it (see `bump_fees`).
+
+    Raises:
+        InputError: `raw` is not a transaction signed by this account on this chain.
+        FeeCapError: the bump would pass the connection's fee cap.
+    """
+    original = unsigned_of(raw, sender=chain.signer.address)
+    if original["chainId"] != chain.chain_id:
+        raise InputError(
+            f"the transaction to {action} is for chain {original['chainId']}, not {chain.chain_id}"
+        )
+    return original, bump_fees(chain, Fees.of(original))
+
+
 def sign_replacement(chain: Chain, raw: bytes) -> SignedTransaction:
     """Sign a replacement for the signed transaction `raw`: the same nonce, recipient, value,
     gas and calldata, with fees bumped by `bump_fees`; nothing is sent and no nonce is reserved.
@@ -370,12 +391,7 @@ def sign_replacement(chain: Chain, raw: bytes) -> SignedTransaction:
         SignerError: the signer failed or returned another transaction than the one asked for.
     """
     signer = chain.signer
-    original = unsigned_of(raw, sender=signer.address)
-    if original["chainId"] != chain.chain_id:
-        raise InputError(
-            f"the transaction to replace is for chain {original['chainId']}, not {chain.chain_id}"
-        )
-    fees = bump_fees(chain, Fees.of(original))
+    original, fees = _bumped(chain, raw, "replace")
     tx: dict[str, Any] = {
         key: value
         for key, value in original.items()
@@ -406,12 +422,7 @@ def sign_cancellation(chain: Chain, raw: bytes) -> SignedTransaction:
         SignerError: the signer failed or returned another transaction than the one asked for.
     """
     signer = chain.signer
-    original = unsigned_of(raw, sender=signer.address)
-    if original["chainId"] != chain.chain_id:
-        raise InputError(
-            f"the transaction to cancel is for chain {original['chainId']}, not {chain.chain_id}"
-        )
-    fees = bump_fees(chain, Fees.of(original))
+    original, fees = _bumped(chain, raw, "cancel")
     tx: dict[str, Any] = {
         "chainId": chain.chain_id,
         "nonce": original["nonce"],
