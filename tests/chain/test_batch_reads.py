@@ -255,31 +255,19 @@ def test_single_reads_answer_alike_on_a_node_and_on_the_embedded_chain(chain: Ch
     assert chain.transaction_count(chain.address, "pending") >= 1
 
 
-class _NoBatches(ThreadingHTTPServer):
-    """A node that answers single JSON-RPC calls (forwarded to `upstream`) and refuses every
-    batch with one error answer, as some hosted providers do."""
+class _ForwardingNode(ThreadingHTTPServer):
+    """A node on 127.0.0.1 that hands each JSON-RPC request body to `reply` (which forwards it
+    to `upstream`, as is or changed); served while used as a context manager."""
 
     daemon_threads = True
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
-        self.batches = 0
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                server = cast("_NoBatches", self.server)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if json.loads(body).__class__ is list:
-                    server.batches += 1
-                    reply = json.dumps(
-                        {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no"}}
-                    ).encode()
-                else:
-                    forwarded = urllib.request.Request(
-                        server.upstream, body, {"Content-Type": "application/json"}
-                    )
-                    with urllib.request.urlopen(forwarded, timeout=10) as answer:
-                        reply = answer.read()
+                server = cast("_ForwardingNode", self.server)
+                reply = server.reply(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
@@ -290,6 +278,43 @@ class _NoBatches(ThreadingHTTPServer):
                 return
 
         super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def reply(self, body: bytes) -> bytes:
+        """The answer to one request body: the upstream's."""
+        forwarded = urllib.request.Request(
+            self.upstream, body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            return bytes(answer.read())
+
+    def __enter__(self) -> _ForwardingNode:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _NoBatches(_ForwardingNode):
+    """A node that answers single JSON-RPC calls (forwarded to `upstream`) and refuses every
+    batch with one error answer, as some hosted providers do."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream)
+        self.batches = 0
+
+    def reply(self, body: bytes) -> bytes:
+        if json.loads(body).__class__ is not list:
+            return super().reply(body)
+        self.batches += 1
+        return json.dumps(
+            {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "no"}}
+        ).encode()
 
 
 @pytest.mark.integration
@@ -297,66 +322,41 @@ def test_a_node_that_refuses_batches_is_asked_one_call_at_a_time() -> None:
     reason = anvil_unavailable()
     if reason:
         pytest.skip(reason)
-    with run_anvil() as node:
-        server = _NoBatches(node.rpc_url)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            direct = node.connect(poll_latency=0.01)
-            verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
-            opened = _opened(verifier, 2)
-            chain = connect(f"http://127.0.0.1:{server.server_address[1]}")
-            through = Verifier(chain, verifier.address)
-            assert chain.block_hashes([0, 1]) == {0: direct.block_hash(0), 1: direct.block_hash(1)}
-            assert server.batches == 1
-            # Asked once: every later read goes call by call.
-            assert chain.block_timestamps([0, 1]) == direct.block_timestamps([0, 1])
-            assert through.statuses_of(opened) == [verifier.status_of(r) for r in opened]
-            assert server.batches == 1
-        finally:
-            server.shutdown()
-            server.server_close()
+    with run_anvil() as node, _NoBatches(node.rpc_url) as server:
+        direct = node.connect(poll_latency=0.01)
+        verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
+        opened = _opened(verifier, 2)
+        chain = connect(server.url)
+        through = Verifier(chain, verifier.address)
+        assert chain.block_hashes([0, 1]) == {0: direct.block_hash(0), 1: direct.block_hash(1)}
+        assert server.batches == 1
+        # Asked once: every later read goes call by call.
+        assert chain.block_timestamps([0, 1]) == direct.block_timestamps([0, 1])
+        assert through.statuses_of(opened) == [verifier.status_of(r) for r in opened]
+        assert server.batches == 1
 
 
-class _BeforeStatusesOf(ThreadingHTTPServer):
+class _BeforeStatusesOf(_ForwardingNode):
     """A node in front of a verifier deployed before `statusesOf`: every call of it reaches the
     real contract under a selector no function has, so the EVM answers as that deployment would
     (a revert without data). Everything else is forwarded unchanged."""
 
-    daemon_threads = True
-
     def __init__(self, upstream: str, selector: bytes) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.selector = "0x" + selector.hex()
         self.rewritten = 0
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                server = cast("_BeforeStatusesOf", self.server)
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                for call in body if isinstance(body, list) else [body]:
-                    if call.get("method") != "eth_call":
-                        continue
-                    data = call["params"][0].get("data") or call["params"][0].get("input", "")
-                    if data.startswith(server.selector):
-                        call["params"][0]["data"] = "0xdeadbeef" + data[10:]
-                        call["params"][0].pop("input", None)
-                        server.rewritten += 1
-                forwarded = urllib.request.Request(
-                    server.upstream, json.dumps(body).encode(), {"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(forwarded, timeout=10) as answer:
-                    reply = answer.read()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *_: object) -> None:
-                return
-
-        super().__init__(("127.0.0.1", 0), Handler)
+    def reply(self, body: bytes) -> bytes:
+        calls = json.loads(body)
+        for call in calls if isinstance(calls, list) else [calls]:
+            if call.get("method") != "eth_call":
+                continue
+            data = call["params"][0].get("data") or call["params"][0].get("input", "")
+            if data.startswith(self.selector):
+                call["params"][0]["data"] = "0xdeadbeef" + data[10:]
+                call["params"][0].pop("input", None)
+                self.rewritten += 1
+        return super().reply(json.dumps(calls).encode())
 
 
 @pytest.mark.integration
@@ -375,22 +375,14 @@ def test_a_verifier_deployed_before_statuses_of_is_read_one_request_at_a_time() 
         asked = [(r, terms[r]) for r in opened] + [(opened[0], terms[opened[1]])]
         expected = verifier.states_of(asked)
         assert expected == [(verifier.status_of(r), verifier.is_committed(r, t)) for r, t in asked]
-        server = _BeforeStatusesOf(node.rpc_url, verifier._view("statusesOf").selector)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            old = Verifier(
-                connect(f"http://127.0.0.1:{server.server_address[1]}"), verifier.address
-            )
+        with _BeforeStatusesOf(node.rpc_url, verifier._view("statusesOf").selector) as server:
+            old = Verifier(connect(server.url), verifier.address)
             assert old.states_of(asked) == expected
             assert server.rewritten == 1
             # Found out once: later reads go straight to `statusOf` and `isCommitted`.
             assert old.statuses_of(opened) == [status for status, _ in expected[:3]]
             assert old.are_committed(asked) == [True, True, True, False]
             assert server.rewritten == 1
-        finally:
-            server.shutdown()
-            server.server_close()
 
 
 @pytest.mark.integration
