@@ -220,11 +220,6 @@ def _closing(text: str) -> tuple[int, int]:
     return -1, lines
 
 
-def _closing_line(text: str) -> int:
-    """Offset of the first line after the opening one that is exactly `---`, or -1."""
-    return _closing(text)[0]
-
-
 def _split(text: str) -> tuple[str, str, int, int]:
     """`split_front_matter`, and the document line number of the body's first line."""
     if not text.startswith("---\n"):

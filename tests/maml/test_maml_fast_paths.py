@@ -133,7 +133,7 @@ def test_a_key_id_is_0x_and_64_lowercase_hex_digits(text: str) -> None:
 def test_the_closing_line_is_the_first_line_that_is_exactly_three_dashes(lines: list[str]) -> None:
     text = "---\n" + "\n".join(lines)
     found = re.compile(r"^---$", re.MULTILINE).search(text, 4)
-    assert parser._closing_line(text) == (found.start() if found else -1)
+    assert parser._closing(text)[0] == (found.start() if found else -1)
 
 
 @PROPERTY
