@@ -620,7 +620,7 @@ def _section_names(
     ):
         if written and written[-1] == HISTORY_SECTION:
             last = headings[-1]
-            return written, _history(body[last.after :], last.line, policy)
+            return written, _history(body[last.after :], found.line(last.start), policy)
         return written, ()
     return _section_names_by_rules(found, body, body_line, policy)
 
@@ -632,13 +632,14 @@ def _section_names_by_rules(
     names: list[str] = []
     seen: dict[str, int] = {}
     history_at: int | None = None
-    for heading in found.headings:
+    heading_lines = found.lines([heading.start for heading in found.headings])
+    for heading, heading_line in zip(found.headings, heading_lines, strict=True):
         name = heading.name
         if name in LEGACY_SECTION_NAMES:
             policy.tolerate(
                 MamlLegacySectionError(
                     f"'## {name}' is the legacy spelling of '## {LEGACY_SECTION_NAMES[name]}'",
-                    line=heading.line,
+                    line=heading_line,
                     column=4,
                 )
             )
@@ -646,19 +647,19 @@ def _section_names_by_rules(
         if name in seen:
             raise MamlDuplicateSectionError(
                 f"section '## {name}' appears twice (first at line {seen[name]})",
-                line=heading.line,
+                line=heading_line,
                 column=1,
             )
         if history_at is not None:
             raise MamlSectionOrderError(
                 f"section '## {name}' follows '## History' (line {history_at}); History is the "
                 "last section, because it is outside the signed bytes",
-                line=heading.line,
+                line=heading_line,
                 column=1,
             )
-        seen[name] = heading.line
+        seen[name] = heading_line
         if name == HISTORY_SECTION:
-            history_at = heading.line
+            history_at = heading_line
         names.append(name)
     for required in REQUIRED_SECTIONS:
         if required not in seen:
@@ -671,7 +672,7 @@ def _section_names_by_rules(
     history: tuple[HistoryEntry, ...] = ()
     if history_at is not None:
         last = found.headings[-1]  # History is the last section
-        history = _history(body[last.after :], last.line, policy)
+        history = _history(body[last.after :], heading_lines[-1], policy)
     return tuple(names), history
 
 
@@ -680,6 +681,7 @@ def _sections(
 ) -> tuple[tuple[Section, ...], tuple[CodeBlock, ...]]:
     """The sections and code blocks of a body whose headings passed `_section_names`."""
     headings = found.headings
+    heading_lines = found.lines([heading.start for heading in headings])
     sections: list[Section] = []
     for index, heading in enumerate(headings):
         end = headings[index + 1].start if index + 1 < len(headings) else len(body)
@@ -687,7 +689,7 @@ def _sections(
             Section(
                 names[index],
                 heading.text,
-                heading.line,
+                heading_lines[index],
                 heading.start,
                 heading.after,
                 end,
@@ -695,12 +697,13 @@ def _sections(
             )
         )
     blocks: list[CodeBlock] = []
-    for fence in found.fences:
+    fence_lines = found.lines([fence.start for fence in found.fences])
+    for fence, fence_line in zip(found.fences, fence_lines, strict=True):
         section_name = ""
         for heading, name in zip(headings, names, strict=True):
             if heading.start <= fence.start:
                 section_name = name
-        blocks.append(CodeBlock(fence.info, fence.content, fence.line, section_name, fence.closed))
+        blocks.append(CodeBlock(fence.info, fence.content, fence_line, section_name, fence.closed))
     return tuple(sections), tuple(blocks)
 
 

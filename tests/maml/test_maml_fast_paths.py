@@ -468,10 +468,11 @@ def test_the_body_scan_finds_what_reading_every_line_finds(lines: list[str], fir
     for body in ("\n".join(lines), "\n".join(lines) + "\n"):
         found = _markdown.scan(body, first)
         expected = _reference_scan(body, first)
-        assert ([tuple(h) for h in found.headings], [tuple(f) for f in found.fences]) == (
-            expected[0],
-            expected[1],
-        )
+        # Line numbers are asked for, one offset at a time and all at once.
+        headings = [(h.name, h.text, found.line(h.start), h.start, h.after) for h in found.headings]
+        fences = [(f.info, f.content, found.line(f.start), f.start, f.closed) for f in found.fences]
+        assert (headings, fences) == (expected[0], expected[1])
+        assert found.lines([f.start for f in found.fences]) == [f[2] for f in expected[1]]
         assert found.indented_headings == expected[2]
 
 
