@@ -95,7 +95,8 @@ _DIGITS = st.text(alphabet=st.sampled_from("0123456789\u0663"), min_size=2, max_
         _DIGITS | st.sampled_from(["23", "24"]),
         _DIGITS,
         _DIGITS | st.sampled_from(["59", "60", "61"]),
-        st.sampled_from(["", ".5", ".123456789", "."]),
+        # (the last one makes a timestamp too long for the verdict cache)
+        st.sampled_from(["", ".5", ".123456789", ".", "." + "0" * 30]),
         st.sampled_from(["Z", "z", "+00:00", "-23:59", "+24:00", "+01:60", "", "+0100"]),
     )
 )
@@ -104,6 +105,7 @@ _DIGITS = st.text(alphabet=st.sampled_from("0123456789\u0663"), min_size=2, max_
 @example("2026-02-29T10:00:00Z")
 def test_rfc3339_times_are_read_as_the_pattern_and_the_calendar_say(text: str) -> None:
     assert encoding.is_rfc3339(text) == _reference_rfc3339(text)
+    assert encoding.is_rfc3339(text) == _reference_rfc3339(text)  # again: from the cache
 
 
 _HEXISH = st.text(alphabet=st.sampled_from("0123456789abcdefABCDEFgx \t\u0663\uff10"), max_size=70)
