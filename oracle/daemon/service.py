@@ -125,10 +125,11 @@ LOST_RESEND_AFTER: Final = 2.0
 #: Seconds a read of the verifier's mode (quorum or optimistic, and the bond) is used before it
 #: is read again; a refused vote or post, or a reorg, reads it at once.
 MODE_REFRESH_SECONDS: Final = 5.0
-#: While new requests keep arriving (the cycle read some), settling earlier transactions waits
-#: up to this long since it last ran: it only brings the store in line with the chain (receipts,
-#: replacements, finality), and every cycle spent on it is latency added to the votes on the
-#: newest requests. A cycle that reads nothing new always settles.
+#: While new requests keep arriving (the cycle read some), settling earlier transactions and
+#: closing the requests whose closing logs were read wait up to this long since they last ran:
+#: they only bring the store in line with the chain (receipts, replacements, finality), and
+#: every cycle spent on them is latency added to the votes on the newest requests. A cycle that
+#: reads nothing new always settles.
 SETTLE_DEFER_SECONDS: Final = 0.5
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
@@ -271,11 +272,14 @@ class OracleDaemon:
         #: The verifier's mode and when it was read (see `optimistic`).
         self._mode: OptimisticConfig | None = None
         self._mode_read = 0.0
-        #: Closing logs this cycle read, checked once its votes are out (see `_close_logged`).
+        #: Closing logs read and not yet checked: after the votes of the cycle that read them, or
+        #: under a flood at the next settling (see `_close_logged`).
         self._closing: list[VerificationFinalized | RequestCancelled] = []
-        #: Whether this cycle read new requests, and when settling last ran (see `act`).
+        #: Whether this cycle read new requests, when settling last ran, and whether this cycle
+        #: left settling to a later one (see `act`).
         self._flooded = False
         self._settled_at = 0.0
+        self._deferred = False
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
         #: Vote transactions found mined in this cycle, their latency not yet observed.
@@ -458,13 +462,15 @@ class OracleDaemon:
             self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
             return quiet.report
         self._quiet = None
-        self._closing = []
+        self._deferred = False
         head = tip[0]
         safe = max(head - self.settings.confirmations, 0)
         rewound_to = None
         new_keys = new_requests = 0
         if lead:
             rewound_to = self.follow_chain(head)
+            if rewound_to is not None:
+                self._closing = []  # read from blocks the reorg took away
             ingested_to, new_keys, new_requests = self.ingest(safe, head=tip)
         else:
             ingested_to = self.store.next_block(default=self.settings.start_block) - 1
@@ -479,9 +485,10 @@ class OracleDaemon:
             submitted, finalised = self.act(safe)
         elif self.dry_run and lead:
             submitted, finalised = self.observe(safe)
-        # Whatever `act` (or `observe`) left of them: a watcher's, a dry run's.
-        self._close_logged(safe)
-        self._time_mined_votes()
+        if not self._deferred:
+            # Whatever `act` (or `observe`) left of them: a watcher's, a dry run's.
+            self._close_logged(safe)
+            self._time_mined_votes()
         counts = self.store.counts()
         open_states = [
             s for s in self.open_states if s is not RequestState.VERIFIED or not self.dry_run
@@ -537,13 +544,14 @@ class OracleDaemon:
         """What the lead replica sends: vote (or post) on verified requests, then settle earlier
         transactions, then close those the chain closed; return (votes or posts broadcast,
         requests finalised). Signing first keeps settling off the path of the newest verdicts,
-        and under a flood settling waits (see `SETTLE_DEFER_SECONDS`)."""
+        and under a flood settling and closing wait (see `SETTLE_DEFER_SECONDS`)."""
         submitted, closed = self.submit_verified(safe)
-        self._close_logged(safe)
         now = time.monotonic()
         if self._flooded and now - self._settled_at < SETTLE_DEFER_SECONDS:
+            self._deferred = True
             return submitted, closed
         self._settled_at = now
+        self._close_logged(safe)
         finalised = closed + self.settle(safe)
         finalised += self.close_voted(safe)
         return submitted, finalised
@@ -810,11 +818,12 @@ class OracleDaemon:
         return checked_key(self.store, event)
 
     def _close_logged(self, safe: int) -> None:
-        """Close the requests whose closing logs this cycle read, once the contract confirms
-        them. Done after the cycle's votes are sent: under a flood each window holds the
-        previous votes' `VerificationFinalized` logs, and checking them first delayed the
-        votes on the newest requests. A cycle cut short drops them: settling and
-        `close_voted` read the same closings from the contract."""
+        """Close the requests whose closing logs were read, once the contract confirms them.
+        Done after the cycle's votes are sent, and under a flood with settling (see `act`):
+        each window holds the previous votes' `VerificationFinalized` logs, and checking them
+        first delayed the votes on the newest requests. Logs from blocks a reorg took away are
+        dropped (see `_cycle`), as are those of a check that failed: settling and `close_voted`
+        read the same closings from the contract."""
         closing, self._closing = self._closing, []
         self._finalise_all(self._check_closing_logs(closing, safe), safe)
 

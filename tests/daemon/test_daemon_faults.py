@@ -23,6 +23,7 @@ import pytest
 from oracle.chain import Status, Verifier, connect, mine_blocks
 from oracle.crypto import SigningKey
 from oracle.daemon import OracleDaemon
+from oracle.daemon import service as daemon_service
 from oracle.daemon.service import MAX_BACKOFF
 from oracle.domain import Vote
 from oracle.errors import ChainResetError
@@ -410,6 +411,36 @@ def test_a_request_replaced_by_a_reorg_is_verified_afresh_and_voted_on(faulty: F
     }
     _final_chain_is_served(daemon, scenario, [replaced, later])
     assert daemon.store.security_events(event_type=SecurityEventType.REORG)
+
+
+def test_closing_logs_held_back_by_a_flood_are_dropped_when_a_reorg_takes_their_blocks(
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under a flood the check of closing logs waits for settling; a reorg meanwhile takes the
+    # vote that logged one away. Checked against the contract, that log would read as a false
+    # fulfilment: it is dropped with its block instead, and the request is voted on again.
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 3600.0)
+    scenario = faulty.scenario
+    daemon = faulty.daemon()
+    scenario.key("ML-DSA-44")
+    first = scenario.open(valid=True)
+    snapshot = faulty.node.rpc("evm_snapshot")
+    daemon.run_once()  # never settled before: settles, and votes
+    assert scenario.status(first) is Status.VALID
+    scenario.open(valid=True)
+    report = daemon.run_once()  # reads the vote's closing log and a new request: a flood
+    assert (report.new_requests, report.submitted) == (1, 1)
+    assert daemon._closing  # held back
+    height = scenario.chain.block_number()
+    faulty.node.rpc("evm_revert", [snapshot])
+    scenario.oracle.chain.nonces.reset()
+    scenario.dapp.chain.nonces.reset()
+    _rebuild_past(scenario, height)
+    scenario.expected = {first: True}
+    _settle(daemon, scenario)
+    assert scenario.status(first) is Status.VALID
+    assert faulty.events(daemon.store)[SecurityEventType.FALSE_FULFILMENT_LOG] == 0
+    assert faulty.events(daemon.store)[SecurityEventType.REORG] >= 1
 
 
 def test_a_vanished_request_leaves_the_pipeline_and_its_id_serves_the_next_request(

@@ -186,7 +186,7 @@ def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_req
     assert len(settled) == before + 1
 
 
-def test_closing_logs_are_checked_after_the_cycles_votes_are_out(
+def test_closing_logs_are_checked_after_the_votes_and_under_a_flood_with_settling(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
@@ -208,10 +208,14 @@ def test_closing_logs_are_checked_after_the_cycles_votes_are_out(
     first = scenario.open()
     daemon.run_once()
     assert order == ["sign 1"]
-    # The next cycle reads the first vote's closing log and a new request: the vote goes first.
+    # The next cycle reads the first vote's closing log and a new request: the vote goes first,
+    # and under the flood (this cycle read a new request) the check waits for settling.
     second = scenario.open()
     daemon.run_once()
-    assert order == ["sign 1", "sign 1", "check 1"]
+    assert order == ["sign 1", "sign 1"]
+    # A cycle that reads nothing new settles: both votes' closing logs are checked at once.
+    daemon.run_once()
+    assert order == ["sign 1", "sign 1", "check 2"]
     assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
     for request_id in (first, second):
         stored = daemon.store.request(request_id)
