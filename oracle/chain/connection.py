@@ -291,6 +291,26 @@ class Chain:
         block = self.w3.eth.get_block("latest")
         return BlockHead(int(block["number"]), bytes(block["hash"]), int(block["timestamp"]))
 
+    def latest_and_hash(self, number: int) -> tuple[BlockHead, bytes | None]:
+        """`latest()` and `block_hash(number)`, in one batch where the node takes batches.
+
+        Raises:
+            NodeRequestError: the node answered with an error.
+            ChainConnectionError: the node cannot be reached.
+        """
+        if not self.batches:
+            return self.latest(), self.block_hash(number)
+        tip, block = self.rpc_batch(
+            [
+                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_getBlockByNumber", [hex(number), False]),
+            ]
+        )
+        head = BlockHead(
+            int(tip["number"], 16), bytes.fromhex(tip["hash"][2:]), int(tip["timestamp"], 16)
+        )
+        return head, None if block is None else bytes.fromhex(block["hash"][2:])
+
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block `number`, or None when the chain has no such block (yet).
 

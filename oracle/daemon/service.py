@@ -280,6 +280,8 @@ class OracleDaemon:
         self._flooded = False
         self._settled_at = 0.0
         self._deferred = False
+        #: Whether the last cycle read, decided, sent or closed anything (see `_cycle`).
+        self._moved = False
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
         #: Vote transactions found mined in this cycle, their latency not yet observed.
@@ -453,13 +455,21 @@ class OracleDaemon:
     def _cycle(self) -> CycleReport:
         chain = self.verifier.chain
         lead = self._take_lead()
-        self._latest = chain.latest()
+        # While work flows (the last cycle moved), the newest block the store read is asked for
+        # with the tip: `follow_chain` checks it without a round trip of its own.
+        recorded = self.store.ingested_blocks() if lead and self._moved else None
+        newest_on_node: bytes | None = None
+        if recorded:
+            self._latest, newest_on_node = chain.latest_and_hash(recorded[0][0])
+        else:
+            self._latest = chain.latest()
         self._seen_statuses = (-1, {})
         tip = (self._latest.number, self._latest.hash)
         quiet = self._quiet
         if quiet is not None and self._still_quiet(quiet, tip, lead):
             safe = max(tip[0] - self.settings.confirmations, 0)
             self._log_waiting(tip[0], safe, quiet.counts, quiet.unsettled)
+            self._moved = False
             return quiet.report
         self._quiet = None
         self._deferred = False
@@ -468,7 +478,10 @@ class OracleDaemon:
         rewound_to = None
         new_keys = new_requests = 0
         if lead:
-            rewound_to = self.follow_chain(head)
+            if recorded:
+                rewound_to = self.follow_chain(head, (recorded, newest_on_node))
+            else:
+                rewound_to = self.follow_chain(head)
             if rewound_to is not None:
                 self._closing = []  # read from blocks the reorg took away
             ingested_to, new_keys, new_requests = self.ingest(safe, head=tip)
@@ -510,6 +523,7 @@ class OracleDaemon:
             + (0 if caught_up else 1),
             rewound_to=rewound_to,
         )
+        self._moved = report.moved
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
         if caught_up and rewound_to is None and not any(counts[s] for s in self.local_work):
             # The cycles it stands for do nothing: they report the state, not the work.
@@ -579,15 +593,18 @@ class OracleDaemon:
 
     # --- 0. follow the chain -----------------------------------------------------------------
 
-    def follow_chain(self, head: int) -> int | None:
+    def follow_chain(
+        self, head: int, seen: tuple[list[tuple[int, bytes]], bytes | None] | None = None
+    ) -> int | None:
         """Check the last block read is still the node's; after a reorg, rewind and return the
-        block rewound to.
+        block rewound to. `seen`: the store's recorded blocks and the node's hash of the newest,
+        when the caller read them already (with the head).
 
         Raises:
             ChainResetError: the node lacks that block, or shares none of the recorded ones
                 (unless `reset_store`: then the store starts over and None is returned).
         """
-        recorded = self.store.ingested_blocks()
+        recorded = self.store.ingested_blocks() if seen is None else seen[0]
         if not recorded:
             return None
         newest, newest_hash = recorded[0]
@@ -598,7 +615,8 @@ class OracleDaemon:
             )
             return None
         chain = self.verifier.chain
-        if chain.block_hash(newest) == newest_hash:
+        on_node = chain.block_hash(newest) if seen is None else seen[1]
+        if on_node == newest_hash:
             return None
         fork = self._fork_point(recorded)
         if fork is None:

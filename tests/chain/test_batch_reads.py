@@ -111,6 +111,11 @@ def test_block_hashes_and_timestamps_read_together_match_single_reads(chain: Cha
     assert chain.head() == (head, chain.block_hash(head))
     stamps = chain.block_timestamps(numbers)
     assert stamps == {0: chain.block_timestamp(0), head: chain.block_timestamp(head)}
+    # The tip with another block, in one batch.
+    tip = chain.latest()
+    assert (tip.number, tip.hash) == (head, chain.block_hash(head))
+    assert chain.latest_and_hash(0) == (tip, chain.block_hash(0))
+    assert chain.latest_and_hash(head + 5) == (tip, None)
 
 
 @pytest.mark.integration

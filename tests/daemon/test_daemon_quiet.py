@@ -138,6 +138,36 @@ def test_a_cycle_does_not_ask_the_node_again_for_the_head_block_it_read(
     assert head not in asked
 
 
+def test_while_work_flows_the_newest_block_read_is_checked_with_the_tip(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    scenario.open()
+    assert daemon.run_once().moved  # the next cycle is not a quiet one
+    newest = daemon.store.ingested_blocks()[0][0]
+    alone: list[int] = []
+    with_tip: list[int] = []
+    hashes = Chain.block_hashes
+    both = Chain.latest_and_hash
+
+    def spied_hashes(self: Chain, numbers: Iterable[int]) -> dict[int, bytes | None]:
+        numbers = list(numbers)
+        alone.extend(numbers)
+        return hashes(self, numbers)
+
+    def spied_both(self: Chain, number: int) -> Any:
+        with_tip.append(number)
+        return both(self, number)
+
+    monkeypatch.setattr(Chain, "block_hashes", spied_hashes)
+    monkeypatch.setattr(Chain, "latest_and_hash", spied_both)
+    scenario.open()
+    assert daemon.run_once().new_requests == 1
+    assert with_tip == [newest]
+    if scenario.chain.batches:  # one batch; the embedded chain reads them one by one
+        assert newest not in alone
+
+
 def test_quiet_cycles_after_one_that_moved_report_no_work_and_pause(scenario: Scenario) -> None:
     scenario.key("ML-DSA-44")  # a key registered, no request: the first cycle reads it, then idles
     daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings(poll_interval=30))
