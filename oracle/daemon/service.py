@@ -1722,8 +1722,7 @@ class OracleDaemon:
 
     def _highest_recorded_nonce(self) -> int:
         """The highest nonce of this account's unsettled transactions (-1 without any)."""
-        recorded = self.store.unsettled_submissions(self.verifier.chain.address)
-        return max((s.nonce for s in recorded), default=-1)
+        return self.store.highest_unsettled_nonce(self.verifier.chain.address)
 
     def _log_gap(self, known: int, highest: int) -> None:
         logger.debug(

@@ -1018,6 +1018,19 @@ class Store:
             )
             return self._load(session, list(rows))
 
+    def highest_unsettled_nonce(self, sender: str) -> int:
+        """The highest nonce among `sender`'s unsettled transactions (those
+        `unsettled_submissions` lists), or -1 when there are none."""
+        with self._session() as session:
+            highest = session.scalar(
+                select(func.max(Submission.nonce)).where(
+                    Submission.sender == sender,
+                    Submission.state != SubmissionState.DROPPED,
+                    Submission.confirmed.is_(False),
+                )
+            )
+        return -1 if highest is None else int(highest)
+
     def open_submission(self, request_id: bytes) -> DomainSubmission | None:
         """The request's vote transaction the chain may still change (signed, or mined not
         deep)."""
