@@ -128,9 +128,11 @@ MODE_REFRESH_SECONDS: Final = 5.0
 #: While new requests keep arriving (the cycle read some), settling earlier transactions and
 #: closing the requests whose closing logs were read wait up to this long since they last ran:
 #: they only bring the store in line with the chain (receipts, replacements, finality), and
-#: every cycle spent on them is latency added to the votes on the newest requests. A cycle that
-#: reads nothing new always settles.
-SETTLE_DEFER_SECONDS: Final = 0.5
+#: every cycle spent on them is latency added to the votes on the newest requests (a settling
+#: cycle under a flood holds its closings and receipts, and the request that arrives during it
+#: waits for all of them). A cycle that reads nothing new always settles, and so does one whose
+#: signing waits on the node's nonce count (see `_nonce_gap`), which only settling resolves.
+SETTLE_DEFER_SECONDS: Final = 2.0
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
@@ -280,6 +282,8 @@ class OracleDaemon:
         self._flooded = False
         self._settled_at = 0.0
         self._deferred = False
+        #: Set when signing waits for settling (a nonce gap): the next settling is not deferred.
+        self._settle_now = False
         #: Whether the last cycle read, decided, sent or closed anything (see `_cycle`).
         self._moved = False
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
@@ -561,10 +565,15 @@ class OracleDaemon:
         and under a flood settling and closing wait (see `SETTLE_DEFER_SECONDS`)."""
         submitted, closed = self.submit_verified(safe)
         now = time.monotonic()
-        if self._flooded and now - self._settled_at < SETTLE_DEFER_SECONDS:
+        if (
+            self._flooded
+            and not self._settle_now
+            and now - self._settled_at < SETTLE_DEFER_SECONDS
+        ):
             self._deferred = True
             return submitted, closed
         self._settled_at = now
+        self._settle_now = False
         self._close_logged(safe)
         finalised = closed + self.settle(safe)
         finalised += self.close_voted(safe)
@@ -1525,7 +1534,7 @@ class OracleDaemon:
                 # of its own), which does not yet hold every recorded vote: see `_nonce_gap`.
                 # Nothing was recorded or sent; settling hands the node those bytes first.
                 chain.nonces.reset()
-                self._log_gap(signed.nonce, highest)
+                self._on_gap(signed.nonce, highest)
                 break
             self._refusal = None
             if self._record_and_send(signed, chunk, SubmissionKind.VOTE):
@@ -1717,14 +1726,17 @@ class OracleDaemon:
         known = chain.transaction_count(chain.address, "pending")
         gap = known <= highest
         if gap:
-            self._log_gap(known, highest)
+            self._on_gap(known, highest)
         return gap
 
     def _highest_recorded_nonce(self) -> int:
         """The highest nonce of this account's unsettled transactions (-1 without any)."""
         return self.store.highest_unsettled_nonce(self.verifier.chain.address)
 
-    def _log_gap(self, known: int, highest: int) -> None:
+    def _on_gap(self, known: int, highest: int) -> None:
+        """Signing waits until the node holds every recorded vote transaction, which settling
+        sees to (it hands the node the bytes it lost): settle in this cycle, flood or not."""
+        self._settle_now = True
         logger.debug(
             "waiting for the node to hold every recorded vote transaction before signing more",
             extra={"node_nonce": known, "highest_recorded": highest},

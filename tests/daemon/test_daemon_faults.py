@@ -286,6 +286,27 @@ def test_a_dropped_transaction_is_sent_again_once_the_node_shows_it_lost_it(
     assert [len(daemon.store.submissions(r)) for r in (first, second)] == [1, 1]
 
 
+def test_under_a_flood_a_transaction_the_node_lost_is_sent_again_without_waiting(
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Settling is deferred while requests keep coming, but signing cannot go on past a vote the
+    # node lost (its nonce is not in the node's count): the cycle that finds the gap settles.
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 3600.0)
+    monkeypatch.setattr(daemon_service, "LOST_RESEND_AFTER", 0.0)
+    scenario = faulty.scenario
+    daemon = faulty.daemon()
+    scenario.open()
+    daemon.run_once()  # never settled before: settles, and votes
+    faulty.proxy.drop_transactions(1)
+    scenario.open()
+    daemon.run_once()  # votes; the node never gets the transaction
+    for _ in range(4):  # a new request in every cycle: a flood
+        scenario.open()
+        daemon.run_once()
+    assert _statuses(scenario, scenario.expected) == dict.fromkeys(scenario.expected, Status.VALID)
+    assert set(scenario.fulfilments().values()) == {1}
+
+
 def test_two_daemons_on_one_sqlite_store_both_survive_and_vote_on_each_request_once(
     faulty: Faulty,
 ) -> None:
