@@ -131,8 +131,8 @@ MODE_REFRESH_SECONDS: Final = 5.0
 #: every cycle spent on them is latency added to the votes on the newest requests (a settling
 #: cycle under a flood holds its closings and receipts, and the request that arrives during it
 #: waits for all of them). A cycle that reads nothing new always settles, and so does one whose
-#: signing waits on the node's nonce count (see `_nonce_gap`), which only settling resolves.
-SETTLE_DEFER_SECONDS: Final = 2.0
+#: signing waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a reorg's.
+SETTLE_DEFER_SECONDS: Final = 0.5
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
