@@ -47,7 +47,7 @@ from oracle.errors import (
     TransactionRejectedError,
 )
 from oracle.types import Commitment, RequestId
-from tests.chains import anvil_unavailable, run_anvil
+from tests.chains import LocalNode
 
 
 @pytest.fixture(params=["anvil", "embedded"])
@@ -55,11 +55,8 @@ def chain(request: pytest.FixtureRequest, embedded_chain: Chain) -> Iterator[Cha
     if request.param == "embedded":
         yield embedded_chain
         return
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        yield node.connect(poll_latency=0.01)
+    node: LocalNode = request.getfixturevalue("anvil")
+    yield node.connect(poll_latency=0.01)
 
 
 def _opened(verifier: Verifier, count: int) -> list[bytes]:
@@ -119,54 +116,46 @@ def test_block_hashes_and_timestamps_read_together_match_single_reads(chain: Cha
 
 
 @pytest.mark.integration
-def test_logs_a_node_sends_decode_as_web3_decodes_them() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        chain = node.connect(poll_latency=0.01)
-        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
-        _opened(verifier, 2)
-        head = chain.block_number()
-        assert chain.batches
-        raw = verifier.events(0, head)
-        # The same logs through web3's formatted `get_logs` and its contract event decoder.
-        contract = chain.w3.eth.contract(address=verifier.address, abi=verifier.artifact.abi)
-        logs = chain.w3.eth.get_logs({"address": verifier.address, "fromBlock": 0, "toBlock": head})
-        by_web3 = []
-        for log in logs:
-            name = verifier._events.get(bytes(log["topics"][0]))
-            if name is not None:
-                decoded = contract.get_event_by_name(name)().process_log(log)
-                by_web3.append(event_from_log(name, decoded))
-        assert {"KeyRegistered", "VerificationRequested"} <= {type(e).__name__ for e in raw}
-        assert raw == by_web3
-        # web3's formatted logs (as receipts carry them) decode the same way too.
-        assert [verifier._decode(log) for log in logs if verifier._decode(log)] == raw
-        # Anvil's logs carry their block's timestamp; a malformed one is left out, not refused.
-        stamps = chain.block_timestamps({e.block_number for e in raw})
-        assert [e.block_timestamp for e in raw] == [stamps[e.block_number] for e in raw]
-        answer = chain.rpc_batch(
-            [("eth_getLogs", [{"address": verifier.address, "fromBlock": "0x0"}])]
-        )
-        first = next(log for log in answer[0] if verifier._decode(log) is not None)
-        malformed = verifier._decode({**first, "blockTimestamp": "0xnot-hex"})
-        assert malformed == verifier._decode(first)
-        assert malformed is not None
-        assert malformed.block_timestamp is None
+def test_logs_a_node_sends_decode_as_web3_decodes_them(anvil: LocalNode) -> None:
+    chain = anvil.connect(poll_latency=0.01)
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    _opened(verifier, 2)
+    head = chain.block_number()
+    assert chain.batches
+    raw = verifier.events(0, head)
+    # The same logs through web3's formatted `get_logs` and its contract event decoder.
+    contract = chain.w3.eth.contract(address=verifier.address, abi=verifier.artifact.abi)
+    logs = chain.w3.eth.get_logs({"address": verifier.address, "fromBlock": 0, "toBlock": head})
+    by_web3 = []
+    for log in logs:
+        name = verifier._events.get(bytes(log["topics"][0]))
+        if name is not None:
+            decoded = contract.get_event_by_name(name)().process_log(log)
+            by_web3.append(event_from_log(name, decoded))
+    assert {"KeyRegistered", "VerificationRequested"} <= {type(e).__name__ for e in raw}
+    assert raw == by_web3
+    # web3's formatted logs (as receipts carry them) decode the same way too.
+    assert [verifier._decode(log) for log in logs if verifier._decode(log)] == raw
+    # Anvil's logs carry their block's timestamp; a malformed one is left out, not refused.
+    stamps = chain.block_timestamps({e.block_number for e in raw})
+    assert [e.block_timestamp for e in raw] == [stamps[e.block_number] for e in raw]
+    answer = chain.rpc_batch([("eth_getLogs", [{"address": verifier.address, "fromBlock": "0x0"}])])
+    first = next(log for log in answer[0] if verifier._decode(log) is not None)
+    malformed = verifier._decode({**first, "blockTimestamp": "0xnot-hex"})
+    assert malformed == verifier._decode(first)
+    assert malformed is not None
+    assert malformed.block_timestamp is None
 
 
 @pytest.mark.integration
-def test_a_batch_larger_than_one_request_is_split_and_an_error_answer_raises() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        chain = node.connect(poll_latency=0.01)
-        answers = chain.rpc_batch([("eth_blockNumber", [])] * (MAX_BATCH + 3))
-        assert len(answers) == MAX_BATCH + 3
-        with pytest.raises(NodeRequestError, match="eth_noSuchMethod"):
-            chain.rpc_batch([("eth_blockNumber", []), ("eth_noSuchMethod", [])])
+def test_a_batch_larger_than_one_request_is_split_and_an_error_answer_raises(
+    anvil: LocalNode,
+) -> None:
+    chain = anvil.connect(poll_latency=0.01)
+    answers = chain.rpc_batch([("eth_blockNumber", [])] * (MAX_BATCH + 3))
+    assert len(answers) == MAX_BATCH + 3
+    with pytest.raises(NodeRequestError, match="eth_noSuchMethod"):
+        chain.rpc_batch([("eth_blockNumber", []), ("eth_noSuchMethod", [])])
 
 
 def test_the_embedded_chain_takes_no_batches(embedded_chain: Chain) -> None:
@@ -176,27 +165,25 @@ def test_the_embedded_chain_takes_no_batches(embedded_chain: Chain) -> None:
 
 
 @pytest.mark.integration
-def test_a_receipt_read_raw_from_a_node_matches_web3s_and_decodes_the_same_events() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        chain = node.connect(poll_latency=0.01)
-        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
-        key = verifier.register_key(1, os.urandom(1312))
-        _, sent = verifier.request_verification_tx(key, b"m", b"", os.urandom(2420))
-        raw = lookup_receipt(chain, sent.tx_hash)
-        assert raw is not None
-        assert isinstance(raw.logs[0]["data"], str)
-        formatted = chain.w3.eth.get_transaction_receipt(HexBytes(sent.tx_hash))
-        assert (raw.block_number, raw.block_hash, raw.gas_used, raw.succeeded) == (
-            formatted["blockNumber"],
-            bytes(formatted["blockHash"]),
-            formatted["gasUsed"],
-            True,
-        )
-        assert verifier.events_in(raw) == verifier.events_in(sent)
-        assert lookup_receipt(chain, b"\x05" * 32) is None
+def test_a_receipt_read_raw_from_a_node_matches_web3s_and_decodes_the_same_events(
+    anvil: LocalNode,
+) -> None:
+    chain = anvil.connect(poll_latency=0.01)
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    key = verifier.register_key(1, os.urandom(1312))
+    _, sent = verifier.request_verification_tx(key, b"m", b"", os.urandom(2420))
+    raw = lookup_receipt(chain, sent.tx_hash)
+    assert raw is not None
+    assert isinstance(raw.logs[0]["data"], str)
+    formatted = chain.w3.eth.get_transaction_receipt(HexBytes(sent.tx_hash))
+    assert (raw.block_number, raw.block_hash, raw.gas_used, raw.succeeded) == (
+        formatted["blockNumber"],
+        bytes(formatted["blockHash"]),
+        formatted["gasUsed"],
+        True,
+    )
+    assert verifier.events_in(raw) == verifier.events_in(sent)
+    assert lookup_receipt(chain, b"\x05" * 32) is None
 
 
 @pytest.mark.parametrize(
@@ -323,12 +310,9 @@ class _NoBatches(_ForwardingNode):
 
 
 @pytest.mark.integration
-def test_a_node_that_refuses_batches_is_asked_one_call_at_a_time() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node, _NoBatches(node.rpc_url) as server:
-        direct = node.connect(poll_latency=0.01)
+def test_a_node_that_refuses_batches_is_asked_one_call_at_a_time(anvil: LocalNode) -> None:
+    with _NoBatches(anvil.rpc_url) as server:
+        direct = anvil.connect(poll_latency=0.01)
         verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
         opened = _opened(verifier, 2)
         chain = connect(server.url)
@@ -365,29 +349,27 @@ class _BeforeStatusesOf(_ForwardingNode):
 
 
 @pytest.mark.integration
-def test_a_verifier_deployed_before_statuses_of_is_read_one_request_at_a_time() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        direct = node.connect(poll_latency=0.01)
-        verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
-        opened = _opened(verifier, 3)
-        terms = {
-            e.request_id: e.to_request().terms
-            for e in verifier.events_of(VerificationRequested, 0, direct.block_number())
-        }
-        asked = [(r, terms[r]) for r in opened] + [(opened[0], terms[opened[1]])]
-        expected = verifier.states_of(asked)
-        assert expected == [(verifier.status_of(r), verifier.is_committed(r, t)) for r, t in asked]
-        with _BeforeStatusesOf(node.rpc_url, verifier._view("statusesOf").selector) as server:
-            old = Verifier(connect(server.url), verifier.address)
-            assert old.states_of(asked) == expected
-            assert server.rewritten == 1
-            # Found out once: later reads go straight to `statusOf` and `isCommitted`.
-            assert old.statuses_of(opened) == [status for status, _ in expected[:3]]
-            assert old.are_committed(asked) == [True, True, True, False]
-            assert server.rewritten == 1
+def test_a_verifier_deployed_before_statuses_of_is_read_one_request_at_a_time(
+    anvil: LocalNode,
+) -> None:
+    direct = anvil.connect(poll_latency=0.01)
+    verifier = deploy_verifier(direct, oracles=[direct.address], threshold=1)
+    opened = _opened(verifier, 3)
+    terms = {
+        e.request_id: e.to_request().terms
+        for e in verifier.events_of(VerificationRequested, 0, direct.block_number())
+    }
+    asked = [(r, terms[r]) for r in opened] + [(opened[0], terms[opened[1]])]
+    expected = verifier.states_of(asked)
+    assert expected == [(verifier.status_of(r), verifier.is_committed(r, t)) for r, t in asked]
+    with _BeforeStatusesOf(anvil.rpc_url, verifier._view("statusesOf").selector) as server:
+        old = Verifier(connect(server.url), verifier.address)
+        assert old.states_of(asked) == expected
+        assert server.rewritten == 1
+        # Found out once: later reads go straight to `statusOf` and `isCommitted`.
+        assert old.statuses_of(opened) == [status for status, _ in expected[:3]]
+        assert old.are_committed(asked) == [True, True, True, False]
+        assert server.rewritten == 1
 
 
 @pytest.mark.integration
@@ -421,54 +403,48 @@ def test_receipts_read_together_match_single_reads(chain: Chain) -> None:
 
 
 @pytest.mark.integration
-def test_signing_asks_the_node_everything_in_one_batch_and_signs_what_single_calls_give() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        chain = node.connect(poll_latency=0.01)
-        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
-        data = verifier.encode("registerKey", 1, os.urandom(1312))
-        batches: list[list[str]] = []
-        real = Chain.rpc_answers
+def test_signing_asks_the_node_everything_in_one_batch_and_signs_what_single_calls_give(
+    anvil: LocalNode,
+) -> None:
+    chain = anvil.connect(poll_latency=0.01)
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    data = verifier.encode("registerKey", 1, os.urandom(1312))
+    batches: list[list[str]] = []
+    real = Chain.rpc_answers
 
-        def spied(self: Chain, calls: Any) -> list[Any]:
-            batches.append([method for method, _ in calls])
-            return real(self, calls)
+    def spied(self: Chain, calls: Any) -> list[Any]:
+        batches.append([method for method, _ in calls])
+        return real(self, calls)
 
-        chain.nonces.reset()
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Chain, "rpc_answers", spied)
-            signed = sign(chain, to=verifier.address, data=data, decoder=verifier.errors)
-        assert batches == [
-            [
-                "eth_call",
-                "eth_estimateGas",
-                "eth_getBlockByNumber",
-                "eth_feeHistory",
-                "eth_maxPriorityFeePerGas",
-                "eth_getTransactionCount",
-            ]
+    chain.nonces.reset()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Chain, "rpc_answers", spied)
+        signed = sign(chain, to=verifier.address, data=data, decoder=verifier.errors)
+    assert batches == [
+        [
+            "eth_call",
+            "eth_estimateGas",
+            "eth_getBlockByNumber",
+            "eth_feeHistory",
+            "eth_maxPriorityFeePerGas",
+            "eth_getTransactionCount",
         ]
-        # The same gas, fees and nonce as the calls one at a time.
-        offered = unsigned_of(signed.raw, sender=chain.address)
-        assert offered["gas"] == dry_run(
-            chain, to=verifier.address, data=data, decoder=verifier.errors
-        )
-        assert Fees.of(offered) == estimate_fees(chain)
-        assert offered["nonce"] == chain.transaction_count(chain.address, "pending")
-        # Synchronised now: the next signature counts on and does not ask for the nonce.
-        batches.clear()
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Chain, "rpc_answers", spied)
-            following = sign(
-                chain, to=verifier.address, data=data, decoder=verifier.errors, gas=90_000
-            )
-        assert batches == [["eth_feeHistory", "eth_maxPriorityFeePerGas"]]
-        assert following.nonce == signed.nonce + 1
-        verifier.broadcast(signed)
-        receipt = wait(chain, signed.tx_hash, decoder=verifier.errors)
-        assert receipt.gas_used > 0
+    ]
+    # The same gas, fees and nonce as the calls one at a time.
+    offered = unsigned_of(signed.raw, sender=chain.address)
+    assert offered["gas"] == dry_run(chain, to=verifier.address, data=data, decoder=verifier.errors)
+    assert Fees.of(offered) == estimate_fees(chain)
+    assert offered["nonce"] == chain.transaction_count(chain.address, "pending")
+    # Synchronised now: the next signature counts on and does not ask for the nonce.
+    batches.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Chain, "rpc_answers", spied)
+        following = sign(chain, to=verifier.address, data=data, decoder=verifier.errors, gas=90_000)
+    assert batches == [["eth_feeHistory", "eth_maxPriorityFeePerGas"]]
+    assert following.nonce == signed.nonce + 1
+    verifier.broadcast(signed)
+    receipt = wait(chain, signed.tx_hash, decoder=verifier.errors)
+    assert receipt.gas_used > 0
 
 
 @pytest.mark.integration
@@ -503,12 +479,8 @@ def test_a_view_that_reverts_raises_the_same_decoded_error_on_a_node_and_embedde
 
 
 @pytest.mark.integration
-def test_a_view_read_at_a_block_the_node_lacks_is_the_nodes_error() -> None:
-    reason = anvil_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with run_anvil() as node:
-        chain = node.connect(poll_latency=0.01)
-        verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
-        with pytest.raises(NodeRequestError, match="eth_call"):
-            verifier.status_of(b"\x01" * 32, block=chain.block_number() + 1000)
+def test_a_view_read_at_a_block_the_node_lacks_is_the_nodes_error(anvil: LocalNode) -> None:
+    chain = anvil.connect(poll_latency=0.01)
+    verifier = deploy_verifier(chain, oracles=[chain.address], threshold=1)
+    with pytest.raises(NodeRequestError, match="eth_call"):
+        verifier.status_of(b"\x01" * 32, block=chain.block_number() + 1000)
