@@ -25,3 +25,19 @@ def document(extra_front: str = "", body: str = MINIMAL_BODY) -> str:
 def read(name: str) -> str:
     """A vector file's text."""
     return (DATA / name).read_bytes().decode("utf-8")
+
+
+def edited(seed: str, edits: list[tuple[float, str, str]], *, body_only: bool = False) -> str:
+    """`seed` after `edits`, each (where in [0, 1], "insert"/"delete"/"replace", text), applied in
+    turn; with `body_only`, at places in the body (after the front matter's closing line)."""
+    text = seed
+    for where, how, what in edits:
+        start = text.find("\n---\n", 3) + 5 if body_only else 0
+        at = start + int(where * (len(text) - start))
+        if how == "insert":
+            text = text[:at] + what + text[at:]
+        elif how == "delete":
+            text = text[:at] + text[at + len(what) :]
+        else:
+            text = text[:at] + what + text[at + 1 :]
+    return text

@@ -20,7 +20,7 @@ from oracle.maml.errors import (
     MamlLimitError,
     MamlSignatureError,
 )
-from tests.maml.maml_helpers import DATA, document
+from tests.maml.maml_helpers import DATA, document, edited
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -64,22 +64,8 @@ def _outcome(call: Any) -> tuple[Any, ...]:
         return ("error", type(err), str(err), where)
 
 
-def _edited(seed: str, edits: list[tuple[float, str, str]], body_only: bool) -> str:
-    # Edits in the body keep the front matter valid, so most of them reach the section rules,
-    # the digest and the signatures; edits anywhere reach the front matter rules.
-    text = seed
-    for where, how, what in edits:
-        start = text.find("\n---\n", 3) + 5 if body_only else 0
-        at = start + int(where * (len(text) - start))
-        if how == "insert":
-            text = text[:at] + what + text[at:]
-        elif how == "delete":
-            text = text[:at] + text[at + len(what) :]
-        else:
-            text = text[:at] + what + text[at + 1 :]
-    return text
-
-
+# Edits in the body (`body_only`) keep the front matter valid, so most of them reach the section
+# rules, the digest and the signatures; edits anywhere reach the front matter rules.
 _EDITS = st.lists(
     st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]), _PIECES),
     max_size=4,
@@ -98,7 +84,7 @@ def test_verifying_text_answers_as_verifying_its_parsed_document(
     lenient: bool,
     signers: dict[str, SigningKey],
 ) -> None:
-    text = _edited(seed, edits, body_only)
+    text = edited(seed, edits, body_only=body_only)
     keys = [key.public for key in signers.values()]
     for require in ("all", "any"):
 
@@ -119,7 +105,7 @@ def test_verifying_text_answers_as_verifying_its_parsed_document(
 def test_check_finds_what_parse_finds(
     seed: str, edits: list[tuple[float, str, str]], body_only: bool, lenient: bool
 ) -> None:
-    text = _edited(seed, edits, body_only)
+    text = edited(seed, edits, body_only=body_only)
     checked = _outcome(lambda: parser.check(text, Policy(lenient=lenient)))
     parsed = _outcome(lambda: maml.parse(text, lenient=lenient))
     assert checked[0] == parsed[0]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from oracle import maml
 from oracle.errors import OracleError
 from oracle.maml import parser
-from tests.maml.maml_helpers import document, read
+from tests.maml.maml_helpers import document, edited, read
 
 FUZZ = settings(
     max_examples=300,
@@ -70,15 +70,7 @@ _YAMLISH = st.sampled_from(
 def test_mutated_valid_documents_parse_verify_and_lint_without_crashing(
     seed: str, edits: list[tuple[float, str, str]]
 ) -> None:
-    text = seed
-    for where, how, what in edits:
-        at = int(where * len(text))
-        if how == "insert":
-            text = text[:at] + what + text[at:]
-        elif how == "delete":
-            text = text[:at] + text[at + len(what) :]
-        else:
-            text = text[:at] + what + text[at + 1 :]
+    text = edited(seed, edits)
     try:
         doc = maml.parse(text)
     except OracleError:
