@@ -190,6 +190,13 @@ class BlockHead(NamedTuple):
     timestamp: int
 
 
+def _block_head(raw: dict[str, Any]) -> BlockHead:
+    """The `BlockHead` of a block as the node's JSON gives it (hex strings)."""
+    return BlockHead(
+        int(raw["number"], 16), bytes.fromhex(raw["hash"][2:]), int(raw["timestamp"], 16)
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Chain:
     """A connection to one chain and the signer of this connection's transactions."""
@@ -284,10 +291,7 @@ class Chain:
         if self.batches:
             # The node's JSON as it is: web3 formats every field of the block (most of an idle
             # daemon cycle's time).
-            raw = self._rpc("eth_getBlockByNumber", ["latest", False])
-            return BlockHead(
-                int(raw["number"], 16), bytes.fromhex(raw["hash"][2:]), int(raw["timestamp"], 16)
-            )
+            return _block_head(self._rpc("eth_getBlockByNumber", ["latest", False]))
         block = self.w3.eth.get_block("latest")
         return BlockHead(int(block["number"]), bytes(block["hash"]), int(block["timestamp"]))
 
@@ -306,10 +310,7 @@ class Chain:
                 ("eth_getBlockByNumber", [hex(number), False]),
             ]
         )
-        head = BlockHead(
-            int(tip["number"], 16), bytes.fromhex(tip["hash"][2:]), int(tip["timestamp"], 16)
-        )
-        return head, None if block is None else bytes.fromhex(block["hash"][2:])
+        return _block_head(tip), None if block is None else bytes.fromhex(block["hash"][2:])
 
     def block_hash(self, number: int) -> bytes | None:
         """Hash of block `number`, or None when the chain has no such block (yet).

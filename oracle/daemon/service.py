@@ -482,10 +482,8 @@ class OracleDaemon:
         rewound_to = None
         new_keys = new_requests = 0
         if lead:
-            if recorded:
-                rewound_to = self.follow_chain(head, (recorded, newest_on_node))
-            else:
-                rewound_to = self.follow_chain(head)
+            seen = None if recorded is None else (recorded, newest_on_node)
+            rewound_to = self.follow_chain(head, seen)
             if rewound_to is not None:
                 self._closing = []  # read from blocks the reorg took away
             ingested_to, new_keys, new_requests = self.ingest(safe, head=tip)
