@@ -20,10 +20,10 @@ must then be PostgreSQL: `--postgres` runs the store on a private cluster (tests
 `initdb` + `pg_ctl` on 127.0.0.1, fsync off), a fresh database per run.
 
 Both report p50/p95/p99 latency (from the generator's send to the moment the node pushes the
-verdict's `VerificationFinalized` log over a `logs` subscription), the daemon's CPU milliseconds per verdict (its process's
-user + system time over the run; goal <= 3 ms) and Anvil's, JSON-RPC calls per verdict (counted
-by a proxy between the daemon and Anvil, by method) and gas per verdict (from the daemon's
-store).
+verdict's `VerificationFinalized` log over a `logs` subscription), the daemon's CPU milliseconds
+per verdict (its process's user + system time over the run; goal <= 3 ms) and Anvil's, JSON-RPC
+calls per verdict (counted by a proxy between the daemon and Anvil, by method) and gas per
+verdict (from the daemon's store).
 """
 
 from __future__ import annotations
