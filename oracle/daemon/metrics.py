@@ -26,14 +26,13 @@ from oracle.errors import (
     NonceConflictError,
     TransactionRejectedError,
 )
-from oracle.store import RequestState, SubmissionState
+from oracle.store import RequestState
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
     from wsgiref.types import StartResponse, WSGIEnvironment
 
     from oracle.daemon.service import CycleReport
-    from oracle.store import Submission
 
 __all__ = ["RPC_ERROR_KINDS", "DaemonMetrics", "Health", "MetricsServer", "error_kind"]
 
@@ -281,21 +280,19 @@ class DaemonMetrics:
         self,
         report: CycleReport,
         counts: Mapping[RequestState, int],
-        unsettled: Iterable[Submission],
+        unsettled: Mapping[str, int],
         confirmations: int,
     ) -> None:
-        """Set the gauges from a completed cycle: chain position, queue, open transactions."""
+        """Set the gauges from a completed cycle: chain position, queue, open transactions
+        (`unsettled`: their count by state, see `Store.unsettled_counts`)."""
         self.head_block.set(report.head)
         self.ingested_block.set(report.ingested_to)
         self.head_lag.set(max(report.head - report.ingested_to, 0))
         self.confirmations.set(confirmations)
         for state, count in counts.items():
             self.queue.labels(state=state.value).set(count)
-        by_state = dict.fromkeys(TRANSACTION_STATES, 0)
-        for submission in unsettled:
-            by_state[_transaction_state(submission)] += 1
-        for label, count in by_state.items():
-            self.pending_transactions.labels(state=label).set(count)
+        for label in TRANSACTION_STATES:
+            self.pending_transactions.labels(state=label).set(unsettled.get(label, 0))
         self.cycles.inc()
         self.last_cycle.set(time.time())
         self._last = _LastCycle(time.monotonic(), report.head, report.ingested_to, confirmations)
@@ -316,12 +313,6 @@ class DaemonMetrics:
         elif age > max_cycle_age:
             status = "stalled"
         return Health(status == "ok", status, last.head, last.ingested, lag, age)
-
-
-def _transaction_state(submission: Submission) -> str:
-    if submission.state is SubmissionState.SIGNED:
-        return "sent" if submission.sends else "signed"
-    return "mined"
 
 
 class _QuietHandler(WSGIRequestHandler):

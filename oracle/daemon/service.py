@@ -508,8 +508,8 @@ class OracleDaemon:
         open_states = [
             s for s in self.open_states if s is not RequestState.VERIFIED or not self.dry_run
         ]
-        transactions = [] if self.dry_run else self.store.unsettled_submissions(chain.address)
-        unsettled = len(transactions)
+        transactions = {} if self.dry_run else self.store.unsettled_counts(chain.address)
+        unsettled = sum(transactions.values())
         report = CycleReport(
             head=head,
             ingested_to=ingested_to,

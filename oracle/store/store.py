@@ -1018,6 +1018,29 @@ class Store:
             )
             return self._load(session, list(rows))
 
+    def unsettled_counts(self, sender: str) -> dict[str, int]:
+        """How many of `sender`'s unsettled transactions (those `unsettled_submissions` lists)
+        are signed and never handed to the node (`signed`), handed to it (`sent`), or in a block
+        not yet `confirmations` deep (`mined`): counted by the database, no row loaded."""
+        sent = Submission.sends > 0
+        counted = dict.fromkeys(("signed", "sent", "mined"), 0)
+        with self._session() as session:
+            rows = session.execute(
+                select(Submission.state, sent, func.count())
+                .where(
+                    Submission.sender == sender,
+                    Submission.state != SubmissionState.DROPPED,
+                    Submission.confirmed.is_(False),
+                )
+                .group_by(Submission.state, sent)
+            )
+            for state, was_sent, count in rows:
+                if state != SubmissionState.SIGNED:
+                    counted["mined"] += int(count)
+                else:
+                    counted["sent" if was_sent else "signed"] += int(count)
+        return counted
+
     def highest_unsettled_nonce(self, sender: str) -> int:
         """The highest nonce among `sender`'s unsettled transactions (those
         `unsettled_submissions` lists), or -1 when there are none."""

@@ -115,6 +115,30 @@ def test_the_metrics_port_counts_requests_verdicts_and_votes_as_they_are_verifie
         missing.value.close()
 
 
+def test_pending_transactions_are_counted_by_state_until_their_block_is_confirmed(
+    scenario: Scenario,
+) -> None:
+    metrics = DaemonMetrics()
+    daemon = _daemon(scenario, metrics, confirmations=1, vote_batch_size=1)
+    for valid in (True, False):
+        scenario.open(valid=valid)
+    mine_blocks(scenario.chain, 1)  # the requests' block is confirmed
+    daemon.run_once()  # votes, then settles: each vote's block is the head, not yet confirmed
+
+    def pending() -> dict[str, float | None]:
+        return {
+            state: metrics.registry.get_sample_value(
+                "pqoracle_daemon_pending_transactions", {"state": state}
+            )
+            for state in ("signed", "sent", "mined")
+        }
+
+    assert pending() == {"signed": 0, "sent": 0, "mined": 2}
+    mine_blocks(scenario.chain, 1)  # ... and now it is
+    assert daemon.run(until_settled=True, timeout=60) is not None
+    assert pending() == {"signed": 0, "sent": 0, "mined": 0}
+
+
 def _nulls() -> dict[str, object]:
     return dict.fromkeys(("head", "ingested", "lag_blocks", "seconds_since_cycle"))
 

@@ -409,6 +409,9 @@ def test_unsettled_submissions_are_in_nonce_order_until_confirmed_or_dropped(
         hashes[n] = _signed(store, [n], nonce)
     assert [s.nonce for s in store.unsettled_submissions(VERIFIER)] == [3, 4, 5]
     assert store.highest_unsettled_nonce(VERIFIER) == 5
+    assert store.unsettled_counts(VERIFIER) == {"signed": 3, "sent": 0, "mined": 0}
+    store.record_sent(hashes[1])
+    assert store.unsettled_counts(VERIFIER) == {"signed": 2, "sent": 1, "mined": 0}
     store.record_dropped(hashes[2])
     store.record_mined(
         hashes[3],
@@ -427,15 +430,19 @@ def test_unsettled_submissions_are_in_nonce_order_until_confirmed_or_dropped(
     )
     assert [s.nonce for s in store.unsettled_submissions(VERIFIER)] == [5]
     assert store.highest_unsettled_nonce(VERIFIER) == 5
+    assert store.unsettled_counts(VERIFIER) == {"signed": 0, "sent": 0, "mined": 1}
     store.record_unmined(hashes[1])
     [back] = store.unsettled_submissions(VERIFIER)
     assert (back.state, back.block_number) == (SubmissionState.SIGNED, None)
+    assert store.unsettled_counts(VERIFIER) == {"signed": 0, "sent": 1, "mined": 0}
     assert store.unsettled_submissions("0x" + "22" * 20) == []
+    assert store.unsettled_counts("0x" + "22" * 20) == {"signed": 0, "sent": 0, "mined": 0}
     assert store.highest_unsettled_nonce("0x" + "22" * 20) == -1
     # The highest one dropped too: none left, whatever nonces the settled ones had.
     store.record_dropped(hashes[1])
     assert store.unsettled_submissions(VERIFIER) == []
     assert store.highest_unsettled_nonce(VERIFIER) == -1
+    assert store.unsettled_counts(VERIFIER) == {"signed": 0, "sent": 0, "mined": 0}
 
 
 def test_sends_are_counted_with_their_time(store: Store) -> None:
