@@ -130,9 +130,10 @@ MODE_REFRESH_SECONDS: Final = 5.0
 #: they only bring the store in line with the chain (receipts, replacements, finality), and
 #: every cycle spent on them is latency added to the votes on the newest requests (a settling
 #: cycle under a flood holds its closings and receipts, and the request that arrives during it
-#: waits for all of them). A cycle that reads nothing new always settles, and so does one whose
-#: signing waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a reorg's.
-SETTLE_DEFER_SECONDS: Final = 0.5
+#: waits for all of them). The next cycle that reads nothing new settles (one follows a cycle
+#: that held settling back at once, not at the next block), and so does one whose signing
+#: waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a reorg's.
+SETTLE_DEFER_SECONDS: Final = 2.0
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
@@ -527,7 +528,14 @@ class OracleDaemon:
         )
         self._moved = report.moved
         self.metrics.observe_cycle(report, counts, transactions, self.settings.confirmations)
-        if caught_up and rewound_to is None and not any(counts[s] for s in self.local_work):
+        # A cycle that held settling back is followed by one that settles: under steady traffic
+        # (requests in every block) that one runs in the wait for the next block.
+        if (
+            caught_up
+            and rewound_to is None
+            and not self._deferred
+            and not any(counts[s] for s in self.local_work)
+        ):
             # The cycles it stands for do nothing: they report the state, not the work.
             idle = replace(
                 report,

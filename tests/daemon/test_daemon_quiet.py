@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from web3.types import RPCEndpoint
 
 from oracle.chain import Chain, mine_blocks
+from oracle.chain.devnode import LocalNode
 from oracle.daemon import CycleReport, OracleDaemon
 from oracle.daemon import service as daemon_service
 from oracle.domain import Status
-from tests.daemon.conftest import Scenario
+from tests.daemon.conftest import Scenario, scenario_on
 
 TIMEOUT = 120.0
+
+
+def _anvil_rpc(chain: Chain, method: str, *params: object) -> Any:
+    answer = chain.w3.provider.make_request(RPCEndpoint(method), list(params))
+    assert "error" not in answer, answer
+    return answer["result"]
 
 
 def _counting(daemon: OracleDaemon, monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -214,6 +223,45 @@ def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_req
     before = len(settled)
     assert daemon.run_once().new_requests == 1
     assert len(settled) == before + 1
+
+
+def test_a_cycle_that_held_settling_back_is_followed_by_one_that_settles_before_the_next_block(
+    anvil: LocalNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Steady traffic on a chain with block times: every block brings requests, so every cycle
+    # that reads one is under a "flood"; the cycles between blocks must settle, not idle.
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 3600.0)
+    scenario = scenario_on(anvil.connect(poll_latency=0.02), tmp_path)
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    settled: list[int] = []
+    settle = daemon.settle
+
+    def counted(safe: int) -> int:
+        settled.append(safe)
+        return settle(safe)
+
+    monkeypatch.setattr(daemon, "settle", counted)
+    first = scenario.open()
+    daemon.run_once()
+    assert len(settled) == 1  # never settled before: due at once
+    second = scenario.open()
+    _anvil_rpc(scenario.chain, "evm_setAutomine", False)  # votes wait for the next block
+    report = daemon.run_once()
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 1)
+    head = scenario.chain.block_number()
+    # The same head, the same counts: without work held back this cycle would be quiet.
+    daemon.run_once()
+    assert len(settled) == 2
+    assert scenario.chain.block_number() == head
+    # Settled, nothing else to do: quiet again until the next block.
+    daemon.run_once()
+    assert len(settled) == 2
+    _anvil_rpc(scenario.chain, "anvil_mine", "0x1")
+    assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
+    for request_id in (first, second):
+        stored = daemon.store.request(request_id)
+        assert stored is not None
+        assert stored.final_status is Status.VALID
 
 
 def test_closing_logs_are_checked_after_the_votes_and_under_a_flood_with_settling(
