@@ -126,13 +126,14 @@ LOST_RESEND_AFTER: Final = 2.0
 #: is read again; a refused vote or post, or a reorg, reads it at once.
 MODE_REFRESH_SECONDS: Final = 5.0
 #: While new requests keep arriving (the cycle read some), settling earlier transactions and
-#: closing the requests whose closing logs were read wait up to this long since they last ran:
-#: they only bring the store in line with the chain (receipts, replacements, finality), and
-#: every cycle spent on them is latency added to the votes on the newest requests (a settling
-#: cycle under a flood holds its closings and receipts, and the request that arrives during it
-#: waits for all of them). The next cycle that reads nothing new settles (one follows a cycle
-#: that held settling back at once, not at the next block), and so does one whose signing
-#: waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a reorg's.
+#: closing the requests whose closing logs were read wait, at most this long from the first
+#: cycle that held them back: they only bring the store in line with the chain (receipts,
+#: replacements, finality), and every cycle spent on them is latency added to the votes on the
+#: newest requests (a settling cycle under a flood holds its closings and receipts, and the
+#: request that arrives during it waits for all of them). The next cycle that reads nothing new
+#: settles (one follows a cycle that held settling back at once, not at the next block), and so
+#: does one whose signing waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a
+#: reorg's.
 SETTLE_DEFER_SECONDS: Final = 2.0
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
@@ -278,10 +279,10 @@ class OracleDaemon:
         #: Closing logs read and not yet checked: after the votes of the cycle that read them, or
         #: under a flood at the next settling (see `_close_logged`).
         self._closing: list[VerificationFinalized | RequestCancelled] = []
-        #: Whether this cycle read new requests, when settling last ran, and whether this cycle
-        #: left settling to a later one (see `act`).
+        #: Whether this cycle read new requests, since when settling has been held back (None
+        #: while it is not), and whether this cycle held it back (see `act`).
         self._flooded = False
-        self._settled_at = 0.0
+        self._held_since: float | None = None
         self._deferred = False
         #: Set when signing waits for settling (a nonce gap): the next settling is not deferred.
         self._settle_now = False
@@ -570,15 +571,14 @@ class OracleDaemon:
         requests finalised). Signing first keeps settling off the path of the newest verdicts,
         and under a flood settling and closing wait (see `SETTLE_DEFER_SECONDS`)."""
         submitted, closed = self.submit_verified(safe)
-        now = time.monotonic()
-        if (
-            self._flooded
-            and not self._settle_now
-            and now - self._settled_at < SETTLE_DEFER_SECONDS
-        ):
-            self._deferred = True
-            return submitted, closed
-        self._settled_at = now
+        if self._flooded and not self._settle_now:
+            now = time.monotonic()
+            if self._held_since is None:
+                self._held_since = now
+            if now - self._held_since < SETTLE_DEFER_SECONDS:
+                self._deferred = True
+                return submitted, closed
+        self._held_since = None
         self._settle_now = False
         self._close_logged(safe)
         finalised = closed + self.settle(safe)

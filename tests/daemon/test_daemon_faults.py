@@ -646,7 +646,10 @@ def test_waiting_for_confirmations_on_an_idle_node_is_logged_with_the_reason(
     assert "--block-time 1" in waits[-1].hint  # type: ignore[attr-defined]
 
 
-def test_a_vote_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) -> None:
+def test_a_vote_orphaned_before_its_confirmations_is_sent_again(
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 0.0)  # the cycle that votes settles
     scenario = faulty.scenario
     request_id = scenario.open(valid=True)
     daemon = faulty.daemon(confirmations=2)
@@ -672,8 +675,9 @@ def test_a_vote_orphaned_before_its_confirmations_is_sent_again(faulty: Faulty) 
 
 
 def test_no_vote_is_signed_on_a_nonce_a_reorg_took_back_from_a_recorded_vote(
-    faulty: Faulty,
+    faulty: Faulty, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 0.0)  # the cycle that votes settles
     scenario = faulty.scenario
     first = scenario.open(valid=True)
     second = scenario.open(valid=False)

@@ -119,11 +119,15 @@ def test_pending_transactions_are_counted_by_state_until_their_block_is_confirme
     scenario: Scenario,
 ) -> None:
     metrics = DaemonMetrics()
-    daemon = _daemon(scenario, metrics, confirmations=1, vote_batch_size=1)
+    daemon = _daemon(scenario, metrics, confirmations=1)
     for valid in (True, False):
         scenario.open(valid=valid)
-    mine_blocks(scenario.chain, 1)  # the requests' block is confirmed
-    daemon.run_once()  # votes, then settles: each vote's block is the head, not yet confirmed
+    mine_blocks(scenario.chain, 1)  # the requests' blocks are confirmed
+    daemon.run_once()  # votes: signed and sent
+    assert metrics.registry.get_sample_value(
+        "pqoracle_daemon_pending_transactions", {"state": "sent"}
+    ) == 1
+    daemon.run_once()  # settles: the vote's block is the head, not yet confirmed
 
     def pending() -> dict[str, float | None]:
         return {
@@ -133,7 +137,7 @@ def test_pending_transactions_are_counted_by_state_until_their_block_is_confirme
             for state in ("signed", "sent", "mined")
         }
 
-    assert pending() == {"signed": 0, "sent": 0, "mined": 2}
+    assert pending() == {"signed": 0, "sent": 0, "mined": 1}
     mine_blocks(scenario.chain, 1)  # ... and now it is
     assert daemon.run(until_settled=True, timeout=60) is not None
     assert pending() == {"signed": 0, "sent": 0, "mined": 0}

@@ -6,6 +6,7 @@ again."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -201,26 +202,31 @@ def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_req
         return settle(safe)
 
     monkeypatch.setattr(daemon, "settle", counted)
+    # New requests in each cycle, within the bound: voted on, not settled.
     first = scenario.open()
-    daemon.run_once()
-    assert len(settled) == 1  # never settled before: due at once
-    # New requests in each cycle, within the deferral: voted on, not settled.
+    report = daemon.run_once()
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 0)
     second = scenario.open()
     report = daemon.run_once()
-    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 1)
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 0)
     assert scenario.status(second) is Status.VALID  # the vote is on the chain all the same
     # A cycle that reads nothing new settles, and the store catches up with the chain.
     daemon.run_once()
-    assert len(settled) == 2
+    assert len(settled) == 1
     assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
     for request_id in (first, second):
         stored = daemon.store.request(request_id)
         assert stored is not None
         assert stored.final_status is Status.VALID
-    # Past the bound, a flooded cycle settles too.
-    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 0.0)
+    # The bound counts from the first cycle that held settling back: past it, a flooded cycle
+    # settles too.
+    monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 0.3)
     scenario.open()
     before = len(settled)
+    assert daemon.run_once().new_requests == 1
+    assert len(settled) == before
+    time.sleep(0.35)
+    scenario.open()
     assert daemon.run_once().new_requests == 1
     assert len(settled) == before + 1
 
@@ -242,18 +248,25 @@ def test_a_cycle_that_held_settling_back_is_followed_by_one_that_settles_before_
 
     monkeypatch.setattr(daemon, "settle", counted)
     first = scenario.open()
-    daemon.run_once()
-    assert len(settled) == 1  # never settled before: due at once
-    second = scenario.open()
     _anvil_rpc(scenario.chain, "evm_setAutomine", False)  # votes wait for the next block
     report = daemon.run_once()
-    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 1)
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 0)
     head = scenario.chain.block_number()
     # The same head, the same counts: without work held back this cycle would be quiet.
     daemon.run_once()
-    assert len(settled) == 2
+    assert len(settled) == 1
     assert scenario.chain.block_number() == head
     # Settled, nothing else to do: quiet again until the next block.
+    daemon.run_once()
+    assert len(settled) == 1
+    # The next block brings the vote and a new request: the same again.
+    _anvil_rpc(scenario.chain, "evm_setAutomine", True)
+    second = scenario.open()
+    _anvil_rpc(scenario.chain, "evm_setAutomine", False)
+    report = daemon.run_once()
+    assert (report.new_requests, report.submitted, len(settled)) == (1, 1, 1)
+    daemon.run_once()
+    assert len(settled) == 2
     daemon.run_once()
     assert len(settled) == 2
     _anvil_rpc(scenario.chain, "anvil_mine", "0x1")
