@@ -23,7 +23,18 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
@@ -71,6 +82,13 @@ _CHAIN_LOCK_KEY: Final = 0x70716F7261636C65
 _SCHEMA_LOCK_KEY: Final = 0x7071736368656D61
 #: SQLSTATEs of a lost wait: lock_not_available (lock_timeout), serialization_failure, deadlock.
 _POSTGRES_BUSY: Final = frozenset({"55P03", "40001", "40P01"})
+#: Execution option of a transaction the daemon can do again from the chain (logs read, claims,
+#: verdicts, receipts, finality): its commit does not wait for the disk (SQLite
+#: `synchronous=NORMAL` in WAL mode, PostgreSQL `synchronous_commit=off`). A power cut may take
+#: the last such commits back, never one before a durable commit: the log is written in order
+#: and a durable commit syncs everything before it. A recorded transaction must be durable
+#: before its broadcast (see `record_signed`): those commits, and every other, wait for the disk.
+_RECOVERABLE: Final = "pqoracle_recoverable"
 #: States a request leaves the pipeline in until a log on a new chain puts it back.
 _REPLACEABLE: Final = (RequestState.ORPHANED, RequestState.VANISHED, RequestState.REJECTED)
 _POSTGRES_EXTRA: Final = "pip install 'pq-signature-oracle[postgres]'"
@@ -168,14 +186,15 @@ class StoredSecurityEvent:
     block_number: int | None = None
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
     # pysqlite's own transaction handling is switched off so that `_sqlite_begin` decides.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # Write-ahead log: a commit appends to one file and syncs it once, where the rollback
-    # journal synced three times (journal, database, directory); `synchronous` stays FULL,
-    # so a committed transaction (a vote recorded before its broadcast) survives a power cut.
+    # journal synced three times (journal, database, directory); `synchronous` is FULL, so a
+    # committed transaction (a vote recorded before its broadcast) survives a power cut, but
+    # for the transactions the chain gives back (see `_RECOVERABLE`, `_sqlite_begin`).
     # The mode is kept in the file: only its first opener switches it, which needs the file to
     # itself, and SQLite answers "locked" at once (no busy wait) while another connection is in.
     if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
@@ -190,9 +209,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
                 time.sleep(0.01)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+    record.info["synchronous"] = "FULL"
 
 
 def _sqlite_begin(connection: Any) -> None:
+    # The sync level of the commit to come; SQLite changes it only outside a transaction.
+    level = "NORMAL" if connection.get_execution_options().get(_RECOVERABLE) else "FULL"
+    if connection.info.get("synchronous") != level:
+        connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+        connection.info["synchronous"] = level
     # BEGIN IMMEDIATE takes the write lock up front: two daemons on one file queue behind the
     # busy timeout instead of failing when a read snapshot turns stale at its first write.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -531,6 +556,9 @@ class Store:
         self._engine = engine
         self._url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._recoverable_sessions = sessionmaker(
+            engine.execution_options(**{_RECOVERABLE: True}), expire_on_commit=False
+        )
         self._postgres = engine.dialect.name == "postgresql"
         self._locks: list[OperatorLock] = []
 
@@ -613,9 +641,12 @@ class Store:
         return dialect.insert(model)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, *, recoverable: bool = False) -> Iterator[Session]:
+        """A transaction, committed durably unless `recoverable` (see `_RECOVERABLE`)."""
         try:
-            with self._sessions.begin() as session:
+            with (self._recoverable_sessions if recoverable else self._sessions).begin() as session:
+                if recoverable and self._postgres:
+                    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 yield session
         except StoreError:
             raise
@@ -714,7 +745,7 @@ class Store:
         """
         new_keys = new_requests = restored = replaced = new_posts = 0
         conflicts: list[RequestId] = []
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             self._lock_chain(session)
             for key in keys:
                 new_keys += self._add_key_in(session, key)
@@ -1138,7 +1169,7 @@ class Store:
         Rows another replica is claiming at this moment are skipped (`FOR UPDATE SKIP LOCKED`
         on PostgreSQL), so replicas never wait on each other nor take the same rows.
         """
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             now = self._now(session)
             query = select(RequestRecord).where(RequestRecord.state == RequestState.PENDING)
             if self._postgres:
@@ -1181,7 +1212,7 @@ class Store:
         by_verdict: dict[bool, list[bytes]] = {}
         for request_id, verdict in verdicts:
             by_verdict.setdefault(verdict, []).append(request_id)
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             # One statement per verdict value and chunk, not one per request.
             for verdict, request_ids in by_verdict.items():
                 for chunk in _chunks(request_ids):
@@ -1501,7 +1532,7 @@ class Store:
         by_status: dict[Status, list[bytes]] = {}
         for request_id, final_status in closed:
             by_status.setdefault(final_status, []).append(request_id)
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             for final_status, request_ids in by_status.items():
                 for chunk in _chunks(request_ids):
                     session.execute(
@@ -1519,7 +1550,7 @@ class Store:
         """submitted → voted for a batch of requests, in one transaction; return those moved
         (a request no longer submitted is left as it is)."""
         moved: list[bytes] = []
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             for chunk in _chunks(list(request_ids)):
                 moved.extend(
                     bytes(r)
@@ -1548,7 +1579,7 @@ class Store:
         values: dict[str, Any] = {"sends": Submission.sends + 1, "last_sent_at": utcnow()}
         if block is not None:
             values["sent_block"] = func.coalesce(Submission.sent_block, block)
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             # One statement: two replicas' counts never overwrite each other.
             sends = session.scalar(
                 update(Submission)
@@ -1605,7 +1636,7 @@ class Store:
         """`record_mined` of each receipt, in one database transaction."""
         if not receipts:
             return
-        with self._session() as session:
+        with self._session(recoverable=True) as session:
             for mined in receipts:
                 state = SubmissionState.MINED if mined.succeeded else SubmissionState.REVERTED
                 if mined.outcomes:

@@ -1,6 +1,6 @@
-"""Database commits per verdict: each pipeline stage writes its batch in one transaction (a SQLite
-commit is an fsync), so a run's write commits grow with batches and transactions, not with each
-request's every state change."""
+"""Database commits per verdict: each pipeline stage writes its batch in one transaction (a durable
+SQLite commit is an fsync), so a run's write commits grow with batches and transactions, not with
+each request's every state change."""
 
 from __future__ import annotations
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 
 from oracle.domain import Key, Request, Status
 from oracle.errors import ConfigError, StoreConflictError, StoreError, StoreMismatchError
 from oracle.store import RequestState, Store, SubmissionState
+from oracle.store.models import SecurityEventType, Severity
 from oracle.types import Commitment, KeyId, RequestId, TxHash
 from tests.postgres import PostgresCluster
 from tests.store.conftest import VERIFIER, raw_engine
@@ -203,6 +204,47 @@ def _signed(store: Store, ns: Sequence[int], nonce: int) -> bytes:
         raw_tx=b"raw",
     )
     return tx_hash
+
+
+def test_only_what_the_chain_gives_back_commits_without_waiting_for_the_disk(
+    store_url: str,
+) -> None:
+    # Logs, claims, verdicts, sends, receipts and finality are read again from the chain after
+    # a power cut; a signed transaction is durable before its broadcast, and so is the rest.
+    postgres = store_url.startswith("postgresql")
+    if postgres:  # the test cluster waits for no commit (oracle.devdb); this database does
+        engine = raw_engine(store_url)
+        with engine.begin() as connection:
+            database = connection.exec_driver_sql("SELECT current_database()").scalar()
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" SET synchronous_commit = on')
+        engine.dispose()
+    store = Store.open(store_url)
+    store.bind(31337, VERIFIER)
+    levels: list[str] = []
+
+    def at_commit(connection: Connection) -> None:
+        if postgres:
+            level = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+        else:
+            level = {1: "off", 2: "on"}[connection.exec_driver_sql("PRAGMA synchronous").scalar()]
+        levels.append(str(level))
+
+    event.listen(store._engine, "commit", at_commit)
+    try:
+        store.ingest(keys=[], requests=[_request(1), _request(2)], blocks={}, next_block=12)
+        [claimed, _] = store.claim_pending("replica", limit=2)
+        store.record_verdicts([(claimed.request.request_id, True)], "cryptography")
+        tx_hash = _signed(store, [1], 0)
+        store.record_sent(tx_hash)
+        store.add_security_event(SecurityEventType.REORG, Severity.WARNING, "blocks replaced")
+        store.mark_finals([(_id(1), Status.VALID)], 13)
+        assert store.counts()[RequestState.FINAL] == 1
+    finally:
+        event.remove(store._engine, "commit", at_commit)
+        store.close()
+    # ingest, claim, verdicts: not waited for; the signed vote: waited for; its send: not;
+    # the security event: waited for; finality: not (then a read).
+    assert levels[:7] == ["off", "off", "off", "on", "off", "on", "off"]
 
 
 def test_block_hashes_are_recorded_newest_first_and_bounded(store: Store) -> None:
@@ -538,8 +580,6 @@ def test_a_rewind_restarts_the_replacement_wait_of_a_transaction_it_unmines(stor
 
 
 def test_security_events_are_stored_and_filtered(store: Store) -> None:
-    from oracle.store.models import SecurityEventType, Severity
-
     first = store.add_security_event(
         SecurityEventType.REORG, Severity.WARNING, "blocks replaced", block_number=7
     )
