@@ -135,6 +135,8 @@ MODE_REFRESH_SECONDS: Final = 5.0
 #: does one whose signing waits on the node's nonce count (see `_nonce_gap`): a lost vote, or a
 #: reorg's.
 SETTLE_DEFER_SECONDS: Final = 2.0
+#: Keys a daemon keeps in memory (a key id names one key for good; the store holds them all).
+KEYS_KEPT: Final = 1024
 #: Requests still moving through the pipeline (counted by `CycleReport.open_requests`). A
 #: request this oracle voted on waits for the others' votes, not for this daemon: not counted.
 _OPEN: Final = (
@@ -288,6 +290,8 @@ class OracleDaemon:
         self._settle_now = False
         #: Whether the last cycle read, decided, sent or closed anything (see `_cycle`).
         self._moved = False
+        #: Keys found, by key id (see `_key`).
+        self._keys: dict[bytes, Key] = {}
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
         self._block_times: dict[int, int] = {}
         #: Vote transactions found mined in this cycle, their latency not yet observed.
@@ -463,7 +467,7 @@ class OracleDaemon:
         lead = self._take_lead()
         # While work flows (the last cycle moved), the newest block the store read is asked for
         # with the tip: `follow_chain` checks it without a round trip of its own.
-        recorded = self.store.ingested_blocks() if lead and self._moved else None
+        recorded = self.store.ingested_blocks(1) if lead and self._moved else None
         newest_on_node: bytes | None = None
         if recorded:
             self._latest, newest_on_node = chain.latest_and_hash(recorded[0][0])
@@ -612,14 +616,15 @@ class OracleDaemon:
         self, head: int, seen: tuple[list[tuple[int, bytes]], bytes | None] | None = None
     ) -> int | None:
         """Check the last block read is still the node's; after a reorg, rewind and return the
-        block rewound to. `seen`: the store's recorded blocks and the node's hash of the newest,
-        when the caller read them already (with the head).
+        block rewound to. `seen`: the store's newest recorded block (a list of at most one, as
+        `Store.ingested_blocks(1)` gives it) and the node's hash of it, when the caller read them
+        already (with the head). The older recorded blocks are read only after a reorg.
 
         Raises:
             ChainResetError: the node lacks that block, or shares none of the recorded ones
                 (unless `reset_store`: then the store starts over and None is returned).
         """
-        recorded = self.store.ingested_blocks() if seen is None else seen[0]
+        recorded = self.store.ingested_blocks(1) if seen is None else seen[0]
         if not recorded:
             return None
         newest, newest_hash = recorded[0]
@@ -633,6 +638,7 @@ class OracleDaemon:
         on_node = chain.block_hash(newest) if seen is None else seen[1]
         if on_node == newest_hash:
             return None
+        recorded = self.store.ingested_blocks()
         fork = self._fork_point(recorded)
         if fork is None:
             self._chain_reset(
@@ -1016,9 +1022,7 @@ class OracleDaemon:
             )
             return None
         if request.key_id not in keys:
-            keys[request.key_id] = self.store.key(request.key_id) or self._recover_key(
-                request.key_id, safe
-            )
+            keys[request.key_id] = self._key(request.key_id, safe)
         key = keys[request.key_id]
         if key is None:
             self._leave(
@@ -1087,6 +1091,18 @@ class OracleDaemon:
         missing = [request_id for request_id in ids if request_id not in seen]
         asked = dict(zip(missing, self.verifier.statuses_of(missing, block=safe), strict=True))
         return [seen[request_id] if request_id in seen else asked[request_id] for request_id in ids]
+
+    def _key(self, key_id: bytes, safe: int) -> Key | None:
+        """The key with `key_id`: from memory (a key id is the hash of its algorithm and key,
+        so a key found once is that id's key for good), else the store, else its log."""
+        key = self._keys.get(key_id)
+        if key is None:
+            key = self.store.key(key_id) or self._recover_key(key_id, safe)
+            if key is not None:
+                if len(self._keys) >= KEYS_KEPT:
+                    del self._keys[next(iter(self._keys))]  # the longest kept
+                self._keys[key_id] = key
+        return key
 
     def _recover_key(self, wanted: bytes, safe: int) -> Key | None:
         """A key registered before the first window: find its log through `keyOf`."""

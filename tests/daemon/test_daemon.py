@@ -12,6 +12,7 @@ import pytest
 
 from oracle.chain import Chain, Role, Status, VerificationRequested, Verifier, mine_blocks
 from oracle.daemon import OracleDaemon
+from oracle.daemon import service as daemon_service
 from oracle.domain import Vote
 from oracle.errors import ConfigError, StoreMismatchError
 from oracle.store import RequestState, Store, SubmissionState
@@ -236,6 +237,36 @@ def test_a_key_registered_before_the_start_block_is_recovered_from_its_log(
     recovered = daemon.store.key(key_id)
     assert recovered is not None
     assert recovered.public_key == scenario.keys["ML-DSA-65"][0].public_key
+
+
+def test_a_key_is_read_from_the_store_once_and_kept_within_a_bound(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = _daemon(scenario)
+    asked: list[bytes] = []
+    stored_key = daemon.store.key
+
+    def counted(key_id: bytes) -> Any:
+        asked.append(key_id)
+        return stored_key(key_id)
+
+    monkeypatch.setattr(daemon.store, "key", counted)
+    small = scenario.key("ML-DSA-44")[1]
+    large = scenario.key("ML-DSA-65")[1]
+    # Two batches on one key: read once (a key id is the hash of its key).
+    first = [scenario.open("ML-DSA-44")]
+    daemon.run(until_settled=True, timeout=60)
+    first.append(scenario.open("ML-DSA-44", valid=False))
+    daemon.run(until_settled=True, timeout=60)
+    assert asked == [small]
+    # Past the bound the longest kept goes: a second key pushes the first out.
+    monkeypatch.setattr(daemon_service, "KEYS_KEPT", 1)
+    later = [scenario.open("ML-DSA-65"), scenario.open("ML-DSA-44")]
+    daemon.run(until_settled=True, timeout=60)
+    assert asked == [small, large, small]
+    for request_id in (*first, *later):
+        expected = Status.VALID if scenario.expected[request_id] else Status.INVALID
+        assert scenario.status(request_id) is expected
 
 
 def test_requests_wait_for_the_configured_confirmations(scenario: Scenario) -> None:

@@ -171,9 +171,16 @@ def test_while_work_flows_the_newest_block_read_is_checked_with_the_tip(
 
     monkeypatch.setattr(Chain, "block_hashes", spied_hashes)
     monkeypatch.setattr(Chain, "latest_and_hash", spied_both)
+    # Of the blocks the store read, only the newest is: the older ones serve to find a fork.
+    limits: list[int] = []
+    recorded = daemon.store.ingested_blocks
+    monkeypatch.setattr(
+        daemon.store, "ingested_blocks", lambda limit=512: limits.append(limit) or recorded(limit)
+    )
     scenario.open()
     assert daemon.run_once().new_requests == 1
     assert with_tip == [newest]
+    assert limits == [1]
     if scenario.chain.batches:  # one batch; the embedded chain reads them one by one
         assert newest not in alone
 
