@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     create_engine,
     delete,
     event,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,6 +83,8 @@ _CHAIN_LOCK_KEY: Final = 0x70716F7261636C65
 _SCHEMA_LOCK_KEY: Final = 0x7071736368656D61
 #: SQLSTATEs of a lost wait: lock_not_available (lock_timeout), serialization_failure, deadlock.
 _POSTGRES_BUSY: Final = frozenset({"55P03", "40001", "40P01"})
+#: The requests table, for statements that read or write plain rows (no ORM objects).
+_REQUESTS: Final = cast("Table", RequestRecord.__table__)
 #: Execution option of a transaction the daemon can do again from the chain (logs read, claims,
 #: verdicts, receipts, finality): its commit does not wait for the disk (SQLite
 #: `synchronous=NORMAL` in WAL mode, PostgreSQL `synchronous_commit=off`). A power cut may take
@@ -253,7 +256,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _request(row: RequestRecord) -> Request:
+def _request(row: RequestRecord | Row[Any]) -> Request:
     return Request(
         request_id=RequestId(row.request_id),
         key_id=KeyId(row.key_id),
@@ -304,7 +307,7 @@ def _key_columns(key: Key) -> dict[str, Any]:
     }
 
 
-def _stored(row: RequestRecord) -> StoredRequest:
+def _stored(row: RequestRecord | Row[Any]) -> StoredRequest:
     final = None if row.final_status is None else Status[row.final_status.upper()]
     return StoredRequest(_request(row), row.state, row.verdict, final, row.note, row.final_block)
 
@@ -984,10 +987,11 @@ class Store:
     def requests_in(self, state: RequestState, limit: int = 100) -> list[StoredRequest]:
         """Up to `limit` requests in `state`, oldest first."""
         with self._session() as session:
-            rows = session.scalars(
-                select(RequestRecord)
-                .where(RequestRecord.state == state)
-                .order_by(RequestRecord.seq)
+            # Plain rows, not ORM objects: read-only, and a batch of them each cycle.
+            rows = session.connection().execute(
+                select(_REQUESTS)
+                .where(_REQUESTS.c.state == state)
+                .order_by(_REQUESTS.c.seq)
                 .limit(limit)
             )
             return [_stored(row) for row in rows]
@@ -1171,27 +1175,28 @@ class Store:
         """
         with self._session(recoverable=True) as session:
             now = self._now(session)
-            query = select(RequestRecord).where(RequestRecord.state == RequestState.PENDING)
+            chosen = select(_REQUESTS.c.request_id).where(
+                _REQUESTS.c.state == RequestState.PENDING
+            )
             if self._postgres:
-                query = query.where(
+                chosen = chosen.where(
                     or_(
-                        RequestRecord.lease_until.is_(None),
-                        RequestRecord.lease_until <= now,
-                        RequestRecord.claimed_by == owner,
+                        _REQUESTS.c.lease_until.is_(None),
+                        _REQUESTS.c.lease_until <= now,
+                        _REQUESTS.c.claimed_by == owner,
                     )
                 )
             # else: one process per SQLite file; a claim left by its previous run (another pid)
             # must not hold a restarted daemon up for a lease.
-            rows = list(
-                session.scalars(
-                    query.order_by(RequestRecord.seq).limit(limit).with_for_update(skip_locked=True)
-                )
+            chosen = chosen.order_by(_REQUESTS.c.seq).limit(limit).with_for_update(skip_locked=True)
+            # One statement: the rows chosen (and locked) are claimed and handed back.
+            rows = session.connection().execute(
+                update(_REQUESTS)
+                .where(_REQUESTS.c.request_id.in_(chosen.scalar_subquery()))
+                .values(claimed_by=owner, lease_until=now + timedelta(seconds=lease))
+                .returning(*_REQUESTS.c)
             )
-            until = now + timedelta(seconds=lease)
-            for row in rows:
-                row.claimed_by = owner
-                row.lease_until = until
-            return [_stored(row) for row in rows]
+            return [_stored(row) for row in sorted(rows, key=lambda row: row.seq)]
 
     def record_verdicts(
         self,
