@@ -1476,7 +1476,7 @@ class OracleDaemon:
     def submit_verified(self, safe: int) -> tuple[int, int]:
         """Gather verdicts into vote batches; sign, record and broadcast each; return (votes
         broadcast, requests found closed already)."""
-        batch = self.store.requests_in(RequestState.VERIFIED, self.settings.batch_size)
+        batch, in_flight = self.store.verified_batch(self.settings.batch_size)
         if not batch:
             return 0, 0
         chain = self.verifier.chain
@@ -1489,7 +1489,6 @@ class OracleDaemon:
         closing: list[tuple[StoredRequest, RequestStatus]] = []
         ids = [s.request.request_id for s in batch]
         statuses = self._statuses_at(ids, safe)
-        in_flight = self.store.open_submissions(ids)
         candidates: list[StoredRequest] = []
         posted: list[StoredRequest] = []
         for stored, status in zip(batch, statuses, strict=True):

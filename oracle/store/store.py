@@ -996,6 +996,21 @@ class Store:
             )
             return [_stored(row) for row in rows]
 
+    def verified_batch(self, limit: int = 100) -> tuple[list[StoredRequest], set[bytes]]:
+        """Up to `limit` verified requests, oldest first, and those of them with a vote
+        transaction the chain may still change (see `open_submissions`), read in one
+        transaction."""
+        with self._session() as session:
+            rows = session.connection().execute(
+                select(_REQUESTS)
+                .where(_REQUESTS.c.state == RequestState.VERIFIED)
+                .order_by(_REQUESTS.c.seq)
+                .limit(limit)
+            )
+            batch = [_stored(row) for row in rows]
+            ids = [stored.request.request_id for stored in batch]
+            return batch, self._open_submissions_in(session, ids)
+
     def counts(self) -> dict[RequestState, int]:
         """How many requests are in each state."""
         return self._state_counts(RequestRecord.state, RequestState)
@@ -1109,23 +1124,27 @@ class Store:
         """Those of `request_ids` with a vote transaction the chain may still change (see
         `open_submission`), read in one transaction."""
         ids = list(dict.fromkeys(bytes(r) for r in request_ids))
-        found: set[bytes] = set()
         if not ids:
-            return found
+            return set()
         with self._session() as session:
-            for chunk in _chunks(ids):
-                found.update(
-                    bytes(r)
-                    for r in session.scalars(
-                        select(SubmissionVote.request_id)
-                        .join(Submission, SubmissionVote.submission_id == Submission.id)
-                        .where(
-                            SubmissionVote.request_id.in_(chunk),
-                            Submission.state != SubmissionState.DROPPED,
-                            Submission.confirmed.is_(False),
-                        )
+            return self._open_submissions_in(session, ids)
+
+    @staticmethod
+    def _open_submissions_in(session: Session, ids: Sequence[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for chunk in _chunks(list(ids)):
+            found.update(
+                bytes(r)
+                for r in session.scalars(
+                    select(SubmissionVote.request_id)
+                    .join(Submission, SubmissionVote.submission_id == Submission.id)
+                    .where(
+                        SubmissionVote.request_id.in_(chunk),
+                        Submission.state != SubmissionState.DROPPED,
+                        Submission.confirmed.is_(False),
                     )
                 )
+            )
         return found
 
     def last_outcomes(self, request_ids: Iterable[bytes]) -> dict[bytes, str | None]:

@@ -247,6 +247,27 @@ def test_only_what_the_chain_gives_back_commits_without_waiting_for_the_disk(
     assert levels[:7] == ["off", "off", "off", "on", "off", "on", "off"]
 
 
+def test_verified_requests_come_oldest_first_with_those_a_vote_transaction_carries(
+    store: Store,
+) -> None:
+    store.ingest(
+        keys=[], requests=[_request(1), _request(2), _request(3)], blocks={}, next_block=12
+    )
+    for n in (1, 2, 3):
+        store.record_verdict(_id(n), n != 2, "cryptography")
+    # Request 2's vote transaction is open when it is put back to be voted on again.
+    tx_hash = _signed(store, [2], nonce=0)
+    store.retry(_id(2), "its vote did not count")
+    batch, in_flight = store.verified_batch()
+    assert [s.request.request_id for s in batch] == [_id(1), _id(2), _id(3)]
+    assert [s.verdict for s in batch] == [True, False, True]
+    assert batch == [store.request(_id(n)) for n in (1, 2, 3)]
+    assert in_flight == {_id(2)}
+    assert store.verified_batch(limit=1) == ([batch[0]], set())
+    store.record_dropped(tx_hash)
+    assert store.verified_batch() == (batch, set())
+
+
 def test_block_hashes_are_recorded_newest_first_and_bounded(store: Store) -> None:
     for start in range(0, 600, 10):
         store.ingest(
