@@ -30,6 +30,8 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
             str(ROOT / "benchmarks" / "e2e.py"),
             "--requests",
             "12",
+            "--flood-runs",
+            "2",
             "--latency-requests",
             "6",
             "--ceiling-transfers",
@@ -45,9 +47,19 @@ def test_both_runs_report_every_figure_and_every_request_reaches_its_verdict(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(out.read_text())
-    flood, latency = report["runs"]
-    assert (flood["mode"], latency["mode"]) == ("flood", "latency")
-    assert (flood["verdicts"], latency["verdicts"]) == (12, 6)
+    flood, again, latency = report["runs"]
+    assert (flood["mode"], again["mode"], latency["mode"]) == ("flood", "flood", "latency")
+    assert (flood["verdicts"], again["verdicts"], latency["verdicts"]) == (12, 12, 6)
+    summary = report["flood_summary"]
+    ratios = [flood["verdicts_over_requests"], again["verdicts_over_requests"]]
+    assert summary["runs"] == 2
+    assert summary["verdicts_over_requests"] == ratios
+    assert summary["verdicts_over_requests_median"] == pytest.approx(sum(ratios) / 2)
+    assert summary["goals"] == {
+        "verdicts_over_requests": 0.95,
+        "verdicts_over_requests_median_met": summary["verdicts_over_requests_median"] >= 0.95,
+    }
+    assert "flood, 2 runs" in done.stdout
     assert flood["anvil_plain_tx_per_s"] > 0
     assert flood["requests_over_anvil_ceiling"] > 0
     assert 0 <= flood["tail_s"] < 60
