@@ -47,8 +47,11 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 # This checkout's package and artifacts, not whichever `oracle` is installed elsewhere.
 ROOT = Path(__file__).resolve().parent.parent
@@ -454,11 +457,11 @@ def run_once(
                 calls_before = proxy.snapshot()
                 cpu_before = sum(_cpu_seconds(d.pid) for d in daemons)
                 anvil_before = _cpu_seconds(node.process.pid)
-                finality = _Finality(chain, node.rpc_url, verifier.address, first_block)
-                generator = subprocess.Popen(
-                    [sys.executable, __file__, "--generate", str(work / "spec.json")]
-                )
-                seen = finality.wait(count)
+                with _finality(chain, node.rpc_url, verifier.address, first_block) as finality:
+                    generator = subprocess.Popen(
+                        [sys.executable, __file__, "--generate", str(work / "spec.json")]
+                    )
+                    seen = finality.wait(count)
                 cpu = sum(_cpu_seconds(d.pid) for d in daemons) - cpu_before
                 anvil_cpu = _cpu_seconds(node.process.pid) - anvil_before
                 calls = proxy.snapshot() - calls_before
@@ -524,15 +527,15 @@ class _Finality:
     reorg removes are forgotten; what the push may have missed is read back with `eth_getLogs`
     at the end."""
 
-    def __init__(self, chain: Chain, rpc_url: str, verifier: str, first_block: int) -> None:
-        from websockets.sync.client import connect
-
+    def __init__(
+        self, chain: Chain, socket: ClientConnection, verifier: str, first_block: int
+    ) -> None:
         from oracle.chain import Verifier
 
         self._reader = Verifier(chain, verifier)
         self._chain = chain
         self._first_block = first_block
-        self._socket = connect("ws" + rpc_url.removeprefix("http"), max_size=None)
+        self._socket = socket
         (finalized,) = (
             e for e in self._reader.artifact.abi if e.get("name") == "VerificationFinalized"
         )
@@ -554,32 +557,38 @@ class _Finality:
     def wait(self, count: int) -> dict[str, float]:
         seen: dict[str, float] = {}
         deadline = time.monotonic() + DEADLINE
-        try:
-            while len(seen) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    message = self._socket.recv(timeout=remaining)
-                except TimeoutError:
-                    break
-                now = time.time()
-                log = json.loads(message).get("params", {}).get("result")
-                if not isinstance(log, dict):
-                    continue
-                request = "0x" + log["topics"][1][2:]
-                if log.get("removed"):
-                    seen.pop(request, None)
-                else:
-                    seen.setdefault(request, now)
-        finally:
-            self._socket.close()
+        while len(seen) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                message = self._socket.recv(timeout=remaining)
+            except TimeoutError:
+                break
+            now = time.time()
+            log = json.loads(message).get("params", {}).get("result")
+            if not isinstance(log, dict):
+                continue
+            request = "0x" + log["topics"][1][2:]
+            if log.get("removed"):
+                seen.pop(request, None)
+            else:
+                seen.setdefault(request, now)
         # Nothing the push missed: every closing log on the chain has a time.
         now = time.time()
         head = self._chain.block_number()
         for event in self._reader.events_of(VerificationFinalized, self._first_block, head):
             seen.setdefault("0x" + event.request_id.hex(), now)
         return seen
+
+
+@contextmanager
+def _finality(chain: Chain, rpc_url: str, verifier: str, first_block: int) -> Iterator[_Finality]:
+    """`_Finality` on a WebSocket to the node, closed on the way out."""
+    from websockets.sync.client import connect
+
+    with connect("ws" + rpc_url.removeprefix("http"), max_size=None) as socket:
+        yield _Finality(chain, socket, verifier, first_block)
 
 
 @contextmanager
