@@ -238,10 +238,13 @@ def _key(row: KeyRecord) -> Key:
 
 
 def _postgres_connect(timeout: float) -> Callable[[Any, Any], None]:
-    def connect(dbapi_connection: Any, _record: Any) -> None:
+    def connect(dbapi_connection: Any, record: Any) -> None:
         # Session-wide, so the wait for the store's lock below ends like SQLite's busy timeout.
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET lock_timeout = {max(1, round(timeout * 1000))}")
+        # A server that waits for no commit needs no `SET LOCAL` to skip the wait (`_session`).
+        cursor.execute("SHOW synchronous_commit")
+        record.info["synchronous_commit"] = str(cursor.fetchone()[0])
         cursor.close()
         dbapi_connection.commit()
 
@@ -648,7 +651,11 @@ class Store:
         """A transaction, committed durably unless `recoverable` (see `_RECOVERABLE`)."""
         try:
             with (self._recoverable_sessions if recoverable else self._sessions).begin() as session:
-                if recoverable and self._postgres:
+                if (
+                    recoverable
+                    and self._postgres
+                    and session.connection().info.get("synchronous_commit") != "off"
+                ):
                     session.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 yield session
         except StoreError:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection, event, text
@@ -229,7 +229,13 @@ def test_only_what_the_chain_gives_back_commits_without_waiting_for_the_disk(
             level = {1: "off", 2: "on"}[connection.exec_driver_sql("PRAGMA synchronous").scalar()]
         levels.append(str(level))
 
+    asked: list[str] = []
+
+    def before(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
     event.listen(store._engine, "commit", at_commit)
+    event.listen(store._engine, "before_cursor_execute", before)
     try:
         store.ingest(keys=[], requests=[_request(1), _request(2)], blocks={}, next_block=12)
         [claimed, _] = store.claim_pending("replica", limit=2)
@@ -241,10 +247,35 @@ def test_only_what_the_chain_gives_back_commits_without_waiting_for_the_disk(
         assert store.counts()[RequestState.FINAL] == 1
     finally:
         event.remove(store._engine, "commit", at_commit)
+        event.remove(store._engine, "before_cursor_execute", before)
         store.close()
+    if postgres:  # asked once for each of the five transactions that need not wait
+        assert sum("SET LOCAL synchronous_commit" in statement for statement in asked) == 5
     # ingest, claim, verdicts: not waited for; the signed vote: waited for; its send: not;
     # the security event: waited for; finality: not (then a read).
     assert levels[:7] == ["off", "off", "off", "on", "off", "on", "off"]
+
+
+def test_on_a_postgresql_server_that_waits_for_no_commit_no_transaction_asks_not_to(
+    postgres_url: str,
+) -> None:
+    # The test cluster's default (oracle.devdb): `SET LOCAL` would only cost a round trip.
+    store = Store.open(postgres_url)
+    store.bind(31337, VERIFIER)
+    asked: list[str] = []
+
+    def before(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
+    event.listen(store._engine, "before_cursor_execute", before)
+    try:
+        store.ingest(keys=[], requests=[_request(1)], blocks={}, next_block=12)
+        assert [c.request.request_id for c in store.claim_pending("replica")] == [_id(1)]
+    finally:
+        event.remove(store._engine, "before_cursor_execute", before)
+        store.close()
+    assert asked
+    assert not [statement for statement in asked if "synchronous_commit" in statement]
 
 
 def test_verified_requests_come_oldest_first_with_those_a_vote_transaction_carries(
