@@ -43,6 +43,19 @@ def _counting(daemon: OracleDaemon, monkeypatch: pytest.MonkeyPatch) -> list[int
     return full
 
 
+def _settling(daemon: OracleDaemon, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The confirmed block of each settling the daemon runs, recorded as it runs."""
+    settled: list[int] = []
+    settle = daemon.settle
+
+    def counted(safe: int) -> int:
+        settled.append(safe)
+        return settle(safe)
+
+    monkeypatch.setattr(daemon, "settle", counted)
+    return settled
+
+
 def test_cycles_between_blocks_are_quiet_until_the_chain_or_the_store_moves(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,14 +214,7 @@ def test_under_a_flood_settling_waits_a_bounded_time_and_a_cycle_without_new_req
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
-    settled: list[int] = []
-    settle = daemon.settle
-
-    def counted(safe: int) -> int:
-        settled.append(safe)
-        return settle(safe)
-
-    monkeypatch.setattr(daemon, "settle", counted)
+    settled = _settling(daemon, monkeypatch)
     # New requests in each cycle, within the bound: voted on, not settled.
     first = scenario.open()
     report = daemon.run_once()
@@ -246,14 +252,7 @@ def test_a_cycle_that_held_settling_back_is_followed_by_one_that_settles_before_
     monkeypatch.setattr(daemon_service, "SETTLE_DEFER_SECONDS", 3600.0)
     scenario = scenario_on(anvil.connect(poll_latency=0.02), tmp_path)
     daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
-    settled: list[int] = []
-    settle = daemon.settle
-
-    def counted(safe: int) -> int:
-        settled.append(safe)
-        return settle(safe)
-
-    monkeypatch.setattr(daemon, "settle", counted)
+    settled = _settling(daemon, monkeypatch)
     first = scenario.open()
     _anvil_rpc(scenario.chain, "evm_setAutomine", False)  # votes wait for the next block
     report = daemon.run_once()
