@@ -636,11 +636,10 @@ class Store:
         if self._postgres:
             session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
 
-    def _now(self, session: Session) -> datetime:
-        # Leases are compared with one clock, the database's, whichever replica writes them.
-        if self._postgres:
-            return _utc(session.scalar(select(func.now())))  # type: ignore[arg-type]
-        return utcnow()
+    def _now(self) -> Any:
+        # Leases are compared with one clock, the database's, whichever replica writes them:
+        # on PostgreSQL the statement reads it (`now()`, no round trip of its own).
+        return func.now() if self._postgres else utcnow()
 
     def _insert(self, model: type[Any]) -> Any:
         dialect = postgresql if self._postgres else sqlite
@@ -1200,7 +1199,7 @@ class Store:
         on PostgreSQL), so replicas never wait on each other nor take the same rows.
         """
         with self._session(recoverable=True) as session:
-            now = self._now(session)
+            now = self._now()
             chosen = select(_REQUESTS.c.request_id).where(
                 _REQUESTS.c.state == RequestState.PENDING
             )
