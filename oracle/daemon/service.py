@@ -290,6 +290,9 @@ class OracleDaemon:
         self._settle_now = False
         #: Whether the last cycle read, decided, sent or closed anything (see `_cycle`).
         self._moved = False
+        #: Whether the store may hold orphaned requests (see `resolve_orphans`): unknown at
+        #: first, then as the last cycle counted them.
+        self._orphans = True
         #: Keys found, by key id (see `_key`).
         self._keys: dict[bytes, Key] = {}
         #: Timestamps of the blocks requests were read from, by block number (metrics only).
@@ -460,6 +463,7 @@ class OracleDaemon:
             )
             self.metrics.lead.set(1 if lead else 0)
             self._was_lead = lead
+            self._orphans = True  # the replica that held the lock may have rewound
         return lead
 
     def _cycle(self) -> CycleReport:
@@ -497,7 +501,7 @@ class OracleDaemon:
             ingested_to = self.store.next_block(default=self.settings.start_block) - 1
         caught_up = ingested_to >= safe
         self._flooded = new_requests > 0
-        if caught_up and lead:
+        if caught_up and lead and (self._orphans or rewound_to is not None):
             self.resolve_orphans(safe)
         verified, rejected = self.verify_pending(safe)
         submitted = finalised = 0
@@ -511,6 +515,8 @@ class OracleDaemon:
             self._close_logged(safe)
             self._time_mined_votes()
         counts = self.store.counts()
+        # Only a rewind orphans requests: the next cycles look for them while the store has some.
+        self._orphans = counts[RequestState.ORPHANED] > 0
         open_states = [
             s for s in self.open_states if s is not RequestState.VERIFIED or not self.dry_run
         ]

@@ -19,6 +19,7 @@ from oracle.chain.devnode import LocalNode
 from oracle.daemon import CycleReport, OracleDaemon
 from oracle.daemon import service as daemon_service
 from oracle.domain import Status
+from oracle.store import RequestState
 from tests.daemon.conftest import Scenario, scenario_on
 
 TIMEOUT = 120.0
@@ -159,6 +160,26 @@ def test_a_cycle_does_not_ask_the_node_again_for_the_head_block_it_read(
     assert report.ingested_to == head
     assert report.new_requests == 1
     assert head not in asked
+
+
+def test_orphaned_requests_are_looked_for_only_while_the_store_may_hold_some(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = OracleDaemon(scenario.oracle, scenario.store(), scenario.settings())
+    asked: list[RequestState] = []
+    requests_in = daemon.store.requests_in
+
+    def spied(state: RequestState, limit: int = 100) -> Any:
+        asked.append(state)
+        return requests_in(state, limit)
+
+    monkeypatch.setattr(daemon.store, "requests_in", spied)
+    for valid in (True, False):
+        scenario.open(valid=valid)
+        assert daemon.run(until_settled=True, timeout=TIMEOUT) is not None
+    # The first cycle does not know yet; after it, only a rewind (none here) orphans requests.
+    assert asked.count(RequestState.ORPHANED) == 1
+    assert daemon.store.counts()[RequestState.FINAL] == 2
 
 
 def test_while_work_flows_the_newest_block_read_is_checked_with_the_tip(
