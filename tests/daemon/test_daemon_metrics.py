@@ -120,14 +120,6 @@ def test_pending_transactions_are_counted_by_state_until_their_block_is_confirme
 ) -> None:
     metrics = DaemonMetrics()
     daemon = _daemon(scenario, metrics, confirmations=1)
-    for valid in (True, False):
-        scenario.open(valid=valid)
-    mine_blocks(scenario.chain, 1)  # the requests' blocks are confirmed
-    daemon.run_once()  # votes: signed and sent
-    assert metrics.registry.get_sample_value(
-        "pqoracle_daemon_pending_transactions", {"state": "sent"}
-    ) == 1
-    daemon.run_once()  # settles: the vote's block is the head, not yet confirmed
 
     def pending() -> dict[str, float | None]:
         return {
@@ -137,6 +129,12 @@ def test_pending_transactions_are_counted_by_state_until_their_block_is_confirme
             for state in ("signed", "sent", "mined")
         }
 
+    for valid in (True, False):
+        scenario.open(valid=valid)
+    mine_blocks(scenario.chain, 1)  # the requests' blocks are confirmed
+    daemon.run_once()  # votes: one transaction, signed and sent
+    assert pending() == {"signed": 0, "sent": 1, "mined": 0}
+    daemon.run_once()  # settles: the vote's block is the head, not yet confirmed
     assert pending() == {"signed": 0, "sent": 0, "mined": 1}
     mine_blocks(scenario.chain, 1)  # ... and now it is
     assert daemon.run(until_settled=True, timeout=60) is not None
