@@ -993,27 +993,25 @@ class Store:
     def requests_in(self, state: RequestState, limit: int = 100) -> list[StoredRequest]:
         """Up to `limit` requests in `state`, oldest first."""
         with self._session() as session:
-            # Plain rows, not ORM objects: read-only, and a batch of them each cycle.
-            rows = session.connection().execute(
-                select(_REQUESTS)
-                .where(_REQUESTS.c.state == state)
-                .order_by(_REQUESTS.c.seq)
-                .limit(limit)
-            )
-            return [_stored(row) for row in rows]
+            return self._requests_in(session, state, limit)
+
+    @staticmethod
+    def _requests_in(session: Session, state: RequestState, limit: int) -> list[StoredRequest]:
+        # Plain rows, not ORM objects: read-only, and a batch of them each cycle.
+        rows = session.connection().execute(
+            select(_REQUESTS)
+            .where(_REQUESTS.c.state == state)
+            .order_by(_REQUESTS.c.seq)
+            .limit(limit)
+        )
+        return [_stored(row) for row in rows]
 
     def verified_batch(self, limit: int = 100) -> tuple[list[StoredRequest], set[bytes]]:
         """Up to `limit` verified requests, oldest first, and those of them with a vote
         transaction the chain may still change (see `open_submissions`), read in one
         transaction."""
         with self._session() as session:
-            rows = session.connection().execute(
-                select(_REQUESTS)
-                .where(_REQUESTS.c.state == RequestState.VERIFIED)
-                .order_by(_REQUESTS.c.seq)
-                .limit(limit)
-            )
-            batch = [_stored(row) for row in rows]
+            batch = self._requests_in(session, RequestState.VERIFIED, limit)
             ids = [stored.request.request_id for stored in batch]
             return batch, self._open_submissions_in(session, ids)
 
